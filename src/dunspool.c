@@ -1,0 +1,10 @@
+/*
+ * dunspool.c -- the operator CLI.
+ */
+#include <stdlib.h>
+
+int
+main (void)
+{
+	return EXIT_FAILURE;
+}

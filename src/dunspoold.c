@@ -1,0 +1,10 @@
+/*
+ * dunspoold.c -- the daemon.
+ */
+#include <stdlib.h>
+
+int
+main (void)
+{
+	return EXIT_FAILURE;
+}

@@ -1,0 +1,293 @@
+/*
+ * store.c -- open the instance database and keep its schema current.
+ *
+ * The schema is the list of migrations below, applied in order and never
+ * edited once released: a change to the schema is a new migration at the
+ * end.  PRAGMA user_version holds the number of migrations applied.
+ *
+ * Money columns hold integer minor units beside a currency column; date
+ * columns hold ISO "YYYY-MM-DD" text; time columns hold UTC ISO 8601 text
+ * ending in "Z".  The journal table refuses UPDATE and DELETE by trigger:
+ * it is appended to and never changed.
+ */
+#include "store.h"
+
+#include "ds-error.h"
+
+struct _DsStore {
+	sqlite3 *db;
+	int depth;		/* nesting of ds_store_begin */
+};
+
+static const char *const migrations[] = {
+	/* 1: the ledger, documents, attempts, batches and the journal. */
+	"CREATE TABLE entities ("
+	" entity_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" street TEXT NOT NULL, postal_code TEXT NOT NULL,"
+	" city TEXT NOT NULL, country TEXT NOT NULL,"
+	" iban TEXT, bic TEXT, vat_id TEXT, email TEXT, phone TEXT,"
+	" jurisdiction TEXT, letter_profile TEXT);"
+	"CREATE TABLE customers ("
+	" customer_id TEXT PRIMARY KEY, name TEXT NOT NULL, contact TEXT,"
+	" street TEXT, postal_code TEXT, city TEXT, country TEXT NOT NULL,"
+	" language TEXT NOT NULL, currency TEXT NOT NULL,"
+	" entity_id TEXT NOT NULL REFERENCES entities,"
+	" email TEXT, fax TEXT, phone TEXT, b2b INTEGER NOT NULL DEFAULT 1,"
+	" tags TEXT, collector TEXT, paperless_since TEXT);"
+	"CREATE TABLE invoices ("
+	" invoice_id TEXT PRIMARY KEY,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" issue_date TEXT NOT NULL, due_date TEXT NOT NULL,"
+	" currency TEXT NOT NULL, amount INTEGER NOT NULL,"
+	" tax_amount INTEGER, reference TEXT,"
+	" billing TEXT CHECK (billing IN ('paper', 'electronic')));"
+	"CREATE INDEX invoices_customer ON invoices (customer_id);"
+	"CREATE TABLE instalments ("
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" number INTEGER NOT NULL, due_date TEXT NOT NULL,"
+	" amount INTEGER NOT NULL, PRIMARY KEY (invoice_id, number));"
+	"CREATE TABLE payments ("
+	" payment_id TEXT PRIMARY KEY,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" date TEXT NOT NULL, currency TEXT NOT NULL,"
+	" amount INTEGER NOT NULL, invoice_id TEXT REFERENCES invoices);"
+	"CREATE INDEX payments_invoice ON payments (invoice_id);"
+	"CREATE INDEX payments_customer ON payments (customer_id, date);"
+	"CREATE TABLE credit_notes ("
+	" credit_note_id TEXT PRIMARY KEY,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" date TEXT NOT NULL, currency TEXT NOT NULL,"
+	" amount INTEGER NOT NULL, invoice_id TEXT REFERENCES invoices,"
+	" status TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (status IN ('open', 'cancelled')));"
+	"CREATE TABLE disputes ("
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" opened TEXT NOT NULL, resolved TEXT, reason TEXT,"
+	" PRIMARY KEY (invoice_id, opened));"
+	"CREATE TABLE promises ("
+	" promise_id TEXT PRIMARY KEY,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" promised_date TEXT NOT NULL, amount INTEGER NOT NULL,"
+	" invoice_id TEXT REFERENCES invoices, made_on TEXT);"
+	"CREATE TABLE imports ("
+	" file_sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL,"
+	" kind TEXT NOT NULL, profile TEXT, imported_at TEXT NOT NULL,"
+	" accepted INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" unchanged INTEGER NOT NULL, rejected INTEGER NOT NULL);"
+	"CREATE TABLE import_errors ("
+	" file_sha256 TEXT NOT NULL REFERENCES imports,"
+	" line INTEGER NOT NULL, field TEXT, reason TEXT NOT NULL);"
+	"CREATE TABLE documents ("
+	" trace_id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL UNIQUE,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" entity_id TEXT NOT NULL REFERENCES entities,"
+	" strategy TEXT NOT NULL, step TEXT NOT NULL,"
+	" step_index INTEGER NOT NULL, channel TEXT NOT NULL,"
+	" as_of TEXT NOT NULL, state TEXT NOT NULL, language TEXT NOT NULL,"
+	" currency TEXT NOT NULL, total INTEGER NOT NULL, deadline TEXT,"
+	" pdf_path TEXT, pdf_sha256 TEXT, pages INTEGER, reason TEXT,"
+	" created_at TEXT NOT NULL);"
+	"CREATE INDEX documents_customer ON documents (customer_id);"
+	"CREATE INDEX documents_state ON documents (state);"
+	"CREATE TABLE document_items ("
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" open_amount INTEGER NOT NULL, days_overdue INTEGER NOT NULL,"
+	" PRIMARY KEY (trace_id, invoice_id));"
+	"CREATE INDEX document_items_invoice ON document_items (invoice_id);"
+	"CREATE TABLE invoice_steps ("
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" strategy TEXT NOT NULL, step_index INTEGER NOT NULL,"
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" taken_on TEXT NOT NULL,"
+	" PRIMARY KEY (invoice_id, strategy, step_index));"
+	"CREATE TABLE batches ("
+	" batch_id TEXT PRIMARY KEY, entity_id TEXT NOT NULL,"
+	" day TEXT NOT NULL, state TEXT NOT NULL,"
+	" pdf_path TEXT NOT NULL, manifest_path TEXT NOT NULL,"
+	" pdf_sha256 TEXT NOT NULL, documents INTEGER NOT NULL,"
+	" pages INTEGER NOT NULL, created_at TEXT NOT NULL);"
+	"CREATE TABLE attempts ("
+	" attempt_id INTEGER PRIMARY KEY,"
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" channel TEXT NOT NULL, driver TEXT NOT NULL,"
+	" state TEXT NOT NULL, batch_id TEXT REFERENCES batches,"
+	" provider_id TEXT, tries INTEGER NOT NULL DEFAULT 0,"
+	" next_try_at TEXT, detail TEXT,"
+	" created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+	"CREATE INDEX attempts_trace ON attempts (trace_id);"
+	"CREATE INDEX attempts_state ON attempts (state);"
+	"CREATE TABLE journal ("
+	" seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+	" object_kind TEXT NOT NULL, object_id TEXT NOT NULL,"
+	" trace_id TEXT, event TEXT NOT NULL,"
+	" old_state TEXT, new_state TEXT, evidence TEXT,"
+	" prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX journal_object ON journal (object_kind, object_id);"
+	"CREATE INDEX journal_trace ON journal (trace_id);"
+	"CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal"
+	" BEGIN SELECT RAISE (ABORT, 'journal is append-only'); END;"
+	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
+	" BEGIN SELECT RAISE (ABORT, 'journal is append-only'); END;",
+};
+
+gboolean
+ds_store_fail (DsStore *store, GError **error, const char *what)
+{
+	int code = sqlite3_extended_errcode (store->db);
+	gboolean busy = (code & 0xff) == SQLITE_BUSY ||
+			(code & 0xff) == SQLITE_LOCKED ||
+			(code & 0xff) == SQLITE_FULL;
+
+	g_set_error (error, DS_ERROR,
+		     busy ? DS_ERROR_TEMPORARY : DS_ERROR_PERMANENT,
+		     "%s: %s", what, sqlite3_errmsg (store->db));
+	return FALSE;
+}
+
+gboolean
+ds_store_exec (DsStore *store, const char *sql, GError **error)
+{
+	if (sqlite3_exec (store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ds_store_fail (store, error, "database");
+	return TRUE;
+}
+
+sqlite3_stmt *
+ds_store_prepare (DsStore *store, const char *sql, GError **error)
+{
+	sqlite3_stmt *statement = NULL;
+
+	if (sqlite3_prepare_v2 (store->db, sql, -1, &statement, NULL) !=
+	    SQLITE_OK) {
+		ds_store_fail (store, error, "prepare");
+		return NULL;
+	}
+	return statement;
+}
+
+int
+ds_store_schema_version (DsStore *store)
+{
+	g_autoptr (sqlite3_stmt) statement =
+		ds_store_prepare (store, "PRAGMA user_version", NULL);
+
+	if (statement == NULL || sqlite3_step (statement) != SQLITE_ROW)
+		return -1;
+	return sqlite3_column_int (statement, 0);
+}
+
+static gboolean
+migrate (DsStore *store, GError **error)
+{
+	int version = ds_store_schema_version (store);
+
+	if (version > (int) G_N_ELEMENTS (migrations)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "database schema %d is newer than this program "
+			     "(%d)", version, (int) G_N_ELEMENTS (migrations));
+		return FALSE;
+	}
+	for (; version < (int) G_N_ELEMENTS (migrations); version++) {
+		g_autofree char *bump = g_strdup_printf (
+			"PRAGMA user_version = %d", version + 1);
+
+		if (!ds_store_begin (store, error))
+			return FALSE;
+		if (!ds_store_exec (store, migrations[version], error) ||
+		    !ds_store_exec (store, bump, error) ||
+		    !ds_store_commit (store, error)) {
+			ds_store_rollback (store);
+			g_prefix_error (error, "migration %d: ", version + 1);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+DsStore *
+ds_store_open (const char *path, GError **error)
+{
+	g_autoptr (DsStore) store = g_new0 (DsStore, 1);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOFOLLOW;
+
+	if (sqlite3_open_v2 (path, &store->db, flags, NULL) != SQLITE_OK) {
+		ds_store_fail (store, error, path);
+		return NULL;
+	}
+	sqlite3_busy_timeout (store->db, 30000);
+	if (!ds_store_exec (store, "PRAGMA journal_mode = WAL;"
+			    "PRAGMA synchronous = FULL;"
+			    "PRAGMA foreign_keys = ON;", error) ||
+	    !migrate (store, error)) {
+		g_prefix_error (error, "%s: ", path);
+		return NULL;
+	}
+	return g_steal_pointer (&store);
+}
+
+void
+ds_store_close (DsStore *store)
+{
+	if (store == NULL)
+		return;
+	sqlite3_close_v2 (store->db);
+	g_free (store);
+}
+
+sqlite3 *
+ds_store_db (DsStore *store)
+{
+	return store->db;
+}
+
+gboolean
+ds_store_begin (DsStore *store, GError **error)
+{
+	if (store->depth == 0 &&
+	    !ds_store_exec (store, "BEGIN IMMEDIATE", error))
+		return FALSE;
+	store->depth++;
+	return TRUE;
+}
+
+gboolean
+ds_store_commit (DsStore *store, GError **error)
+{
+	g_return_val_if_fail (store->depth > 0, FALSE);
+
+	if (store->depth == 1 && !ds_store_exec (store, "COMMIT", error))
+		return FALSE;
+	store->depth--;
+	return TRUE;
+}
+
+void
+ds_store_rollback (DsStore *store)
+{
+	if (store->depth == 0)
+		return;
+	store->depth = 0;
+	sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+gboolean
+ds_store_check_integrity (DsStore *store, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement =
+		ds_store_prepare (store, "PRAGMA integrity_check", error);
+	const char *verdict;
+
+	if (statement == NULL)
+		return FALSE;
+	if (sqlite3_step (statement) != SQLITE_ROW)
+		return ds_store_fail (store, error, "integrity_check");
+	verdict = (const char *) sqlite3_column_text (statement, 0);
+	if (g_strcmp0 (verdict, "ok") != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+			     "integrity_check: %s", verdict);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,51 @@
+/*
+ * store.h -- the SQLite database of one dunspool instance.
+ *
+ * The store owns the database connection and its schema.  Opening it sets
+ * WAL mode, foreign keys and a busy timeout (the CLI and the daemon share
+ * the file), then brings the schema up to date by applying the numbered
+ * migrations in store.c that have not been applied yet, each in its own
+ * transaction, recording the version in PRAGMA user_version.
+ *
+ * Only the modules that own tables use the raw connection: ledger (the
+ * receivables records), journal, and the document and attempt stores.
+ * Everything else calls those modules, so that a second backend could
+ * replace SQLite without the rest of the code changing.
+ */
+#ifndef DS_STORE_H
+#define DS_STORE_H
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DsStore DsStore;
+
+DsStore *ds_store_open (const char *path, GError **error);
+void ds_store_close (DsStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsStore, ds_store_close)
+
+sqlite3 *ds_store_db (DsStore *store);
+int ds_store_schema_version (DsStore *store);
+
+/* Transactions nest: only the outermost begin and commit touch SQLite. */
+gboolean ds_store_begin (DsStore *store, GError **error);
+gboolean ds_store_commit (DsStore *store, GError **error);
+void ds_store_rollback (DsStore *store);
+
+/* Prepare, or fail with the SQLite message in DS_ERROR_TEMPORARY. */
+sqlite3_stmt *ds_store_prepare (DsStore *store, const char *sql,
+				GError **error);
+/* Set a GError from the connection's last error. */
+gboolean ds_store_fail (DsStore *store, GError **error, const char *what);
+gboolean ds_store_exec (DsStore *store, const char *sql, GError **error);
+
+/* PRAGMA integrity_check says "ok". */
+gboolean ds_store_check_integrity (DsStore *store, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+G_END_DECLS
+
+#endif
