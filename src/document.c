@@ -1,0 +1,684 @@
+/*
+ * document.c -- documents, their items and attempts in the store.
+ * See document.h.
+ */
+#include "document.h"
+
+#include <string.h>
+
+#include "date.h"
+#include "ds-error.h"
+#include "journal.h"
+#include "states.h"
+
+void
+ds_document_item_free (DsDocumentItem *item)
+{
+	if (item == NULL)
+		return;
+	g_free (item->invoice_id);
+	g_free (item);
+}
+
+void
+ds_document_free (DsDocument *document)
+{
+	if (document == NULL)
+		return;
+	g_free (document->trace_id);
+	g_free (document->idempotency_key);
+	g_free (document->customer_id);
+	g_free (document->entity_id);
+	g_free (document->strategy);
+	g_free (document->step);
+	g_free (document->state);
+	g_free (document->language);
+	g_free (document->currency);
+	g_free (document->pdf_path);
+	g_free (document->pdf_sha256);
+	g_free (document->reason);
+	if (document->items != NULL)
+		g_ptr_array_unref (document->items);
+	g_free (document);
+}
+
+static int
+compare_items (gconstpointer a, gconstpointer b)
+{
+	const DsDocumentItem *left = *(DsDocumentItem *const *) a;
+	const DsDocumentItem *right = *(DsDocumentItem *const *) b;
+
+	return strcmp (left->invoice_id, right->invoice_id);
+}
+
+/*
+ * The key names what the document is about, in a form a person can read
+ * in the journal; the trace id is the first 50 bits of its SHA-256 in
+ * Crockford base32, which is short enough to type from an envelope.
+ */
+void
+ds_document_derive_ids (DsDocument *document)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	GString *key = g_string_new (NULL);
+	guint8 digest[32];
+	gsize digest_length = sizeof digest;
+	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+	guint64 bits = 0;
+
+	g_ptr_array_sort (document->items, compare_items);
+	g_string_append_printf (key, "%s/%s/%s", document->strategy,
+				document->step, document->customer_id);
+	for (guint i = 0; i < document->items->len; i++) {
+		DsDocumentItem *item = g_ptr_array_index (document->items, i);
+
+		g_string_append_printf (key, "%c%s", i == 0 ? ':' : ',',
+					item->invoice_id);
+	}
+	g_checksum_update (checksum, (const guchar *) key->str, key->len);
+	g_checksum_get_digest (checksum, digest, &digest_length);
+	for (int i = 0; i < 8; i++)
+		bits = bits << 8 | digest[i];
+
+	g_free (document->trace_id);
+	document->trace_id = g_malloc (DS_TRACE_ID_LEN);
+	document->trace_id[0] = 'D';
+	document->trace_id[1] = 'S';
+	for (int i = 0; i < 10; i++)
+		document->trace_id[2 + i] = alphabet[(bits >> (59 - 5 * i)) &
+						     31];
+	document->trace_id[12] = '\0';
+	g_free (document->idempotency_key);
+	document->idempotency_key = g_string_free (key, FALSE);
+}
+
+static void
+bind_text (sqlite3_stmt *statement, int index, const char *value)
+{
+	if (value == NULL)
+		sqlite3_bind_null (statement, index);
+	else
+		sqlite3_bind_text (statement, index, value, -1,
+				   SQLITE_TRANSIENT);
+}
+
+static void
+bind_date (sqlite3_stmt *statement, int index, DsDate date)
+{
+	char text[DS_DATE_ISO_LEN];
+
+	if (date == DS_DATE_NONE) {
+		sqlite3_bind_null (statement, index);
+		return;
+	}
+	ds_date_format_iso (date, text);
+	sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static char *
+column_text (sqlite3_stmt *statement, int column)
+{
+	return g_strdup ((const char *) sqlite3_column_text (statement,
+							     column));
+}
+
+static DsDate
+column_date (sqlite3_stmt *statement, int column)
+{
+	const char *text = (const char *) sqlite3_column_text (statement,
+							       column);
+	DsDate date = DS_DATE_NONE;
+
+	if (text != NULL && !ds_date_parse_iso (text, &date, NULL))
+		g_warning ("stored date \"%s\" is not ISO", text);
+	return date;
+}
+
+/* Run a statement that returns no rows. */
+static gboolean
+run (DsStore *store, sqlite3_stmt *statement, const char *what,
+     GError **error)
+{
+	if (sqlite3_step (statement) != SQLITE_DONE)
+		return ds_store_fail (store, error, what);
+	return TRUE;
+}
+
+gboolean
+ds_document_exists (DsStore *store, const char *idempotency_key)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT 1 FROM documents WHERE idempotency_key = ?", NULL);
+
+	if (statement == NULL)
+		return FALSE;
+	bind_text (statement, 1, idempotency_key);
+	return sqlite3_step (statement) == SQLITE_ROW;
+}
+
+static gboolean
+insert_row (DsStore *store, const DsDocument *document, GError **error)
+{
+	g_autofree char *now = ds_time_now_utc_iso ();
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"INSERT INTO documents (trace_id, idempotency_key,"
+		" customer_id, entity_id, strategy, step, step_index,"
+		" channel, as_of, state, language, currency, total,"
+		" deadline, created_at)"
+		" VALUES (?,?,?,?,?,?,?,?,?,'scheduled',?,?,?,?,?)", error);
+
+	if (statement == NULL)
+		return FALSE;
+	bind_text (statement, 1, document->trace_id);
+	bind_text (statement, 2, document->idempotency_key);
+	bind_text (statement, 3, document->customer_id);
+	bind_text (statement, 4, document->entity_id);
+	bind_text (statement, 5, document->strategy);
+	bind_text (statement, 6, document->step);
+	sqlite3_bind_int (statement, 7, document->step_index);
+	bind_text (statement, 8, ds_channel_name (document->channel));
+	bind_date (statement, 9, document->as_of);
+	bind_text (statement, 10, document->language);
+	bind_text (statement, 11, document->currency);
+	sqlite3_bind_int64 (statement, 12, document->total);
+	bind_date (statement, 13, document->deadline);
+	bind_text (statement, 14, now);
+	return run (store, statement, "insert document", error);
+}
+
+static gboolean
+insert_item (DsStore *store, const DsDocument *document,
+	     const DsDocumentItem *item, GError **error)
+{
+	g_autoptr (sqlite3_stmt) items = ds_store_prepare (store,
+		"INSERT INTO document_items (trace_id, invoice_id,"
+		" open_amount, days_overdue) VALUES (?,?,?,?)", error);
+	g_autoptr (sqlite3_stmt) steps = ds_store_prepare (store,
+		"INSERT INTO invoice_steps (invoice_id, strategy, step_index,"
+		" trace_id, taken_on) VALUES (?,?,?,?,?)", error);
+
+	if (items == NULL || steps == NULL)
+		return FALSE;
+	bind_text (items, 1, document->trace_id);
+	bind_text (items, 2, item->invoice_id);
+	sqlite3_bind_int64 (items, 3, item->open_amount);
+	sqlite3_bind_int (items, 4, item->days_overdue);
+	bind_text (steps, 1, item->invoice_id);
+	bind_text (steps, 2, document->strategy);
+	sqlite3_bind_int (steps, 3, document->step_index);
+	bind_text (steps, 4, document->trace_id);
+	bind_date (steps, 5, document->as_of);
+	return run (store, items, "insert document item", error) &&
+	       run (store, steps, "record step taken", error);
+}
+
+gboolean
+ds_document_insert (DsStore *store, DsDocument *document,
+		    const char *evidence, GError **error)
+{
+	DsJournalEntry entry = {
+		.object_kind = "document",
+		.object_id = document->trace_id,
+		.trace_id = document->trace_id,
+		.event = "planned",
+		.new_state = "scheduled",
+		.evidence = evidence,
+	};
+
+	g_return_val_if_fail (document->trace_id != NULL, FALSE);
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!insert_row (store, document, error))
+		goto fail;
+	for (guint i = 0; i < document->items->len; i++)
+		if (!insert_item (store, document,
+				  g_ptr_array_index (document->items, i),
+				  error))
+			goto fail;
+	if (!ds_journal_append (store, &entry, error))
+		goto fail;
+	g_free (document->state);
+	document->state = g_strdup ("scheduled");
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+static gboolean
+load_items (DsStore *store, DsDocument *document, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT invoice_id, open_amount, days_overdue"
+		" FROM document_items WHERE trace_id = ? ORDER BY invoice_id",
+		error);
+	int step;
+
+	if (statement == NULL)
+		return FALSE;
+	bind_text (statement, 1, document->trace_id);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		DsDocumentItem *item = g_new0 (DsDocumentItem, 1);
+
+		item->invoice_id = column_text (statement, 0);
+		item->open_amount = sqlite3_column_int64 (statement, 1);
+		item->days_overdue = sqlite3_column_int (statement, 2);
+		g_ptr_array_add (document->items, item);
+	}
+	if (step != SQLITE_DONE)
+		return ds_store_fail (store, error, "document items");
+	return TRUE;
+}
+
+static DsDocument *
+document_from_row (sqlite3_stmt *statement)
+{
+	DsDocument *document = g_new0 (DsDocument, 1);
+
+	document->trace_id = column_text (statement, 0);
+	document->idempotency_key = column_text (statement, 1);
+	document->customer_id = column_text (statement, 2);
+	document->entity_id = column_text (statement, 3);
+	document->strategy = column_text (statement, 4);
+	document->step = column_text (statement, 5);
+	document->step_index = sqlite3_column_int (statement, 6);
+	ds_channel_from_name ((const char *) sqlite3_column_text (statement,
+								  7),
+			      &document->channel);
+	document->as_of = column_date (statement, 8);
+	document->state = column_text (statement, 9);
+	document->language = column_text (statement, 10);
+	document->currency = column_text (statement, 11);
+	document->total = sqlite3_column_int64 (statement, 12);
+	document->deadline = column_date (statement, 13);
+	document->pdf_path = column_text (statement, 14);
+	document->pdf_sha256 = column_text (statement, 15);
+	document->pages = sqlite3_column_int (statement, 16);
+	document->reason = column_text (statement, 17);
+	document->items = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_document_item_free);
+	return document;
+}
+
+DsDocument *
+ds_document_get (DsStore *store, const char *trace_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT trace_id, idempotency_key, customer_id, entity_id,"
+		" strategy, step, step_index, channel, as_of, state,"
+		" language, currency, total, deadline, pdf_path, pdf_sha256,"
+		" pages, reason FROM documents WHERE trace_id = ?", error);
+	g_autoptr (DsDocument) document = NULL;
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, trace_id);
+	if (sqlite3_step (statement) != SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "no document %s", trace_id);
+		return NULL;
+	}
+	document = document_from_row (statement);
+	if (!load_items (store, document, error))
+		return NULL;
+	return g_steal_pointer (&document);
+}
+
+static GPtrArray *
+list_strings (DsStore *store, const char *sql, const char *parameter,
+	      GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+	g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, parameter);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_ptr_array_add (list, column_text (statement, 0));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "list");
+		return NULL;
+	}
+	return g_steal_pointer (&list);
+}
+
+GPtrArray *
+ds_document_list_in_state (DsStore *store, const char *state,
+			   GError **error)
+{
+	return list_strings (store,
+		"SELECT trace_id FROM documents WHERE state = ?"
+		" ORDER BY created_at, trace_id", state, error);
+}
+
+static char *
+current_state (DsStore *store, const char *sql, sqlite3_int64 id,
+	       const char *text_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+
+	if (statement == NULL)
+		return NULL;
+	if (text_id != NULL)
+		bind_text (statement, 1, text_id);
+	else
+		sqlite3_bind_int64 (statement, 1, id);
+	if (sqlite3_step (statement) != SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "no such object");
+		return NULL;
+	}
+	return column_text (statement, 0);
+}
+
+/*
+ * The one way a state changes: check, update, journal, in one
+ * transaction.  A refused or pointless move is journaled as "ignored"
+ * when the object is terminal (late feedback), and an error otherwise.
+ */
+static gboolean
+move (DsStore *store, DsMachine machine, const char *kind,
+      const char *object_id, const char *trace_id, const char *from,
+      const char *to, const char *event, const char *evidence,
+      const char *update_sql, GError **error)
+{
+	DsJournalEntry entry = {
+		.object_kind = kind, .object_id = object_id,
+		.trace_id = trace_id, .event = event,
+		.old_state = from, .new_state = to, .evidence = evidence,
+	};
+
+	if (!ds_state_allowed (machine, from, to)) {
+		if (g_strcmp0 (from, to) == 0 ||
+		    ds_state_terminal (machine, from)) {
+			entry.event = "ignored";
+			entry.new_state = from;
+			return ds_journal_append (store, &entry, error);
+		}
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "%s %s: %s -> %s is not allowed", kind,
+			     object_id, from, to);
+		return FALSE;
+	}
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	{
+		g_autoptr (sqlite3_stmt) statement =
+			ds_store_prepare (store, update_sql, error);
+
+		if (statement == NULL)
+			goto fail;
+		bind_text (statement, 1, to);
+		bind_text (statement, 2, object_id);
+		if (!run (store, statement, "state update", error))
+			goto fail;
+	}
+	if (!ds_journal_append (store, &entry, error))
+		goto fail;
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+gboolean
+ds_document_move (DsStore *store, const char *trace_id, const char *to,
+		  const char *event, const char *evidence, GError **error)
+{
+	g_autofree char *from = current_state (store,
+		"SELECT state FROM documents WHERE trace_id = ?", 0,
+		trace_id, error);
+
+	if (from == NULL)
+		return FALSE;
+	return move (store, DS_MACHINE_DOCUMENT, "document", trace_id,
+		     trace_id, from, to, event ? event : to, evidence,
+		     "UPDATE documents SET state = ?1 WHERE trace_id = ?2",
+		     error);
+}
+
+static gboolean
+update_document (DsStore *store, const char *sql, const char *trace_id,
+		 const char *first, const char *second, int number,
+		 GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+
+	if (statement == NULL)
+		return FALSE;
+	/* Parameters the statement does not use are left unbound. */
+	bind_text (statement, 1, trace_id);
+	bind_text (statement, 2, first);
+	if (sqlite3_bind_parameter_count (statement) >= 4) {
+		bind_text (statement, 3, second);
+		sqlite3_bind_int (statement, 4, number);
+	}
+	return run (store, statement, "update document", error);
+}
+
+gboolean
+ds_document_set_pdf (DsStore *store, const char *trace_id,
+		     const char *path, const char *sha256, int pages,
+		     GError **error)
+{
+	return update_document (store,
+		"UPDATE documents SET pdf_path = ?2, pdf_sha256 = ?3,"
+		" pages = ?4 WHERE trace_id = ?1", trace_id, path, sha256,
+		pages, error);
+}
+
+gboolean
+ds_document_set_reason (DsStore *store, const char *trace_id,
+			const char *reason, GError **error)
+{
+	return update_document (store,
+		"UPDATE documents SET reason = ?2 WHERE trace_id = ?1",
+		trace_id, reason, NULL, 0, error);
+}
+
+gboolean
+ds_document_last_step (DsStore *store, const char *invoice_id,
+		       const char *strategy, DsStepTaken *taken,
+		       GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT s.step_index, s.taken_on, d.deadline, s.trace_id"
+		" FROM invoice_steps s JOIN documents d USING (trace_id)"
+		" WHERE s.invoice_id = ? AND s.strategy = ?"
+		" ORDER BY s.step_index DESC LIMIT 1", error);
+
+	memset (taken, 0, sizeof *taken);
+	taken->step_index = -1;
+	if (statement == NULL)
+		return FALSE;
+	bind_text (statement, 1, invoice_id);
+	bind_text (statement, 2, strategy);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		taken->step_index = sqlite3_column_int (statement, 0);
+		taken->taken_on = column_date (statement, 1);
+		taken->deadline = column_date (statement, 2);
+		taken->trace_id = column_text (statement, 3);
+		return TRUE;
+	case SQLITE_DONE:
+		return TRUE;
+	default:
+		return ds_store_fail (store, error, "last step");
+	}
+}
+
+void
+ds_attempt_free (DsAttempt *attempt)
+{
+	if (attempt == NULL)
+		return;
+	g_free (attempt->trace_id);
+	g_free (attempt->driver);
+	g_free (attempt->state);
+	g_free (attempt->batch_id);
+	g_free (attempt->provider_id);
+	g_free (attempt->detail);
+	g_free (attempt);
+}
+
+gboolean
+ds_attempt_create (DsStore *store, const char *trace_id, DsChannel channel,
+		   const char *driver, gint64 *attempt_id, GError **error)
+{
+	g_autofree char *now = ds_time_now_utc_iso ();
+	g_autofree char *id_text = NULL;
+	g_autoptr (sqlite3_stmt) statement = NULL;
+	DsJournalEntry entry = {
+		.object_kind = "attempt", .trace_id = trace_id,
+		.event = "queued", .new_state = "queued",
+		.evidence = ds_channel_name (channel),
+	};
+
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	statement = ds_store_prepare (store,
+		"INSERT INTO attempts (trace_id, channel, driver, state,"
+		" created_at, updated_at) VALUES (?,?,?,'queued',?,?)",
+		error);
+	if (statement == NULL)
+		goto fail;
+	bind_text (statement, 1, trace_id);
+	bind_text (statement, 2, ds_channel_name (channel));
+	bind_text (statement, 3, driver);
+	bind_text (statement, 4, now);
+	bind_text (statement, 5, now);
+	if (!run (store, statement, "insert attempt", error))
+		goto fail;
+	*attempt_id = sqlite3_last_insert_rowid (ds_store_db (store));
+	id_text = g_strdup_printf ("%" G_GINT64_FORMAT, *attempt_id);
+	entry.object_id = id_text;
+	if (!ds_journal_append (store, &entry, error))
+		goto fail;
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+#define ATTEMPT_COLUMNS \
+	"attempt_id, trace_id, channel, driver, state, batch_id," \
+	" provider_id, tries, detail"
+
+static DsAttempt *
+attempt_from_row (sqlite3_stmt *statement)
+{
+	DsAttempt *attempt = g_new0 (DsAttempt, 1);
+
+	attempt->attempt_id = sqlite3_column_int64 (statement, 0);
+	attempt->trace_id = column_text (statement, 1);
+	ds_channel_from_name ((const char *) sqlite3_column_text (statement,
+								  2),
+			      &attempt->channel);
+	attempt->driver = column_text (statement, 3);
+	attempt->state = column_text (statement, 4);
+	attempt->batch_id = column_text (statement, 5);
+	attempt->provider_id = column_text (statement, 6);
+	attempt->tries = sqlite3_column_int (statement, 7);
+	attempt->detail = column_text (statement, 8);
+	return attempt;
+}
+
+DsAttempt *
+ds_attempt_get (DsStore *store, gint64 attempt_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT " ATTEMPT_COLUMNS " FROM attempts"
+		" WHERE attempt_id = ?", error);
+
+	if (statement == NULL)
+		return NULL;
+	sqlite3_bind_int64 (statement, 1, attempt_id);
+	if (sqlite3_step (statement) != SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "no attempt %" G_GINT64_FORMAT, attempt_id);
+		return NULL;
+	}
+	return attempt_from_row (statement);
+}
+
+GPtrArray *
+ds_attempt_list_for_trace (DsStore *store, const char *trace_id,
+			   GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT " ATTEMPT_COLUMNS " FROM attempts"
+		" WHERE trace_id = ? ORDER BY attempt_id", error);
+	g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_attempt_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, trace_id);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_ptr_array_add (list, attempt_from_row (statement));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "attempts");
+		return NULL;
+	}
+	return g_steal_pointer (&list);
+}
+
+gboolean
+ds_attempt_move (DsStore *store, gint64 attempt_id, const char *to,
+		 const char *evidence, GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (store, attempt_id,
+							error);
+	g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT,
+						    attempt_id);
+
+	if (attempt == NULL)
+		return FALSE;
+	return move (store, DS_MACHINE_ATTEMPT, "attempt", id_text,
+		     attempt->trace_id, attempt->state, to, to, evidence,
+		     "UPDATE attempts SET state = ?1,"
+		     " tries = tries + (?1 = 'submitting'),"
+		     " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+		     " WHERE attempt_id = ?2", error);
+}
+
+static gboolean
+update_attempt (DsStore *store, const char *sql, gint64 attempt_id,
+		const char *value, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (statement, 1, attempt_id);
+	bind_text (statement, 2, value);
+	return run (store, statement, "update attempt", error);
+}
+
+gboolean
+ds_attempt_set_batch (DsStore *store, gint64 attempt_id,
+		      const char *batch_id, GError **error)
+{
+	return update_attempt (store, "UPDATE attempts SET batch_id = ?2"
+			       " WHERE attempt_id = ?1", attempt_id,
+			       batch_id, error);
+}
+
+gboolean
+ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,
+			    const char *provider_id, GError **error)
+{
+	return update_attempt (store, "UPDATE attempts SET provider_id = ?2"
+			       " WHERE attempt_id = ?1", attempt_id,
+			       provider_id, error);
+}

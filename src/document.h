@@ -1,0 +1,138 @@
+/*
+ * document.h -- dunning documents and their attempts, as stored.
+ *
+ * A document is one dunning step for one customer listing the invoices
+ * it is about; its idempotency key is made of the strategy, the step and
+ * the sorted invoice ids, never of the run date, so that planning the
+ * same thing twice finds the first document instead of making a second.
+ * Its trace id is derived from that key.  An attempt is one try to
+ * deliver a document through one channel.
+ *
+ * Every state change goes through ds_document_move / ds_attempt_move,
+ * which check the transition against states.c and append the journal
+ * record in the same transaction.  A move to the state an object is
+ * already in, or out of a terminal state, changes nothing and is
+ * journaled as "ignored" with the evidence.
+ */
+#ifndef DS_DOCUMENT_H
+#define DS_DOCUMENT_H
+
+#include <glib.h>
+
+#include "config.h"
+#include "date.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+#define DS_TRACE_ID_LEN 13	/* "DS" + 10 base32 + NUL */
+
+typedef struct {
+	char *invoice_id;
+	gint64 open_amount;
+	int days_overdue;
+} DsDocumentItem;
+
+typedef struct {
+	char *trace_id;
+	char *idempotency_key;
+	char *customer_id;
+	char *entity_id;
+	char *strategy;
+	char *step;
+	int step_index;
+	DsChannel channel;
+	DsDate as_of;
+	char *state;
+	char *language;
+	char *currency;
+	gint64 total;
+	DsDate deadline;
+	char *pdf_path;
+	char *pdf_sha256;
+	int pages;
+	char *reason;
+	GPtrArray *items;	/* of DsDocumentItem */
+} DsDocument;
+
+void ds_document_free (DsDocument *document);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDocument, ds_document_free)
+
+void ds_document_item_free (DsDocumentItem *item);
+
+/* Fill idempotency_key and trace_id from strategy, step and items. */
+void ds_document_derive_ids (DsDocument *document);
+
+gboolean ds_document_exists (DsStore *store, const char *idempotency_key);
+
+/*
+ * Store a new document in state "scheduled" with its items, record the
+ * step as taken for each invoice, and journal it as "planned".
+ */
+gboolean ds_document_insert (DsStore *store, DsDocument *document,
+			     const char *evidence, GError **error);
+
+DsDocument *ds_document_get (DsStore *store, const char *trace_id,
+			     GError **error);
+
+/* Trace ids of documents in `state`, oldest first. */
+GPtrArray *ds_document_list_in_state (DsStore *store, const char *state,
+				      GError **error);
+
+gboolean ds_document_move (DsStore *store, const char *trace_id,
+			   const char *to, const char *event,
+			   const char *evidence, GError **error);
+
+gboolean ds_document_set_pdf (DsStore *store, const char *trace_id,
+			      const char *path, const char *sha256,
+			      int pages, GError **error);
+gboolean ds_document_set_reason (DsStore *store, const char *trace_id,
+				 const char *reason, GError **error);
+
+/* The step an invoice last took under a strategy: -1 for none. */
+typedef struct {
+	int step_index;
+	DsDate taken_on;
+	DsDate deadline;
+	char *trace_id;
+} DsStepTaken;
+
+gboolean ds_document_last_step (DsStore *store, const char *invoice_id,
+				const char *strategy, DsStepTaken *taken,
+				GError **error);
+
+/* Attempts. */
+typedef struct {
+	gint64 attempt_id;
+	char *trace_id;
+	DsChannel channel;
+	char *driver;
+	char *state;
+	char *batch_id;
+	char *provider_id;
+	int tries;
+	char *detail;
+} DsAttempt;
+
+void ds_attempt_free (DsAttempt *attempt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAttempt, ds_attempt_free)
+
+gboolean ds_attempt_create (DsStore *store, const char *trace_id,
+			    DsChannel channel, const char *driver,
+			    gint64 *attempt_id, GError **error);
+DsAttempt *ds_attempt_get (DsStore *store, gint64 attempt_id,
+			   GError **error);
+GPtrArray *ds_attempt_list_for_trace (DsStore *store, const char *trace_id,
+				      GError **error);
+gboolean ds_attempt_move (DsStore *store, gint64 attempt_id,
+			  const char *to, const char *evidence,
+			  GError **error);
+gboolean ds_attempt_set_batch (DsStore *store, gint64 attempt_id,
+			       const char *batch_id, GError **error);
+gboolean ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,
+				     const char *provider_id,
+				     GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * journal.c -- append to and verify the hash-chained journal.
+ *
+ * Hash of a record = SHA-256 (hex) of the previous record's hash followed
+ * by each field as "LENGTH:VALUE;" in the order seq, at, actor,
+ * object_kind, object_id, trace_id, event, old_state, new_state, evidence,
+ * where an absent field is written "-;".  The length prefix keeps field
+ * boundaries unambiguous; seq in the hash makes a removed record visible
+ * even when its neighbours are intact.  The first record chains to
+ * GENESIS_HASH.
+ */
+#include "journal.h"
+
+#include <string.h>
+
+#include "date.h"
+#include "ds-error.h"
+
+#define GENESIS_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+static char *journal_actor;
+
+void
+ds_journal_set_actor (const char *actor)
+{
+	g_free (journal_actor);
+	journal_actor = g_strdup (actor);
+}
+
+const char *
+ds_journal_actor (void)
+{
+	return journal_actor ? journal_actor : "cli";
+}
+
+void
+ds_journal_record_free (DsJournalRecord *record)
+{
+	if (record == NULL)
+		return;
+	g_free (record->at);
+	g_free (record->actor);
+	g_free (record->object_kind);
+	g_free (record->object_id);
+	g_free (record->trace_id);
+	g_free (record->event);
+	g_free (record->old_state);
+	g_free (record->new_state);
+	g_free (record->evidence);
+	g_free (record->hash);
+	g_free (record);
+}
+
+static void
+hash_field (GChecksum *checksum, const char *value)
+{
+	g_autofree char *prefix = NULL;
+
+	if (value == NULL) {
+		g_checksum_update (checksum, (const guchar *) "-;", 2);
+		return;
+	}
+	prefix = g_strdup_printf ("%zu:", strlen (value));
+	g_checksum_update (checksum, (const guchar *) prefix, -1);
+	g_checksum_update (checksum, (const guchar *) value, -1);
+	g_checksum_update (checksum, (const guchar *) ";", 1);
+}
+
+static char *
+record_hash (const char *prev_hash, gint64 seq, const char *at,
+	     const DsJournalEntry *entry)
+{
+	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+	g_autofree char *seq_text = g_strdup_printf ("%" G_GINT64_FORMAT,
+						     seq);
+
+	g_checksum_update (checksum, (const guchar *) prev_hash, -1);
+	hash_field (checksum, seq_text);
+	hash_field (checksum, at);
+	hash_field (checksum, entry->actor);
+	hash_field (checksum, entry->object_kind);
+	hash_field (checksum, entry->object_id);
+	hash_field (checksum, entry->trace_id);
+	hash_field (checksum, entry->event);
+	hash_field (checksum, entry->old_state);
+	hash_field (checksum, entry->new_state);
+	hash_field (checksum, entry->evidence);
+	return g_strdup (g_checksum_get_string (checksum));
+}
+
+/* The last record's seq and hash, or 0 and the genesis hash. */
+static gboolean
+journal_tail (DsStore *store, gint64 *seq, char **hash, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+		error);
+
+	if (statement == NULL)
+		return FALSE;
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		*seq = sqlite3_column_int64 (statement, 0);
+		*hash = g_strdup ((const char *)
+				  sqlite3_column_text (statement, 1));
+		return TRUE;
+	case SQLITE_DONE:
+		*seq = 0;
+		*hash = g_strdup (GENESIS_HASH);
+		return TRUE;
+	default:
+		return ds_store_fail (store, error, "journal tail");
+	}
+}
+
+static void
+bind_text (sqlite3_stmt *statement, int index, const char *value)
+{
+	if (value == NULL)
+		sqlite3_bind_null (statement, index);
+	else
+		sqlite3_bind_text (statement, index, value, -1,
+				   SQLITE_TRANSIENT);
+}
+
+gboolean
+ds_journal_append (DsStore *store, const DsJournalEntry *entry,
+		   GError **error)
+{
+	g_autofree char *prev_hash = NULL;
+	g_autofree char *hash = NULL;
+	g_autofree char *at = ds_time_now_utc_iso ();
+	g_autoptr (sqlite3_stmt) statement = NULL;
+	DsJournalEntry stamped = *entry;
+	gint64 seq = 0;
+
+	if (stamped.actor == NULL)
+		stamped.actor = ds_journal_actor ();
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!journal_tail (store, &seq, &prev_hash, error))
+		goto fail;
+	hash = record_hash (prev_hash, seq + 1, at, &stamped);
+
+	statement = ds_store_prepare (store,
+		"INSERT INTO journal (seq, at, actor, object_kind, object_id,"
+		" trace_id, event, old_state, new_state, evidence,"
+		" prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", error);
+	if (statement == NULL)
+		goto fail;
+	sqlite3_bind_int64 (statement, 1, seq + 1);
+	bind_text (statement, 2, at);
+	bind_text (statement, 3, stamped.actor);
+	bind_text (statement, 4, stamped.object_kind);
+	bind_text (statement, 5, stamped.object_id);
+	bind_text (statement, 6, stamped.trace_id);
+	bind_text (statement, 7, stamped.event);
+	bind_text (statement, 8, stamped.old_state);
+	bind_text (statement, 9, stamped.new_state);
+	bind_text (statement, 10, stamped.evidence);
+	bind_text (statement, 11, prev_hash);
+	bind_text (statement, 12, hash);
+	if (sqlite3_step (statement) != SQLITE_DONE) {
+		ds_store_fail (store, error, "journal append");
+		goto fail;
+	}
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+#define RECORD_COLUMNS \
+	"seq, at, actor, object_kind, object_id, trace_id, event," \
+	" old_state, new_state, evidence, hash, prev_hash"
+
+static char *
+column_text (sqlite3_stmt *statement, int column)
+{
+	return g_strdup ((const char *) sqlite3_column_text (statement,
+							     column));
+}
+
+static DsJournalRecord *
+record_from_row (sqlite3_stmt *statement)
+{
+	DsJournalRecord *record = g_new0 (DsJournalRecord, 1);
+
+	record->seq = sqlite3_column_int64 (statement, 0);
+	record->at = column_text (statement, 1);
+	record->actor = column_text (statement, 2);
+	record->object_kind = column_text (statement, 3);
+	record->object_id = column_text (statement, 4);
+	record->trace_id = column_text (statement, 5);
+	record->event = column_text (statement, 6);
+	record->old_state = column_text (statement, 7);
+	record->new_state = column_text (statement, 8);
+	record->evidence = column_text (statement, 9);
+	record->hash = column_text (statement, 10);
+	return record;
+}
+
+static GPtrArray *
+select_records (DsStore *store, const char *where, const char *first,
+		const char *second, GError **error)
+{
+	g_autofree char *sql = g_strdup_printf (
+		"SELECT " RECORD_COLUMNS " FROM journal WHERE %s"
+		" ORDER BY seq", where);
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+	g_autoptr (GPtrArray) records = NULL;
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, first);
+	if (second != NULL)
+		bind_text (statement, 2, second);
+	records = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_journal_record_free);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_ptr_array_add (records, record_from_row (statement));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "journal read");
+		return NULL;
+	}
+	return g_steal_pointer (&records);
+}
+
+GPtrArray *
+ds_journal_for_trace (DsStore *store, const char *trace_id, GError **error)
+{
+	return select_records (store, "trace_id = ?1", trace_id, NULL,
+			       error);
+}
+
+GPtrArray *
+ds_journal_for_object (DsStore *store, const char *object_kind,
+		       const char *object_id, GError **error)
+{
+	return select_records (store, "object_kind = ?1 AND object_id = ?2",
+			       object_kind, object_id, error);
+}
+
+static gboolean
+verify_row (sqlite3_stmt *statement, const char *expected_prev,
+	    gint64 expected_seq)
+{
+	g_autoptr (DsJournalRecord) record = record_from_row (statement);
+	const char *prev_hash = (const char *)
+		sqlite3_column_text (statement, 11);
+	DsJournalEntry entry = {
+		record->actor, record->object_kind, record->object_id,
+		record->trace_id, record->event, record->old_state,
+		record->new_state, record->evidence,
+	};
+	g_autofree char *hash = NULL;
+
+	if (record->seq != expected_seq ||
+	    g_strcmp0 (prev_hash, expected_prev) != 0)
+		return FALSE;
+	hash = record_hash (prev_hash, record->seq, record->at, &entry);
+	return g_strcmp0 (hash, record->hash) == 0;
+}
+
+gboolean
+ds_journal_verify (DsStore *store, gint64 *records, gint64 *bad_seq,
+		   GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT " RECORD_COLUMNS " FROM journal ORDER BY seq", error);
+	g_autofree char *prev = g_strdup (GENESIS_HASH);
+	gint64 count = 0;
+	int step;
+
+	*bad_seq = 0;
+	if (statement == NULL)
+		return FALSE;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		count++;
+		if (!verify_row (statement, prev, count)) {
+			*bad_seq = sqlite3_column_int64 (statement, 0);
+			*records = count;
+			g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+				     "journal record %" G_GINT64_FORMAT
+				     " does not match its hash chain",
+				     *bad_seq);
+			return FALSE;
+		}
+		g_free (prev);
+		prev = column_text (statement, 10);
+	}
+	*records = count;
+	if (step != SQLITE_DONE)
+		return ds_store_fail (store, error, "journal verify");
+	return TRUE;
+}

@@ -1,0 +1,79 @@
+/*
+ * journal.h -- the append-only, hash-chained record of everything that
+ * happened: imports, decisions, state changes, operator acts.
+ *
+ * Each record holds its UTC time, the actor (daemon, cli:USER, feed:FILE),
+ * the object it is about (kind and id, and the trace id when it concerns a
+ * document), an event name, the old and new state, and evidence (a
+ * provider id, an SMTP reply, a file hash) as text.  Its hash is SHA-256
+ * over the previous record's hash and its own fields in a fixed encoding,
+ * so that changing, removing or reordering any record breaks every hash
+ * after it.  Records are never updated or deleted (the table refuses it).
+ *
+ * Appending joins the caller's transaction: a state change and its journal
+ * record commit together or not at all.
+ */
+#ifndef DS_JOURNAL_H
+#define DS_JOURNAL_H
+
+#include <glib.h>
+
+#include "store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	const char *actor;
+	const char *object_kind;	/* document, attempt, batch, invoice,
+					   customer, import, cycle */
+	const char *object_id;
+	const char *trace_id;		/* NULL when not about a document */
+	const char *event;		/* imported, planned, rendered, ... */
+	const char *old_state;		/* NULL for none */
+	const char *new_state;
+	const char *evidence;		/* free text, may be NULL */
+} DsJournalEntry;
+
+typedef struct {
+	gint64 seq;
+	char *at;
+	char *actor;
+	char *object_kind;
+	char *object_id;
+	char *trace_id;
+	char *event;
+	char *old_state;
+	char *new_state;
+	char *evidence;
+	char *hash;
+} DsJournalRecord;
+
+void ds_journal_record_free (DsJournalRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsJournalRecord, ds_journal_record_free)
+
+/* Who acts for this process: "daemon" or "cli:USER".  Default "cli". */
+void ds_journal_set_actor (const char *actor);
+const char *ds_journal_actor (void);
+
+gboolean ds_journal_append (DsStore *store, const DsJournalEntry *entry,
+			    GError **error);
+
+/*
+ * The records of one trace id, or about one object (kind, id), in order:
+ * a GPtrArray of DsJournalRecord.
+ */
+GPtrArray *ds_journal_for_trace (DsStore *store, const char *trace_id,
+				 GError **error);
+GPtrArray *ds_journal_for_object (DsStore *store, const char *object_kind,
+				  const char *object_id, GError **error);
+
+/*
+ * Recompute the chain.  FALSE with DS_ERROR_CORRUPT naming the first
+ * record whose hash does not match (its seq in *bad_seq).
+ */
+gboolean ds_journal_verify (DsStore *store, gint64 *records,
+			    gint64 *bad_seq, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * states.h -- the state machines of documents, attempts and batches.
+ *
+ * A document is one rendered dunning step for one customer; an attempt
+ * is one try to deliver it through one channel; a batch is one day's
+ * print run of one entity.  Their states are strings (as stored and
+ * journaled) and may only move along the transitions listed in states.c.
+ * Terminal states never move again: feedback that arrives for an object
+ * in a terminal state is journaled by the caller but changes nothing.
+ *
+ *   document: scheduled -> rendered -> validated -> ready -> dispatched
+ *             -> closed; action-required and invalid when rendering or
+ *             validation fails; held by an operator; superseded when
+ *             the claim was settled before hand-off.
+ *   attempt:  queued -> submitting -> handed-off -> (channel states);
+ *             deferred (retry), unknown-outcome (reconcile first),
+ *             cancelled, expired, failed.
+ *   batch:    created -> printed -> posted.
+ */
+#ifndef DS_STATES_H
+#define DS_STATES_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+	DS_MACHINE_DOCUMENT,
+	DS_MACHINE_ATTEMPT,
+	DS_MACHINE_BATCH,
+} DsMachine;
+
+gboolean ds_state_known (DsMachine machine, const char *state);
+gboolean ds_state_terminal (DsMachine machine, const char *state);
+gboolean ds_state_allowed (DsMachine machine, const char *from,
+			   const char *to);
+
+G_END_DECLS
+
+#endif
