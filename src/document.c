@@ -682,3 +682,40 @@ ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,
 			       " WHERE attempt_id = ?1", attempt_id,
 			       provider_id, error);
 }
+
+GPtrArray *
+ds_document_list_for (DsStore *store, const char *invoice_or_customer,
+		      GError **error)
+{
+	return list_strings (store,
+		"SELECT trace_id FROM documents WHERE customer_id = ?1"
+		" OR trace_id IN (SELECT trace_id FROM document_items"
+		"  WHERE invoice_id = ?1)"
+		" ORDER BY as_of, created_at, trace_id", invoice_or_customer,
+		error);
+}
+
+GPtrArray *
+ds_document_list_queue (DsStore *store, gboolean all, GError **error)
+{
+	return list_strings (store, all ?
+		"SELECT trace_id FROM documents WHERE ?1 IS NULL"
+		" ORDER BY as_of, trace_id" :
+		"SELECT trace_id FROM documents WHERE ?1 IS NULL AND"
+		" (state IN ('scheduled', 'rendered', 'validated', 'ready',"
+		"  'held', 'action-required') OR trace_id IN"
+		"  (SELECT trace_id FROM attempts WHERE state IN ('queued',"
+		"   'submitting', 'deferred', 'unknown-outcome', 'held')))"
+		" ORDER BY as_of, trace_id", NULL, error);
+}
+
+gint64
+ds_document_count (DsStore *store)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT count(*) FROM documents", NULL);
+
+	if (statement == NULL || sqlite3_step (statement) != SQLITE_ROW)
+		return 0;
+	return sqlite3_column_int64 (statement, 0);
+}

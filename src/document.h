@@ -75,6 +75,15 @@ gboolean ds_document_insert (DsStore *store, DsDocument *document,
 DsDocument *ds_document_get (DsStore *store, const char *trace_id,
 			     GError **error);
 
+/* Trace ids of the documents about an invoice or a customer. */
+GPtrArray *ds_document_list_for (DsStore *store,
+				 const char *invoice_or_customer,
+				 GError **error);
+/* Documents still moving (all: every document), oldest first. */
+GPtrArray *ds_document_list_queue (DsStore *store, gboolean all,
+				   GError **error);
+gint64 ds_document_count (DsStore *store);
+
 /* Trace ids of documents in `state`, oldest first. */
 GPtrArray *ds_document_list_in_state (DsStore *store, const char *state,
 				      GError **error);

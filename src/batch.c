@@ -1,0 +1,490 @@
+/*
+ * batch.c -- build and confirm print batches.  See batch.h.
+ *
+ * The batch PDF is made by concatenating the stored, validated PDFs with
+ * pdfunite (poppler-utils): what the mailroom prints is what was checked.
+ */
+#include "batch.h"
+
+#include <string.h>
+
+#include "document.h"
+#include "ds-error.h"
+#include "journal.h"
+#include "production.h"
+#include "spool.h"
+#include "states.h"
+
+typedef struct {
+	gint64 attempt_id;
+	char *trace_id;
+	char *entity_id;
+	char *customer_id;
+	char *country;
+	char *postal_code;
+	char *pdf_path;
+	int pages;
+	gboolean registered;
+} Letter;
+
+static void
+letter_free (Letter *letter)
+{
+	g_free (letter->trace_id);
+	g_free (letter->entity_id);
+	g_free (letter->customer_id);
+	g_free (letter->country);
+	g_free (letter->postal_code);
+	g_free (letter->pdf_path);
+	g_free (letter);
+}
+
+void
+ds_batch_free (DsBatch *batch)
+{
+	if (batch == NULL)
+		return;
+	g_free (batch->batch_id);
+	g_free (batch->entity_id);
+	g_free (batch->state);
+	g_free (batch->pdf_path);
+	g_free (batch->manifest_path);
+	g_free (batch);
+}
+
+static char *
+column_text (sqlite3_stmt *statement, int column)
+{
+	return g_strdup ((const char *) sqlite3_column_text (statement,
+							     column));
+}
+
+/* Queued print attempts, in postage order within each entity. */
+static GPtrArray *
+queued_letters (DsStore *store, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT a.attempt_id, a.trace_id, d.entity_id, d.customer_id,"
+		" c.country, coalesce (c.postal_code, ''), d.pdf_path,"
+		" d.pages, a.channel = 'registered'"
+		" FROM attempts a JOIN documents d USING (trace_id)"
+		" JOIN customers c ON c.customer_id = d.customer_id"
+		" WHERE a.state = 'queued' AND a.driver = 'print'"
+		" ORDER BY d.entity_id, c.country, c.postal_code,"
+		" a.trace_id", error);
+	g_autoptr (GPtrArray) letters = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) letter_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		Letter *letter = g_new0 (Letter, 1);
+
+		letter->attempt_id = sqlite3_column_int64 (statement, 0);
+		letter->trace_id = column_text (statement, 1);
+		letter->entity_id = column_text (statement, 2);
+		letter->customer_id = column_text (statement, 3);
+		letter->country = column_text (statement, 4);
+		letter->postal_code = column_text (statement, 5);
+		letter->pdf_path = column_text (statement, 6);
+		letter->pages = sqlite3_column_int (statement, 7);
+		letter->registered = sqlite3_column_int (statement, 8);
+		g_ptr_array_add (letters, letter);
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "queued letters");
+		return NULL;
+	}
+	return g_steal_pointer (&letters);
+}
+
+/* A CSV field, quoted when it needs to be (RFC 4180). */
+static void
+append_field (GString *line, const char *value, gboolean last)
+{
+	if (strpbrk (value, ",\"\r\n") == NULL) {
+		g_string_append (line, value);
+	} else {
+		g_string_append_c (line, '"');
+		for (const char *p = value; *p != '\0'; p++) {
+			if (*p == '"')
+				g_string_append_c (line, '"');
+			g_string_append_c (line, *p);
+		}
+		g_string_append_c (line, '"');
+	}
+	g_string_append (line, last ? "\r\n" : ",");
+}
+
+static GBytes *
+manifest (GPtrArray *letters, guint first, guint end)
+{
+	GString *text = g_string_new ("sequence,trace_id,customer_id,"
+				      "country,postal_code,first_page,pages,"
+				      "registered\r\n");
+	int page = 1;
+
+	for (guint i = first; i < end; i++) {
+		Letter *letter = g_ptr_array_index (letters, i);
+		g_autofree char *sequence = g_strdup_printf ("%u",
+							     i - first + 1);
+		g_autofree char *first_page = g_strdup_printf ("%d", page);
+		g_autofree char *pages = g_strdup_printf ("%d",
+							  letter->pages);
+
+		append_field (text, sequence, FALSE);
+		append_field (text, letter->trace_id, FALSE);
+		append_field (text, letter->customer_id, FALSE);
+		append_field (text, letter->country, FALSE);
+		append_field (text, letter->postal_code, FALSE);
+		append_field (text, first_page, FALSE);
+		append_field (text, pages, FALSE);
+		append_field (text, letter->registered ? "yes" : "no", TRUE);
+		page += letter->pages;
+	}
+	return g_string_free_to_bytes (text);
+}
+
+/* Concatenate the stored PDFs into TARGET with pdfunite. */
+static gboolean
+unite (GPtrArray *letters, guint first, guint end, const char *target,
+       GError **error)
+{
+	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+	g_autofree char *contents = NULL;
+	gsize length;
+	int status;
+
+	if (end - first == 1) {
+		Letter *letter = g_ptr_array_index (letters, first);
+
+		return g_file_get_contents (letter->pdf_path, &contents,
+					    &length, error) &&
+		       g_file_set_contents_full (target, contents, length,
+			       G_FILE_SET_CONTENTS_CONSISTENT, 0640, error);
+	}
+	g_ptr_array_add (argv, "pdfunite");
+	for (guint i = first; i < end; i++)
+		g_ptr_array_add (argv, ((Letter *) g_ptr_array_index (
+			letters, i))->pdf_path);
+	g_ptr_array_add (argv, (char *) target);
+	g_ptr_array_add (argv, NULL);
+	if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL,
+			   G_SPAWN_SEARCH_PATH |
+			   G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+			   NULL, &status, error) ||
+	    !g_spawn_check_wait_status (status, error)) {
+		g_prefix_error (error, "pdfunite: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
+	      GError **error)
+{
+	g_autofree char *now = ds_time_now_utc_iso ();
+	g_autofree char *day = ds_date_to_iso (batch->day);
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"INSERT INTO batches (batch_id, entity_id, day, state,"
+		" pdf_path, manifest_path, pdf_sha256, documents, pages,"
+		" created_at) VALUES (?,?,?,'created',?,?,?,?,?,?)", error);
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_text (statement, 1, batch->batch_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 2, batch->entity_id, -1,
+			   SQLITE_STATIC);
+	sqlite3_bind_text (statement, 3, day, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 4, batch->pdf_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 5, batch->manifest_path, -1,
+			   SQLITE_STATIC);
+	sqlite3_bind_text (statement, 6, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int (statement, 7, batch->documents);
+	sqlite3_bind_int (statement, 8, batch->pages);
+	sqlite3_bind_text (statement, 9, now, -1, SQLITE_STATIC);
+	if (sqlite3_step (statement) != SQLITE_DONE)
+		return ds_store_fail (store, error, "insert batch");
+	return TRUE;
+}
+
+/* A batch id not used yet: ENTITY-YYYYMMDD-N. */
+static char *
+new_batch_id (DsStore *store, const char *entity_id, DsDate day)
+{
+	int year, month, date;
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT count(*) FROM batches WHERE entity_id = ?"
+		" AND day = ?", NULL);
+	g_autofree char *iso = ds_date_to_iso (day);
+	int used = 0;
+
+	ds_date_to_ymd (day, &year, &month, &date);
+	if (statement != NULL) {
+		sqlite3_bind_text (statement, 1, entity_id, -1,
+				   SQLITE_STATIC);
+		sqlite3_bind_text (statement, 2, iso, -1, SQLITE_STATIC);
+		if (sqlite3_step (statement) == SQLITE_ROW)
+			used = sqlite3_column_int (statement, 0);
+	}
+	return g_strdup_printf ("%s-%04d%02d%02d-%d", entity_id, year, month,
+				date, used + 1);
+}
+
+static gboolean
+record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
+	      guint first, guint end, GError **error)
+{
+	DsStore *store = instance->store;
+	g_autofree char *contents = NULL;
+	g_autofree char *sha256 = NULL;
+	g_autofree char *evidence = NULL;
+	gsize length;
+	DsJournalEntry entry = {
+		.object_kind = "batch", .object_id = batch->batch_id,
+		.event = "created", .new_state = "created",
+	};
+
+	if (!g_file_get_contents (batch->pdf_path, &contents, &length,
+				  error))
+		return FALSE;
+	sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+					      (guchar *) contents, length);
+	evidence = g_strdup_printf ("documents=%d pages=%d sha256=%s",
+				    batch->documents, batch->pages, sha256);
+	entry.evidence = evidence;
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!insert_batch (store, batch, sha256, error) ||
+	    !ds_journal_append (store, &entry, error))
+		goto fail;
+	for (guint i = first; i < end; i++) {
+		Letter *letter = g_ptr_array_index (letters, i);
+		g_autofree char *note = g_strdup_printf ("batch %s",
+							 batch->batch_id);
+
+		if (!ds_attempt_set_batch (store, letter->attempt_id,
+					   batch->batch_id, error) ||
+		    !ds_attempt_move (store, letter->attempt_id,
+				      "submitting", note, error) ||
+		    !ds_attempt_move (store, letter->attempt_id,
+				      "handed-off", note, error))
+			goto fail;
+	}
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+static gboolean
+build_one (DsInstance *instance, DsDate day, GPtrArray *letters,
+	   guint first, guint end, GError **error)
+{
+	g_autoptr (DsBatch) batch = g_new0 (DsBatch, 1);
+	Letter *head = g_ptr_array_index (letters, first);
+	g_autofree char *directory = ds_instance_spool_path (
+		instance, "outgoing/print");
+	g_autofree char *pdf_name = NULL;
+	g_autofree char *csv_name = NULL;
+	g_autoptr (GBytes) csv = manifest (letters, first, end);
+
+	batch->batch_id = new_batch_id (instance->store, head->entity_id,
+					day);
+	batch->entity_id = g_strdup (head->entity_id);
+	batch->day = day;
+	batch->documents = end - first;
+	for (guint i = first; i < end; i++)
+		batch->pages += ((Letter *) g_ptr_array_index (letters,
+							       i))->pages;
+	pdf_name = g_strdup_printf ("%s.pdf", batch->batch_id);
+	csv_name = g_strdup_printf ("%s.csv", batch->batch_id);
+	batch->pdf_path = g_build_filename (directory, pdf_name, NULL);
+	batch->manifest_path = g_build_filename (directory, csv_name, NULL);
+
+	if (!unite (letters, first, end, batch->pdf_path, error) ||
+	    !ds_spool_write_file (directory, csv_name, csv, error) ||
+	    !record_batch (instance, batch, letters, first, end, error))
+		return FALSE;
+	g_message ("%s: batch created: documents=%d pages=%d",
+		   batch->batch_id, batch->documents, batch->pages);
+	return TRUE;
+}
+
+gboolean
+ds_batch_build (DsInstance *instance, DsDate day, gint64 *batches,
+		GError **error)
+{
+	g_autoptr (GPtrArray) letters = queued_letters (instance->store,
+							error);
+	guint first = 0;
+
+	if (letters == NULL)
+		return FALSE;
+	while (first < letters->len) {
+		Letter *head = g_ptr_array_index (letters, first);
+		guint end = first + 1;
+
+		while (end < letters->len &&
+		       strcmp (((Letter *) g_ptr_array_index (letters,
+				end))->entity_id, head->entity_id) == 0)
+			end++;
+		if (!build_one (instance, day, letters, first, end, error))
+			return FALSE;
+		(*batches)++;
+		first = end;
+	}
+	return TRUE;
+}
+
+static GPtrArray *
+batch_attempts (DsStore *store, const char *batch_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT attempt_id FROM attempts WHERE batch_id = ?"
+		" ORDER BY attempt_id", error);
+	g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+	GPtrArray *list;
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	sqlite3_bind_text (statement, 1, batch_id, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64 (statement, 0);
+
+		g_array_append_val (ids, id);
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "batch attempts");
+		return NULL;
+	}
+	list = g_ptr_array_new_with_free_func (g_free);
+	for (guint i = 0; i < ids->len; i++)
+		g_ptr_array_add (list, g_memdup2 (&g_array_index (ids, gint64,
+								   i),
+						  sizeof (gint64)));
+	return list;
+}
+
+static char *
+batch_state (DsStore *store, const char *batch_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT state FROM batches WHERE batch_id = ?", error);
+
+	if (statement == NULL)
+		return NULL;
+	sqlite3_bind_text (statement, 1, batch_id, -1, SQLITE_STATIC);
+	if (sqlite3_step (statement) != SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "no batch %s", batch_id);
+		return NULL;
+	}
+	return column_text (statement, 0);
+}
+
+static gboolean
+move_batch (DsStore *store, const char *batch_id, const char *from,
+	    const char *to, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"UPDATE batches SET state = ? WHERE batch_id = ?", error);
+	DsJournalEntry entry = {
+		.object_kind = "batch", .object_id = batch_id, .event = to,
+		.old_state = from, .new_state = to,
+	};
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_text (statement, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 2, batch_id, -1, SQLITE_STATIC);
+	if (sqlite3_step (statement) != SQLITE_DONE)
+		return ds_store_fail (store, error, "batch state");
+	return ds_journal_append (store, &entry, error);
+}
+
+gboolean
+ds_batch_mark (DsInstance *instance, const char *batch_id,
+	       const char *state, GError **error)
+{
+	DsStore *store = instance->store;
+	g_autofree char *from = batch_state (store, batch_id, error);
+	g_autoptr (GPtrArray) attempts = NULL;
+	g_autofree char *note = g_strdup_printf ("batch %s %s", batch_id,
+						 state);
+
+	if (from == NULL)
+		return FALSE;
+	if (!ds_state_allowed (DS_MACHINE_BATCH, from, state)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "batch %s is %s: it cannot become %s", batch_id,
+			     from, state);
+		return FALSE;
+	}
+	attempts = batch_attempts (store, batch_id, error);
+	if (attempts == NULL || !ds_store_begin (store, error))
+		return FALSE;
+	if (!move_batch (store, batch_id, from, state, error))
+		goto fail;
+	for (guint i = 0; i < attempts->len; i++)
+		if (!ds_attempt_move (store,
+				      *(gint64 *) g_ptr_array_index (attempts,
+								     i),
+				      state, note, error))
+			goto fail;
+	return ds_store_commit (store, error);
+
+fail:
+	ds_store_rollback (store);
+	return FALSE;
+}
+
+GPtrArray *
+ds_batch_list (DsInstance *instance, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (
+		instance->store,
+		"SELECT batch_id, entity_id, day, state, pdf_path,"
+		" manifest_path, documents, pages FROM batches"
+		" ORDER BY day DESC, batch_id", error);
+	g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_batch_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		DsBatch *batch = g_new0 (DsBatch, 1);
+
+		batch->batch_id = column_text (statement, 0);
+		batch->entity_id = column_text (statement, 1);
+		ds_date_parse_iso ((const char *) sqlite3_column_text (
+			statement, 2), &batch->day, NULL);
+		batch->state = column_text (statement, 3);
+		batch->pdf_path = column_text (statement, 4);
+		batch->manifest_path = column_text (statement, 5);
+		batch->documents = sqlite3_column_int (statement, 6);
+		batch->pages = sqlite3_column_int (statement, 7);
+		g_ptr_array_add (list, batch);
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (instance->store, error, "batches");
+		return NULL;
+	}
+	return g_steal_pointer (&list);
+}
+
+gint64
+ds_batch_count (DsInstance *instance)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (
+		instance->store, "SELECT count(*) FROM batches", NULL);
+
+	if (statement == NULL || sqlite3_step (statement) != SQLITE_ROW)
+		return 0;
+	return sqlite3_column_int64 (statement, 0);
+}

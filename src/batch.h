@@ -1,0 +1,52 @@
+/*
+ * batch.h -- the mailroom's print batches.
+ *
+ * Letters and registered letters wait as queued attempts until the
+ * day's batch is built: one batch per entity and day, its letters sorted
+ * for postage by country and postal code, written to outgoing/print as
+ * BATCH.pdf (the stored PDFs of its documents, unchanged, one after the
+ * other) and BATCH.csv (the manifest: sequence, trace id, customer,
+ * country, postal code, first page, pages, registered).  The attempts
+ * then stand handed-off to the mailroom, who confirm the batch printed
+ * and posted (`dunspool batch printed|posted ID`), which moves the batch
+ * and every attempt in it, and journals each.
+ */
+#ifndef DS_BATCH_H
+#define DS_BATCH_H
+
+#include <glib.h>
+
+#include "date.h"
+#include "instance.h"
+
+G_BEGIN_DECLS
+
+/* Build the batches of `day` from the queued print attempts. */
+gboolean ds_batch_build (DsInstance *instance, DsDate day,
+			 gint64 *batches, GError **error);
+
+/* Move a batch and its attempts to "printed" or "posted". */
+gboolean ds_batch_mark (DsInstance *instance, const char *batch_id,
+			const char *state, GError **error);
+
+typedef struct {
+	char *batch_id;
+	char *entity_id;
+	DsDate day;
+	char *state;
+	char *pdf_path;
+	char *manifest_path;
+	int documents;
+	int pages;
+} DsBatch;
+
+void ds_batch_free (DsBatch *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsBatch, ds_batch_free)
+
+/* Every batch, newest first: a GPtrArray of DsBatch. */
+GPtrArray *ds_batch_list (DsInstance *instance, GError **error);
+gint64 ds_batch_count (DsInstance *instance);
+
+G_END_DECLS
+
+#endif

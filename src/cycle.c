@@ -1,0 +1,173 @@
+/*
+ * cycle.c -- run the daily cycle.  See cycle.h.
+ */
+#include "cycle.h"
+
+#include "batch.h"
+#include "dispatch.h"
+#include "document.h"
+#include "ds-error.h"
+#include "journal.h"
+#include "planner.h"
+#include "production.h"
+#include "spool.h"
+
+struct _DsCycle {
+	DsInstance *instance;
+	DsRenderer *renderer;
+};
+
+DsCycle *
+ds_cycle_new (DsInstance *instance, GError **error)
+{
+	g_autoptr (DsCycle) cycle = g_new0 (DsCycle, 1);
+
+	cycle->instance = instance;
+	cycle->renderer = ds_renderer_new (instance->config->templates,
+					   DS_FONT_DIR, error);
+	if (cycle->renderer == NULL)
+		return NULL;
+	return g_steal_pointer (&cycle);
+}
+
+void
+ds_cycle_free (DsCycle *cycle)
+{
+	if (cycle == NULL)
+		return;
+	ds_renderer_free (cycle->renderer);
+	g_free (cycle);
+}
+
+static gboolean
+journal_cycle (DsStore *store, DsDate as_of, const char *event,
+	       const char *evidence, GError **error)
+{
+	g_autofree char *date = ds_date_to_iso (as_of);
+	DsJournalEntry entry = {
+		.object_kind = "cycle", .object_id = date, .event = event,
+		.evidence = evidence,
+	};
+
+	return ds_journal_append (store, &entry, error);
+}
+
+static gboolean
+store_plan (DsStore *store, DsPlan *plan, DsCycleTally *tally,
+	    GError **error)
+{
+	for (guint i = 0; i < plan->documents->len; i++) {
+		DsDocument *document = g_ptr_array_index (plan->documents,
+							  i);
+		g_autofree char *evidence = g_strdup_printf (
+			"key=%s channel=%s items=%u", document->idempotency_key,
+			ds_channel_name (document->channel),
+			document->items->len);
+
+		if (!ds_document_insert (store, document, evidence, error))
+			return FALSE;
+		tally->planned++;
+	}
+	return TRUE;
+}
+
+static void
+count_outcome (DsCycleTally *tally, const char *state)
+{
+	if (g_strcmp0 (state, "ready") == 0)
+		tally->produced++;
+	else if (g_strcmp0 (state, "action-required") == 0)
+		tally->action_required++;
+	else if (g_strcmp0 (state, "superseded") == 0)
+		tally->superseded++;
+}
+
+static gboolean
+produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
+		   DsCycleTally *tally, GError **error)
+{
+	DsProduction production = {
+		cycle->instance, cycle->renderer, plan->open_items, as_of,
+	};
+	g_autoptr (GPtrArray) scheduled = ds_document_list_in_state (
+		cycle->instance->store, "scheduled", error);
+
+	if (scheduled == NULL)
+		return FALSE;
+	for (guint i = 0; i < scheduled->len; i++) {
+		const char *trace_id = g_ptr_array_index (scheduled, i);
+		g_autofree char *state = NULL;
+		g_autoptr (GError) local = NULL;
+
+		if (ds_production_run (&production, trace_id, &state,
+				       &local)) {
+			count_outcome (tally, state);
+			continue;
+		}
+		tally->failures++;
+		g_warning ("%s: production failed: %s", trace_id,
+			   local->message);
+	}
+	return TRUE;
+}
+
+static gboolean
+import_incoming (DsInstance *instance, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+
+	if (ds_spool_process_incoming (instance, &local))
+		return TRUE;
+	g_warning ("incoming: %s", local->message);
+	return TRUE;
+}
+
+gboolean
+ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
+	      GError **error)
+{
+	DsStore *store = cycle->instance->store;
+	DsDispatchTally dispatched = { 0 };
+	g_autoptr (DsPlan) plan = NULL;
+	g_autofree char *summary = NULL;
+	gint64 planned_before = tally->planned;
+
+	if (!import_incoming (cycle->instance, error))
+		return FALSE;
+	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
+	if (plan == NULL || !store_plan (store, plan, tally, error) ||
+	    !produce_scheduled (cycle, plan, as_of, tally, error) ||
+	    !ds_dispatch_ready (cycle->instance, &dispatched, error) ||
+	    !ds_batch_build (cycle->instance, as_of, &tally->batches, error))
+		return FALSE;
+	for (int i = 0; i < DS_CHANNEL_COUNT; i++)
+		tally->by_channel[i] += dispatched.by_channel[i];
+	tally->failures += dispatched.failures;
+	tally->disputed_skipped += plan->disputed;
+	if (tally->planned == planned_before &&
+	    dispatched.by_channel[DS_CHANNEL_EMAIL] +
+	    dispatched.by_channel[DS_CHANNEL_LETTER] +
+	    dispatched.by_channel[DS_CHANNEL_REGISTERED] +
+	    dispatched.by_channel[DS_CHANNEL_FAX] == 0)
+		return TRUE;	/* nothing was due: no journal record */
+	summary = g_strdup_printf ("open=%" G_GINT64_FORMAT " planned=%"
+				   G_GINT64_FORMAT " disputed=%"
+				   G_GINT64_FORMAT, plan->open,
+				   tally->planned - planned_before,
+				   plan->disputed);
+	return journal_cycle (store, as_of, "cycle-run", summary, error);
+}
+
+gboolean
+ds_cycle_replay (DsCycle *cycle, DsDate from, DsDate to,
+		 DsCycleTally *tally, GError **error)
+{
+	for (DsDate day = from; day <= to; day++)
+		if (!ds_cycle_run (cycle, day, tally, error)) {
+			g_autofree char *date = ds_date_to_iso (day);
+
+			g_prefix_error (error, "cycle %s: ", date);
+			return FALSE;
+		}
+	return TRUE;
+}

@@ -1,0 +1,50 @@
+/*
+ * cycle.h -- the daily cycle for one as-of date.
+ *
+ * One cycle: import what waits in incoming/new; plan the documents due
+ * on the date; store them; produce (render, store, validate) every
+ * scheduled document; dispatch every ready one; build the day's print
+ * batches.  Running the cycle for a date that ran already adds nothing:
+ * planning finds the documents by their idempotency keys, and each later
+ * stage only takes what is in its input state.  A document that fails
+ * does not stop the others.  The cycle's start and end are journaled.
+ */
+#ifndef DS_CYCLE_H
+#define DS_CYCLE_H
+
+#include <glib.h>
+
+#include "config.h"
+#include "date.h"
+#include "instance.h"
+#include "render.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	gint64 planned;
+	gint64 produced;
+	gint64 action_required;
+	gint64 superseded;
+	gint64 by_channel[DS_CHANNEL_COUNT];
+	gint64 batches;
+	gint64 failures;
+	gint64 disputed_skipped;
+} DsCycleTally;
+
+typedef struct _DsCycle DsCycle;
+
+DsCycle *ds_cycle_new (DsInstance *instance, GError **error);
+void ds_cycle_free (DsCycle *cycle);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsCycle, ds_cycle_free)
+
+gboolean ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
+		       GError **error);
+
+/* Run the cycle for every day from `from` to `to`, inclusive. */
+gboolean ds_cycle_replay (DsCycle *cycle, DsDate from, DsDate to,
+			  DsCycleTally *tally, GError **error);
+
+G_END_DECLS
+
+#endif

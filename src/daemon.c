@@ -1,0 +1,256 @@
+/*
+ * daemon.c -- the main loop of dunspoold.  See daemon.h.
+ */
+#include "daemon.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include "cycle.h"
+#include "ds-error.h"
+#include "instance.h"
+#include "journal.h"
+#include "spool.h"
+
+
+struct _DsDaemon {
+	char *root;
+	DsInstance *instance;
+	DsCycle *cycle;
+	GMainLoop *loop;
+	GFileMonitor *incoming_monitor;
+	guint rescan_source;
+	guint cycle_source;
+	guint watchdog_source;
+	guint signal_sources[3];
+	DsDate last_cycle;
+	gboolean scan_pending;
+};
+
+static void schedule_cycle (DsDaemon *daemon);
+
+static void
+scan_incoming (DsDaemon *daemon)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!ds_spool_process_incoming (daemon->instance, &error))
+		g_warning ("incoming: %s", error->message);
+}
+
+static gboolean
+rescan_cb (gpointer user_data)
+{
+	scan_incoming (user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Coalesce a burst of monitor events into one scan. */
+static gboolean
+scan_soon_cb (gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+
+	daemon->scan_pending = FALSE;
+	scan_incoming (daemon);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+incoming_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other,
+		     GFileMonitorEvent event, gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+
+	if (event != G_FILE_MONITOR_EVENT_CREATED &&
+	    event != G_FILE_MONITOR_EVENT_MOVED_IN &&
+	    event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT)
+		return;
+	if (!daemon->scan_pending) {
+		daemon->scan_pending = TRUE;
+		g_timeout_add_seconds (1, scan_soon_cb, daemon);
+	}
+}
+
+static void
+run_cycle (DsDaemon *daemon, DsDate day)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *date = ds_date_to_iso (day);
+	DsCycleTally tally = { 0 };
+
+	sd_notifyf (0, "STATUS=running the cycle for %s", date);
+	if (!ds_cycle_run (daemon->cycle, day, &tally, &error)) {
+		g_warning ("cycle %s: failed: %s", date, error->message);
+		sd_notifyf (0, "STATUS=cycle %s failed: %s", date,
+			    error->message);
+		return;
+	}
+	daemon->last_cycle = day;
+	g_message ("cycle %s: done: planned=%" G_GINT64_FORMAT
+		   " produced=%" G_GINT64_FORMAT " batches=%"
+		   G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT, date,
+		   tally.planned, tally.produced, tally.batches,
+		   tally.failures);
+	sd_notifyf (0, "STATUS=idle; last cycle %s", date);
+}
+
+static gboolean
+cycle_cb (gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+
+	daemon->cycle_source = 0;
+	run_cycle (daemon, ds_date_today_utc ());
+	schedule_cycle (daemon);
+	return G_SOURCE_REMOVE;
+}
+
+/* Seconds from now until the next configured cycle time, UTC. */
+static guint
+seconds_until_cycle (const DsConfig *config)
+{
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GDateTime) today = g_date_time_new_utc (
+		g_date_time_get_year (now), g_date_time_get_month (now),
+		g_date_time_get_day_of_month (now), config->cycle_hour,
+		config->cycle_minute, 0);
+	g_autoptr (GDateTime) next = g_date_time_compare (today, now) > 0 ?
+		g_date_time_ref (today) : g_date_time_add_days (today, 1);
+
+	return g_date_time_difference (next, now) / G_TIME_SPAN_SECOND + 1;
+}
+
+static void
+schedule_cycle (DsDaemon *daemon)
+{
+	guint seconds = seconds_until_cycle (daemon->instance->config);
+
+	if (daemon->cycle_source != 0)
+		g_source_remove (daemon->cycle_source);
+	daemon->cycle_source = g_timeout_add_seconds (seconds, cycle_cb,
+						      daemon);
+	g_info ("next cycle in %u s", seconds);
+}
+
+static gboolean
+stop_cb (gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+
+	sd_notify (0, "STOPPING=1");
+	g_message ("stopping");
+	g_main_loop_quit (daemon->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+reload_cb (gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = g_build_filename (daemon->root,
+						  "dunspool.conf", NULL);
+	DsConfig *config;
+
+	sd_notify (0, "RELOADING=1");
+	config = ds_config_load (daemon->root, path, &error);
+	if (config == NULL) {
+		g_warning ("reload: keeping the old configuration: %s",
+			   error->message);
+	} else {
+		ds_config_free (daemon->instance->config);
+		daemon->instance->config = config;
+		schedule_cycle (daemon);
+		g_message ("reload: configuration reloaded");
+	}
+	sd_notify (0, "READY=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+	sd_notify (0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+watch_incoming (DsDaemon *daemon, GError **error)
+{
+	g_autofree char *path = ds_instance_spool_path (daemon->instance,
+							"incoming/new");
+	g_autoptr (GFile) directory = g_file_new_for_path (path);
+
+	daemon->incoming_monitor = g_file_monitor_directory (
+		directory, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+	if (daemon->incoming_monitor == NULL)
+		return FALSE;
+	g_signal_connect (daemon->incoming_monitor, "changed",
+			  G_CALLBACK (incoming_changed_cb), daemon);
+	daemon->rescan_source = g_timeout_add_seconds (
+		daemon->instance->config->rescan_seconds, rescan_cb, daemon);
+	return TRUE;
+}
+
+DsDaemon *
+ds_daemon_new (const char *root, GError **error)
+{
+	g_autoptr (DsDaemon) daemon = g_new0 (DsDaemon, 1);
+	guint64 watchdog_usec = 0;
+
+	daemon->root = g_strdup (root);
+	ds_journal_set_actor ("daemon");
+	daemon->instance = ds_instance_open (root, error);
+	if (daemon->instance == NULL)
+		return NULL;
+	daemon->cycle = ds_cycle_new (daemon->instance, error);
+	if (daemon->cycle == NULL || !watch_incoming (daemon, error))
+		return NULL;
+	daemon->loop = g_main_loop_new (NULL, FALSE);
+	daemon->signal_sources[0] = g_unix_signal_add (SIGTERM, stop_cb,
+						       daemon);
+	daemon->signal_sources[1] = g_unix_signal_add (SIGINT, stop_cb,
+						       daemon);
+	daemon->signal_sources[2] = g_unix_signal_add (SIGHUP, reload_cb,
+						       daemon);
+	if (sd_watchdog_enabled (0, &watchdog_usec) > 0)
+		daemon->watchdog_source = g_timeout_add (
+			watchdog_usec / 2000, watchdog_cb, daemon);
+	return g_steal_pointer (&daemon);
+}
+
+void
+ds_daemon_free (DsDaemon *daemon)
+{
+	if (daemon == NULL)
+		return;
+	for (gsize i = 0; i < G_N_ELEMENTS (daemon->signal_sources); i++)
+		if (daemon->signal_sources[i] != 0)
+			g_source_remove (daemon->signal_sources[i]);
+	if (daemon->rescan_source != 0)
+		g_source_remove (daemon->rescan_source);
+	if (daemon->cycle_source != 0)
+		g_source_remove (daemon->cycle_source);
+	if (daemon->watchdog_source != 0)
+		g_source_remove (daemon->watchdog_source);
+	g_clear_object (&daemon->incoming_monitor);
+	g_clear_pointer (&daemon->loop, g_main_loop_unref);
+	ds_cycle_free (daemon->cycle);
+	ds_instance_free (daemon->instance);
+	g_free (daemon->root);
+	g_free (daemon);
+}
+
+gboolean
+ds_daemon_run (DsDaemon *daemon, GError **error)
+{
+	scan_incoming (daemon);
+	schedule_cycle (daemon);
+	sd_notify (0, "READY=1\nSTATUS=idle");
+	g_message ("started: root=%s", daemon->root);
+	g_main_loop_run (daemon->loop);
+	return TRUE;
+}

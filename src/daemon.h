@@ -1,0 +1,34 @@
+/*
+ * daemon.h -- dunspoold's main loop.
+ *
+ * The daemon owns one instance and a GLib main loop.  It watches
+ * incoming/new with a GFileMonitor and rescans it periodically (a
+ * monitor can miss events; the rescan cannot), importing what arrives;
+ * it runs the daily cycle once a day at the configured UTC time (after
+ * downtime, that first cycle takes every step that fell due meanwhile,
+ * one per invoice); it tells systemd READY, STOPPING, its status, and
+ * pings the watchdog when one is set.
+ *
+ * Signals: TERM and INT finish the step in progress and stop (the loop
+ * is single-threaded, so a handler runs only between steps); HUP reloads
+ * the configuration, keeping the old one if the new one does not load.
+ */
+#ifndef DS_DAEMON_H
+#define DS_DAEMON_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DsDaemon DsDaemon;
+
+DsDaemon *ds_daemon_new (const char *root, GError **error);
+void ds_daemon_free (DsDaemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDaemon, ds_daemon_free)
+
+/* Run until TERM or INT.  FALSE when the loop stopped on an error. */
+gboolean ds_daemon_run (DsDaemon *daemon, GError **error);
+
+G_END_DECLS
+
+#endif

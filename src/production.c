@@ -1,0 +1,368 @@
+/*
+ * production.c -- render, store and validate documents.
+ * See production.h.
+ */
+#include "production.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "ds-error.h"
+#include "journal.h"
+#include "channel-email.h"
+#include "spool.h"
+
+int
+ds_production_page_limit (const DsConfig *config, DsChannel channel)
+{
+	switch (channel) {
+	case DS_CHANNEL_EMAIL:
+		return config->page_limit_email;
+	case DS_CHANNEL_FAX:
+		return config->page_limit_fax;
+	default:
+		return config->page_limit_letter;
+	}
+}
+
+static char *
+sha256_hex (GBytes *bytes)
+{
+	return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+}
+
+/* The letter's items, from the document and the ledger on the date. */
+static GPtrArray *
+letter_items (const DsProduction *production, const DsDocument *document,
+	      gint64 *total)
+{
+	GPtrArray *items = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_letter_item_free);
+
+	*total = 0;
+	for (guint i = 0; i < document->items->len; i++) {
+		DsDocumentItem *entry = g_ptr_array_index (document->items,
+							   i);
+		DsOpenItem *open = g_hash_table_lookup (
+			production->open_items, entry->invoice_id);
+		DsLetterItem *item;
+
+		if (open == NULL)
+			continue;	/* settled since it was planned */
+		item = g_new0 (DsLetterItem, 1);
+		item->invoice_id = g_strdup (entry->invoice_id);
+		item->reference = g_strdup (open->invoice.reference);
+		item->issue_date = open->invoice.issue_date;
+		item->due_date = open->invoice.due_date;
+		item->amount = open->invoice.amount;
+		item->paid = open->paid;
+		item->open = open->open;
+		item->days_overdue = (gint64) document->as_of -
+				     (gint64) open->invoice.due_date;
+		*total += open->open;
+		g_ptr_array_add (items, item);
+	}
+	return items;
+}
+
+static gboolean
+store_pdf (DsProduction *production, const DsDocument *document,
+	   GBytes *pdf, char **path, GError **error)
+{
+	int year, month, day;
+	g_autofree char *month_dir = NULL;
+	g_autofree char *directory = NULL;
+	g_autofree char *name = g_strdup_printf ("%s.pdf",
+						 document->trace_id);
+
+	ds_date_to_ymd (document->as_of, &year, &month, &day);
+	month_dir = g_strdup_printf ("documents/%04d-%02d", year, month);
+	directory = ds_instance_spool_path (production->instance, month_dir);
+	if (g_mkdir_with_parents (directory, 0750) != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY, "%s: %s",
+			     directory, g_strerror (errno));
+		return FALSE;
+	}
+	*path = g_build_filename (directory, name, NULL);
+	if (!ds_spool_write_file (directory, name, pdf, error))
+		return FALSE;
+	g_chmod (*path, 0440);
+	return TRUE;
+}
+
+/* Fail the document into action-required, keeping the reason. */
+static gboolean
+require_action (DsStore *store, const char *trace_id, const char *reason,
+		char **final_state, GError **error)
+{
+	g_message ("%s: action required: %s", trace_id, reason);
+	*final_state = g_strdup ("action-required");
+	return ds_document_set_reason (store, trace_id, reason, error) &&
+	       ds_document_move (store, trace_id, "action-required", NULL,
+				 reason, error);
+}
+
+static gboolean
+record_pdf (DsProduction *production, DsDocument *document, GBytes *pdf,
+	    int pages, GError **error)
+{
+	DsStore *store = production->instance->store;
+	g_autofree char *path = NULL;
+	g_autofree char *sha256 = sha256_hex (pdf);
+	g_autofree char *evidence = NULL;
+
+	if (!store_pdf (production, document, pdf, &path, error))
+		return FALSE;
+	evidence = g_strdup_printf ("sha256=%s pages=%d bytes=%zu", sha256,
+				    pages, g_bytes_get_size (pdf));
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!ds_document_set_pdf (store, document->trace_id, path, sha256,
+				  pages, error) ||
+	    !ds_document_move (store, document->trace_id, "rendered", NULL,
+			       evidence, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	g_free (document->pdf_path);
+	document->pdf_path = g_steal_pointer (&path);
+	g_free (document->pdf_sha256);
+	document->pdf_sha256 = g_steal_pointer (&sha256);
+	return ds_store_commit (store, error);
+}
+
+/* A letter and the records it points to, owned together. */
+typedef struct {
+	DsLetter letter;
+	DsEntity *entity;
+	DsCustomer *customer;
+	GPtrArray *items;
+} LetterData;
+
+static void
+letter_data_clear (LetterData *data)
+{
+	ds_entity_free (data->entity);
+	ds_customer_free (data->customer);
+	if (data->items != NULL)
+		g_ptr_array_unref (data->items);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LetterData, letter_data_clear)
+
+static gboolean
+letter_data_load (DsProduction *production, const DsDocument *document,
+		  LetterData *data, GError **error)
+{
+	DsStore *store = production->instance->store;
+	DsLetter *letter = &data->letter;
+
+	data->entity = ds_ledger_get_entity (store, document->entity_id,
+					     error);
+	if (data->entity == NULL)
+		return FALSE;
+	data->customer = ds_ledger_get_customer (store,
+						 document->customer_id, error);
+	if (data->customer == NULL)
+		return FALSE;
+	data->items = letter_items (production, document, &letter->total);
+	letter->entity = data->entity;
+	letter->customer = data->customer;
+	letter->trace_id = document->trace_id;
+	letter->step = document->step;
+	letter->language = document->language;
+	letter->date = document->as_of;
+	letter->deadline = document->deadline;
+	letter->registered = document->channel == DS_CHANNEL_REGISTERED;
+	letter->currency = document->currency;
+	letter->items = data->items;
+	return TRUE;
+}
+
+static gboolean
+validate (DsProduction *production, const DsDocument *document,
+	  const LetterData *data, const DsRendered *rendered,
+	  char **final_state, GError **error)
+{
+	DsStore *store = production->instance->store;
+	int limit = ds_production_page_limit (production->instance->config,
+					      document->channel);
+	g_autoptr (GError) local = NULL;
+
+	if (!ds_render_validate (&data->letter, rendered, limit, &local))
+		return require_action (store, document->trace_id,
+				       local->message, final_state, error);
+	if (!ds_document_move (store, document->trace_id, "validated", NULL,
+			       NULL, error) ||
+	    !ds_document_move (store, document->trace_id, "ready", NULL,
+			       ds_channel_name (document->channel), error))
+		return FALSE;
+	*final_state = g_strdup ("ready");
+	return TRUE;
+}
+
+/*
+ * The e-mail document's whole message is composed here, once, and kept
+ * beside the PDF as TRACE.eml: what the dispatcher sends is exactly what
+ * was produced and recorded.
+ */
+static gboolean
+store_email (DsProduction *production, const DsDocument *document,
+	     const LetterData *data, const DsRendered *rendered,
+	     GError **error)
+{
+	g_autoptr (GBytes) message = NULL;
+	g_autofree char *directory = g_path_get_dirname (document->pdf_path);
+	g_autofree char *name = g_strdup_printf ("%s.eml",
+						 document->trace_id);
+	g_autofree char *path = g_build_filename (directory, name, NULL);
+	g_autofree char *sha256 = NULL;
+	g_autofree char *evidence = NULL;
+
+	message = ds_production_compose_email (production->instance,
+					       document, data->entity,
+					       data->customer, rendered,
+					       error);
+	if (message == NULL ||
+	    !ds_spool_write_file (directory, name, message, error))
+		return FALSE;
+	g_chmod (path, 0440);
+	sha256 = sha256_hex (message);
+	evidence = g_strdup_printf ("message sha256=%s bytes=%zu", sha256,
+				    g_bytes_get_size (message));
+	{
+		DsJournalEntry entry = {
+			.object_kind = "document",
+			.object_id = document->trace_id,
+			.trace_id = document->trace_id,
+			.event = "composed", .new_state = "rendered",
+			.old_state = "rendered", .evidence = evidence,
+		};
+
+		return ds_journal_append (production->instance->store,
+					  &entry, error);
+	}
+}
+
+gboolean
+ds_production_run (DsProduction *production, const char *trace_id,
+		   char **final_state, GError **error)
+{
+	DsStore *store = production->instance->store;
+	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
+							   error);
+	g_auto (LetterData) data = { 0 };
+	g_autoptr (DsRendered) rendered = NULL;
+	g_autoptr (GError) local = NULL;
+
+	if (document == NULL ||
+	    !letter_data_load (production, document, &data, error))
+		return FALSE;
+	if (data.items->len == 0) {
+		*final_state = g_strdup ("superseded");
+		return ds_document_move (store, trace_id, "superseded", NULL,
+					 "every item settled before "
+					 "hand-off", error);
+	}
+	rendered = ds_renderer_render (production->renderer, &data.letter,
+				       &local);
+	if (rendered == NULL)
+		return require_action (store, trace_id, local->message,
+				       final_state, error);
+	if (!record_pdf (production, document, rendered->pdf,
+			 rendered->pages, error))
+		return FALSE;
+	if (document->channel == DS_CHANNEL_EMAIL &&
+	    !store_email (production, document, &data, rendered, &local))
+		return require_action (store, trace_id, local->message,
+				       final_state, error);
+	return validate (production, document, &data, rendered, final_state,
+			 error);
+}
+
+GBytes *
+ds_production_load_pdf (const DsDocument *document, GError **error)
+{
+	g_autofree char *contents = NULL;
+	g_autofree char *sha256 = NULL;
+	g_autoptr (GBytes) bytes = NULL;
+	gsize length;
+
+	if (document->pdf_path == NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "%s has no stored PDF", document->trace_id);
+		return NULL;
+	}
+	if (!g_file_get_contents (document->pdf_path, &contents, &length,
+				  error))
+		return NULL;
+	bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+	sha256 = sha256_hex (bytes);
+	if (g_strcmp0 (sha256, document->pdf_sha256) != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+			     "%s: stored PDF %s does not match its recorded "
+			     "SHA-256", document->trace_id,
+			     document->pdf_path);
+		return NULL;
+	}
+	return g_steal_pointer (&bytes);
+}
+
+void
+ds_production_email_envelope (DsInstance *instance,
+			      const DsDocument *document,
+			      const DsEntity *entity,
+			      const DsCustomer *customer, DsEmail *email,
+			      char **return_path, char **pdf_name)
+{
+	const char *domain = instance->config->mail_domain;
+
+	*return_path = g_strdup_printf ("bounces+%s@%s", document->trace_id,
+					domain);
+	*pdf_name = g_strdup_printf ("%s.pdf", document->trace_id);
+	email->trace_id = document->trace_id;
+	email->from_name = entity->name;
+	email->from_address = entity->email;
+	email->return_path = *return_path;
+	email->to_name = customer->contact ? customer->contact
+					   : customer->name;
+	email->pdf_name = *pdf_name;
+	email->message_domain = domain;
+}
+
+GBytes *
+ds_production_compose_email (DsInstance *instance,
+			     const DsDocument *document,
+			     const DsEntity *entity,
+			     const DsCustomer *customer,
+			     const DsRendered *rendered, GError **error)
+{
+	const char *to[] = { customer->email, NULL };
+	g_autofree char *return_path = NULL;
+	g_autofree char *pdf_name = NULL;
+	DsEmail email = { 0 };
+
+	ds_production_email_envelope (instance, document, entity, customer,
+				      &email, &return_path, &pdf_name);
+	email.to = to;
+	email.subject = rendered->subject;
+	email.text = rendered->text;
+	email.html = rendered->html;
+	email.pdf = rendered->pdf;
+	return ds_email_compose (&email, error);
+}
+
+GBytes *
+ds_production_load_email (const DsDocument *document, GError **error)
+{
+	g_autofree char *directory = g_path_get_dirname (document->pdf_path);
+	g_autofree char *name = g_strdup_printf ("%s.eml",
+						 document->trace_id);
+	g_autofree char *path = g_build_filename (directory, name, NULL);
+	g_autofree char *contents = NULL;
+	gsize length;
+
+	if (!g_file_get_contents (path, &contents, &length, error))
+		return NULL;
+	return g_bytes_new_take (g_steal_pointer (&contents), length);
+}
