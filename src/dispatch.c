@@ -59,6 +59,7 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	DsEmail email = { 0 };
 	DsSmtpRelay relay = { 0 };
 	const char *to[2] = { NULL, NULL };
+	gboolean unknown_outcome = FALSE;
 
 	if (entity == NULL)
 		return FALSE;
@@ -76,7 +77,14 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	relay.starttls = config->mail_starttls;
 	relay.timeout_seconds = 60;
 
-	result = ds_email_send_smtp (&relay, &email, message, &local);
+	result = ds_email_send_smtp (&relay, &email, message,
+				     &unknown_outcome, &local);
+	if (result == NULL && unknown_outcome) {
+		/* The relay may have the message: reconcile, never resend. */
+		tally->failures++;
+		return ds_attempt_move (store, attempt_id, "unknown-outcome",
+					local->message, error);
+	}
 	if (result == NULL) {
 		gboolean temporary = g_error_matches (local, DS_ERROR,
 						      DS_ERROR_TEMPORARY);

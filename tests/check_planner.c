@@ -1,0 +1,313 @@
+/*
+ * check_planner.c -- which documents are due on a date: step timing,
+ * gaps and deadlines, one step per cycle, disputes, channels, grouping
+ * and idempotency.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "document.h"
+#include "ledger.h"
+#include "planner.h"
+#include "store.h"
+#include "testutil.h"
+
+static char *directory;
+static DsStore *store;
+static DsConfig *config;
+
+/* Steps as in cases 7 and 8: a pre-due reminder, then notices. */
+static const char strategy_text[] =
+	"[strategy]\nname = test\nsteps = before;reminder;first;final\n"
+	"[step before]\noffset = -5\nchannels = email;letter\ndeadline = 0\n"
+	"[step reminder]\noffset = 3\nchannels = email;letter\n"
+	"deadline = 0\n"
+	"[step first]\noffset = 14\ngap = 10\nchannels = fax;letter\n"
+	"deadline = 14\n"
+	"[step final]\noffset = 28\ngap = 7\nchannels = registered\n"
+	"deadline = 7\n";
+
+static DsDate
+day (const char *iso)
+{
+	DsDate date;
+
+	ck_assert (ds_date_parse_iso (iso, &date, NULL));
+	return date;
+}
+
+static void
+put_customer (const char *id, const char *email, const char *fax,
+	      const char *paperless_since)
+{
+	DsCustomer customer = {
+		.customer_id = (char *) id, .name = "Kunde GmbH",
+		.contact = "Frau Muster", .street = "Weg 1",
+		.postal_code = "50667", .city = "Köln", .country = "DE",
+		.language = "de", .currency = "EUR", .entity_id = "DE01",
+		.email = (char *) email, .fax = (char *) fax, .b2b = TRUE,
+	};
+	DsLedgerOutcome outcome;
+
+	if (paperless_since != NULL)
+		customer.paperless_since = day (paperless_since);
+	ck_assert (ds_ledger_put_customer (store, &customer, &outcome,
+					   NULL));
+}
+
+static void
+put_invoice (const char *id, const char *customer, const char *issued,
+	     const char *due, gint64 amount)
+{
+	DsInvoice invoice = {
+		.invoice_id = (char *) id, .customer_id = (char *) customer,
+		.issue_date = day (issued), .due_date = day (due),
+		.currency = "EUR", .amount = amount,
+	};
+	DsLedgerOutcome outcome;
+
+	ck_assert (ds_ledger_put_invoice (store, &invoice, &outcome, NULL));
+}
+
+static void
+setup (void)
+{
+	g_autofree char *db = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *whole = NULL;
+	g_autoptr (GError) error = NULL;
+	DsEntity entity = {
+		.entity_id = "DE01", .name = "Nordlicht GmbH",
+		.street = "Beispielweg 7", .postal_code = "50667",
+		.city = "Köln", .country = "DE",
+	};
+	DsLedgerOutcome outcome;
+
+	directory = ds_test_tmpdir ();
+	db = g_build_filename (directory, "db.sqlite", NULL);
+	store = ds_store_open (db, NULL);
+	text = g_strconcat (ds_config_default_text (), "", NULL);
+	/* the default file with the test's strategy in place of its own */
+	*strstr (text, "[strategy]") = '\0';
+	whole = g_strconcat (text, strategy_text, NULL);
+	conf = ds_test_write (directory, "dunspool.conf", whole);
+	config = ds_config_load (directory, conf, &error);
+	ck_assert_msg (config != NULL, "%s", error ? error->message : "");
+	ck_assert (ds_ledger_put_entity (store, &entity, &outcome, NULL));
+	put_customer ("C1", "ap@example.com", "+49 30 1", "2012-01-01");
+	put_customer ("C2", NULL, NULL, NULL);
+}
+
+static void
+teardown (void)
+{
+	ds_config_free (config);
+	ds_store_close (store);
+	ds_test_rmtree (directory);
+	g_free (directory);
+}
+
+static DsPlan *
+plan_on (const char *iso)
+{
+	g_autoptr (GError) error = NULL;
+	DsPlan *plan = ds_planner_plan (store, config, day (iso), &error);
+
+	ck_assert_msg (plan != NULL, "%s", error ? error->message : "");
+	return plan;
+}
+
+/* Plan and store, as the cycle does; returns the number planned. */
+static guint
+take (const char *iso)
+{
+	g_autoptr (DsPlan) plan = plan_on (iso);
+
+	for (guint i = 0; i < plan->documents->len; i++)
+		ck_assert (ds_document_insert (store,
+			g_ptr_array_index (plan->documents, i), NULL, NULL));
+	return plan->documents->len;
+}
+
+static DsDocument *
+only_document (DsPlan *plan)
+{
+	ck_assert_uint_eq (plan->documents->len, 1);
+	return g_ptr_array_index (plan->documents, 0);
+}
+
+START_TEST (test_planner_pre_due_reminder_case_7)
+{
+	g_autoptr (DsPlan) early = NULL;
+	g_autoptr (DsPlan) on_time = NULL;
+
+	put_invoice ("I1", "C1", "2024-05-21", "2024-06-20", 10000);
+	early = plan_on ("2024-06-14");
+	ck_assert_uint_eq (early->documents->len, 0);
+	on_time = plan_on ("2024-06-15");
+	ck_assert_str_eq (only_document (on_time)->step, "before");
+	ck_assert_int_eq (only_document (on_time)->channel,
+			  DS_CHANNEL_EMAIL);
+}
+END_TEST
+
+START_TEST (test_planner_pre_due_never_after_due_date)
+{
+	g_autoptr (DsPlan) late = NULL;
+
+	/* first seen after its due date: the pre-due step is passed by */
+	put_invoice ("I1", "C1", "2024-05-21", "2024-06-20", 10000);
+	late = plan_on ("2024-06-21");
+	ck_assert_uint_eq (late->documents->len, 0);
+	ck_assert_uint_eq (take ("2024-06-23"), 1);
+	{
+		DsStepTaken taken;
+
+		ck_assert (ds_document_last_step (store, "I1", "test",
+						  &taken, NULL));
+		ck_assert_int_eq (taken.step_index, 1);
+		g_free (taken.trace_id);
+	}
+}
+END_TEST
+
+START_TEST (test_planner_one_step_per_cycle)
+{
+	/* 90 days overdue on arrival: the reminder first, nothing more */
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-04-30"), 1);
+	ck_assert_uint_eq (take ("2024-04-30"), 0);
+	/* the next step only after its gap from the document sent */
+	ck_assert_uint_eq (take ("2024-05-09"), 0);
+	ck_assert_uint_eq (take ("2024-05-10"), 1);
+}
+END_TEST
+
+START_TEST (test_planner_deadline_case_8)
+{
+	g_autoptr (DsPlan) first = NULL;
+	g_autofree char *deadline = NULL;
+
+	put_invoice ("I1", "C2", "2023-12-01", "2023-12-22", 5000);
+	ck_assert_uint_eq (take ("2023-12-25"), 1);	/* reminder */
+	first = plan_on ("2024-01-15");
+	deadline = ds_date_to_iso (only_document (first)->deadline);
+	ck_assert_str_eq (deadline, "2024-01-29");
+	ck_assert (ds_document_insert (store, only_document (first), NULL,
+				       NULL));
+	/* final: offset and gap passed long ago, but not the deadline */
+	ck_assert_uint_eq (take ("2024-01-29"), 0);
+	ck_assert_uint_eq (take ("2024-01-30"), 1);
+}
+END_TEST
+
+START_TEST (test_planner_disputed_never_chased)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	DsLedgerOutcome outcome;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert (ds_ledger_put_dispute (store, "I1", day ("2024-01-01"),
+					  DS_DATE_NONE, "quality", &outcome,
+					  NULL));
+	plan = plan_on ("2024-03-01");
+	ck_assert_uint_eq (plan->documents->len, 0);
+	ck_assert_int_eq (plan->disputed, 1);
+}
+END_TEST
+
+START_TEST (test_planner_channels)
+{
+	g_autoptr (DsPlan) plan = NULL;
+
+	/* C1: e-mail and fax; C2: neither, paper only */
+	put_invoice ("I1", "C1", "2024-01-01", "2024-01-31", 5000);
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-03"), 2);
+	plan = plan_on ("2024-02-14");
+	ck_assert_uint_eq (plan->documents->len, 2);
+	for (guint i = 0; i < 2; i++) {
+		DsDocument *document = g_ptr_array_index (plan->documents,
+							  i);
+
+		ck_assert_int_eq (document->channel,
+				  g_str_equal (document->customer_id, "C1") ?
+				  DS_CHANNEL_FAX : DS_CHANNEL_LETTER);
+	}
+}
+END_TEST
+
+START_TEST (test_planner_one_document_per_customer_and_step)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	DsDocument *document;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	put_invoice ("I2", "C2", "2024-01-02", "2024-01-31", 7000);
+	put_invoice ("I3", "C2", "2024-01-20", "2024-02-19", 9000);
+	plan = plan_on ("2024-02-05");
+	document = only_document (plan);
+	ck_assert_uint_eq (document->items->len, 2);
+	ck_assert_int_eq (document->total, 12000);
+	ck_assert_str_eq (document->step, "reminder");
+}
+END_TEST
+
+START_TEST (test_planner_paid_invoice_not_chased)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	DsLedgerOutcome outcome;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert (ds_ledger_put_payment (store, "P1", "C2",
+					  day ("2024-02-02"), "EUR", 5000,
+					  "I1", &outcome, NULL));
+	plan = plan_on ("2024-02-05");
+	ck_assert_uint_eq (plan->documents->len, 0);
+}
+END_TEST
+
+START_TEST (test_planner_idempotency_key_ignores_run_date)
+{
+	g_autoptr (DsPlan) first = NULL;
+	g_autoptr (DsPlan) again = NULL;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	first = plan_on ("2024-02-05");
+	again = plan_on ("2024-02-07");
+	ck_assert_str_eq (only_document (first)->idempotency_key,
+			  only_document (again)->idempotency_key);
+	ck_assert_str_eq (only_document (first)->trace_id,
+			  only_document (again)->trace_id);
+	ck_assert_uint_eq (strlen (only_document (first)->trace_id), 12);
+}
+END_TEST
+
+int
+main (void)
+{
+	Suite *suite = suite_create ("planner");
+	TCase *tc = tcase_create ("core");
+	SRunner *runner;
+	int failed;
+
+	tcase_add_checked_fixture (tc, setup, teardown);
+	tcase_add_test (tc, test_planner_pre_due_reminder_case_7);
+	tcase_add_test (tc, test_planner_pre_due_never_after_due_date);
+	tcase_add_test (tc, test_planner_one_step_per_cycle);
+	tcase_add_test (tc, test_planner_deadline_case_8);
+	tcase_add_test (tc, test_planner_disputed_never_chased);
+	tcase_add_test (tc, test_planner_channels);
+	tcase_add_test (tc, test_planner_one_document_per_customer_and_step);
+	tcase_add_test (tc, test_planner_paid_invoice_not_chased);
+	tcase_add_test (tc, test_planner_idempotency_key_ignores_run_date);
+	suite_add_tcase (suite, tc);
+	runner = srunner_create (suite);
+	srunner_run_all (runner, CK_NORMAL);
+	failed = srunner_ntests_failed (runner);
+	srunner_free (runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
