@@ -112,13 +112,12 @@ produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
 }
 
 static gboolean
-import_incoming (DsInstance *instance, GError **error)
+import_incoming (DsInstance *instance)
 {
 	g_autoptr (GError) local = NULL;
 
-	if (ds_spool_process_incoming (instance, &local))
-		return TRUE;
-	g_warning ("incoming: %s", local->message);
+	if (!ds_spool_process_incoming (instance, &local))
+		g_warning ("incoming: %s", local->message);
 	return TRUE;
 }
 
@@ -132,7 +131,7 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	g_autofree char *summary = NULL;
 	gint64 planned_before = tally->planned;
 
-	if (!import_incoming (cycle->instance, error))
+	if (!import_incoming (cycle->instance))
 		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
 	if (plan == NULL || !store_plan (store, plan, tally, error) ||

@@ -132,3 +132,12 @@ ds_instance_spool_path (const DsInstance *instance, const char *relative)
 {
 	return g_build_filename (instance->config->spool, relative, NULL);
 }
+
+char *
+ds_instance_model_path (const DsInstance *instance)
+{
+	g_autofree char *directory = g_path_get_dirname (
+		instance->config->database);
+
+	return g_build_filename (directory, "scorer-model.json", NULL);
+}

@@ -38,6 +38,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsInstance, ds_instance_free)
 char *ds_instance_spool_path (const DsInstance *instance,
 			      const char *relative);
 
+/* The scorer's model file, beside the database. */
+char *ds_instance_model_path (const DsInstance *instance);
+
 /*
  * Where the shipped data lives: $DUNSPOOL_DATADIR, else the source tree
  * when running from a build, else the installed package data directory.

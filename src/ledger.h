@@ -78,6 +78,66 @@ typedef struct {
 
 /* One invoice as it stands on a date, for the planner and the letters. */
 typedef struct {
+	char *invoice_id;
+	int number;		/* 1, 2, ... within the invoice */
+	DsDate due_date;
+	gint64 amount;		/* in the invoice's currency */
+} DsInstalment;
+
+typedef struct {
+	char *payment_id;
+	char *customer_id;
+	DsDate date;
+	char *currency;
+	gint64 amount;
+	char *invoice_id;	/* NULL: not allocated (unapplied cash) */
+} DsPayment;
+
+typedef enum {
+	DS_CREDIT_NOTE_OPEN,
+	DS_CREDIT_NOTE_CANCELLED,
+} DsCreditNoteStatus;
+
+typedef struct {
+	char *credit_note_id;
+	char *customer_id;
+	DsDate date;
+	char *currency;
+	gint64 amount;
+	char *invoice_id;	/* NULL: not allocated */
+	DsCreditNoteStatus status;
+} DsCreditNote;
+
+typedef struct {
+	char *invoice_id;
+	DsDate opened;
+	DsDate resolved;	/* NONE: still open */
+	char *reason;
+} DsDispute;
+
+typedef struct {
+	char *promise_id;
+	char *customer_id;
+	DsDate promised_date;
+	gint64 amount;		/* in the customer's currency */
+	char *invoice_id;	/* NULL: the customer's balance */
+	DsDate made_on;		/* NONE: not known */
+} DsPromise;
+
+/* One file the import module has read, by the SHA-256 of its bytes. */
+typedef struct {
+	char *file_sha256;
+	char *file_name;
+	char *kind;
+	char *profile;		/* NULL: native format */
+	char *imported_at;	/* UTC ISO 8601 */
+	gint64 accepted;
+	gint64 updated;
+	gint64 unchanged;
+	gint64 rejected;
+} DsLedgerImport;
+
+typedef struct {
 	DsInvoice invoice;
 	gint64 paid;		/* payments and credit notes allocated */
 	gint64 open;		/* amount - paid */
@@ -88,9 +148,25 @@ void ds_entity_free (DsEntity *entity);
 void ds_customer_free (DsCustomer *customer);
 void ds_invoice_clear (DsInvoice *invoice);
 void ds_open_item_free (DsOpenItem *item);
+void ds_invoice_free (DsInvoice *invoice);
+void ds_instalment_free (DsInstalment *instalment);
+void ds_payment_free (DsPayment *payment);
+void ds_credit_note_free (DsCreditNote *credit_note);
+void ds_dispute_free (DsDispute *dispute);
+void ds_promise_free (DsPromise *promise);
+void ds_ledger_import_free (DsLedgerImport *import);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsEntity, ds_entity_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsCustomer, ds_customer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsOpenItem, ds_open_item_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsInvoice, ds_invoice_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsInstalment, ds_instalment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPayment, ds_payment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsCreditNote, ds_credit_note_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDispute, ds_dispute_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPromise, ds_promise_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLedgerImport, ds_ledger_import_free)
+
+const char *ds_billing_name (DsBilling billing);	/* NULL: unknown */
 
 /*
  * Writes, for the import module.  Each returns the outcome for the row so
@@ -117,6 +193,94 @@ gboolean ds_ledger_put_dispute (DsStore *store, const char *invoice_id,
 				DsDate opened, DsDate resolved,
 				const char *reason, DsLedgerOutcome *outcome,
 				GError **error);
+gboolean ds_ledger_put_instalment (DsStore *store,
+				   const DsInstalment *instalment,
+				   DsLedgerOutcome *outcome, GError **error);
+gboolean ds_ledger_put_credit_note (DsStore *store,
+				    const DsCreditNote *credit_note,
+				    DsLedgerOutcome *outcome, GError **error);
+gboolean ds_ledger_put_promise (DsStore *store, const DsPromise *promise,
+				DsLedgerOutcome *outcome, GError **error);
+
+/*
+ * A writer keeps the prepared statements of a run of writes, so that an
+ * import of a million rows prepares each statement once; the put
+ * functions above are one-write writers.  A record is inserted when its
+ * key is new, updated when a stored column differs, and left alone (and
+ * reported unchanged) otherwise; an update never deletes, so what hangs
+ * off a record (the disputes of an invoice) survives its correction.
+ * Writers do not check references: the caller looks them up first with
+ * the lookups below, which see the caller's uncommitted writes.
+ */
+typedef struct _DsLedgerWriter DsLedgerWriter;
+
+DsLedgerWriter *ds_ledger_writer_new (DsStore *store);
+void ds_ledger_writer_free (DsLedgerWriter *writer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLedgerWriter, ds_ledger_writer_free)
+
+gboolean ds_ledger_writer_put_entity (DsLedgerWriter *writer,
+				      const DsEntity *entity,
+				      DsLedgerOutcome *outcome,
+				      GError **error);
+gboolean ds_ledger_writer_put_customer (DsLedgerWriter *writer,
+					const DsCustomer *customer,
+					DsLedgerOutcome *outcome,
+					GError **error);
+gboolean ds_ledger_writer_put_invoice (DsLedgerWriter *writer,
+				       const DsInvoice *invoice,
+				       DsLedgerOutcome *outcome,
+				       GError **error);
+gboolean ds_ledger_writer_put_instalment (DsLedgerWriter *writer,
+					  const DsInstalment *instalment,
+					  DsLedgerOutcome *outcome,
+					  GError **error);
+gboolean ds_ledger_writer_put_payment (DsLedgerWriter *writer,
+				       const DsPayment *payment,
+				       DsLedgerOutcome *outcome,
+				       GError **error);
+gboolean ds_ledger_writer_put_credit_note (DsLedgerWriter *writer,
+					   const DsCreditNote *credit_note,
+					   DsLedgerOutcome *outcome,
+					   GError **error);
+gboolean ds_ledger_writer_put_dispute (DsLedgerWriter *writer,
+				       const DsDispute *dispute,
+				       DsLedgerOutcome *outcome,
+				       GError **error);
+gboolean ds_ledger_writer_put_promise (DsLedgerWriter *writer,
+				       const DsPromise *promise,
+				       DsLedgerOutcome *outcome,
+				       GError **error);
+
+/*
+ * Lookups for checking references before a write: FALSE with
+ * DS_ERROR_NOT_FOUND when there is no such record, another code when the
+ * database failed.  Out strings are newly allocated; pass NULL for any
+ * not wanted.
+ */
+gboolean ds_ledger_writer_find_entity (DsLedgerWriter *writer,
+				       const char *entity_id, GError **error);
+gboolean ds_ledger_writer_find_customer (DsLedgerWriter *writer,
+					 const char *customer_id,
+					 char **currency, GError **error);
+gboolean ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
+					const char *invoice_id,
+					char **customer_id, char **currency,
+					GError **error);
+
+/*
+ * Where the rows came from.  Putting an import record replaces an
+ * earlier record of the same file and drops its row errors; the errors
+ * of the new record are added after it, through a writer.
+ */
+DsLedgerImport *ds_ledger_get_import (DsStore *store, const char *sha256,
+				      GError **error);
+gboolean ds_ledger_put_import (DsStore *store, const DsLedgerImport *import,
+			       GError **error);
+gboolean ds_ledger_writer_put_import_error (DsLedgerWriter *writer,
+					    const char *sha256, int line,
+					    const char *field,
+					    const char *reason,
+					    GError **error);
 
 /* Reads.  NULL with DS_ERROR_NOT_FOUND when there is no such record. */
 DsEntity *ds_ledger_get_entity (DsStore *store, const char *entity_id,
@@ -125,6 +289,29 @@ DsCustomer *ds_ledger_get_customer (DsStore *store, const char *customer_id,
 				    GError **error);
 gboolean ds_ledger_customer_exists (DsStore *store, const char *customer_id);
 gboolean ds_ledger_entity_exists (DsStore *store, const char *entity_id);
+DsInvoice *ds_ledger_get_invoice (DsStore *store, const char *invoice_id,
+				  GError **error);
+
+/* Instalments of an invoice by number: a GPtrArray of DsInstalment. */
+GPtrArray *ds_ledger_instalments (DsStore *store, const char *invoice_id,
+				  GError **error);
+
+/*
+ * A customer's records dated on or before `as_of`, by date then id:
+ * GPtrArrays of DsPayment, DsCreditNote (cancelled ones included, with
+ * their status) and DsPromise (by promised date; a promise counts from
+ * the day it was made, or always when that is not known).
+ */
+GPtrArray *ds_ledger_payments (DsStore *store, const char *customer_id,
+			       DsDate as_of, GError **error);
+GPtrArray *ds_ledger_credit_notes (DsStore *store, const char *customer_id,
+				   DsDate as_of, GError **error);
+GPtrArray *ds_ledger_promises (DsStore *store, const char *customer_id,
+			       DsDate as_of, GError **error);
+
+/* The disputes of an invoice by opening date: a GPtrArray of DsDispute. */
+GPtrArray *ds_ledger_disputes (DsStore *store, const char *invoice_id,
+			       GError **error);
 
 /*
  * Invoices issued on or before `as_of` with an open amount on that date,

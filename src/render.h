@@ -4,16 +4,42 @@
  * The renderer turns one DsLetter (plain data: who writes to whom about
  * which items) into the bytes of an A4 PDF laid out after the entity's
  * letter profile, and into the subject, plain text and HTML of the e-mail
- * that carries it.  It reads templates from a directory
- * (TEMPLATES/LANGUAGE/STEP.*) and the DejaVu fonts from DS_FONT_DIR; it
- * writes nothing to disk and touches no database.
+ * that carries it.  It reads templates from a directory and the DejaVu
+ * fonts from DS_FONT_DIR; it writes nothing to disk and touches no
+ * database.
+ *
+ * Templates: TEMPLATES/LANGUAGE/ holds, for each step (reminder, first,
+ * second, final, or any other name a strategy uses):
+ *
+ *   STEP.letter  sections [subject] [salutation] [body] [closing]
+ *   STEP.mail    sections [subject] [text]
+ *   STEP.html    the HTML body, every value escaped
+ *
+ * and one file "labels" with the fixed words of the letter (column
+ * headings, "Page {{page}} of {{pages}}", ...).  The language (see
+ * template.h) knows customer.*, entity.*, trace_id, date, deadline,
+ * total, currency, item_count, step, registered and the list items
+ * (item.invoice, item.reference, item.issue_date, item.due_date,
+ * item.amount, item.paid, item.open, item.days_overdue).  Amounts carry
+ * their currency code and are written as the language writes them
+ * (1.355,90 EUR; 1 355,90 EUR; 1,355.90 EUR), dates likewise.  Every
+ * template is parsed and checked when the renderer is made, so a broken
+ * template fails ds_renderer_new(), naming file and line.
+ *
+ * Letter profiles (entity->letter_profile, else by the entity's country):
+ * din5008b (DE, CH, AT), din5008a (GB), nfz11001 (FR, window on the
+ * right), us10 (US).
  *
  * Promises: all text is NFC-normalised and every glyph is checked against
  * the embedded font before anything is drawn, so a character the font
- * lacks fails the document with DS_ERROR_PERMANENT naming it, never a "?";
- * the recipient block lies wholly inside the profile's window zone or the
- * document fails; text too wide for its column is wrapped or broken
- * visibly, never cut.  The same input renders the same bytes.
+ * lacks fails the document with DS_ERROR_PERMANENT naming the field and
+ * the character, never a "?"; the recipient block lies wholly inside the
+ * profile's window zone or the document fails; text too wide for its
+ * column is wrapped or broken visibly, never cut.  The same input renders
+ * the same bytes.  Fonts are embedded as subsets of the characters used,
+ * without hinting, which keeps a one-page letter near 20 KB.
+ *
+ * A renderer is immutable once made: threads may share one.
  */
 #ifndef DS_RENDER_H
 #define DS_RENDER_H
@@ -64,19 +90,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsRendered, ds_rendered_free)
 
 typedef struct _DsRenderer DsRenderer;
 
-/* Load fonts and check the template directory; one per thread. */
+/*
+ * Load the fonts (font_dir NULL: DS_FONT_DIR) and every template under
+ * template_dir.  DS_ERROR_CONFIG naming file and line for a template
+ * error, DS_ERROR_PERMANENT for a font that cannot be read.
+ */
 DsRenderer *ds_renderer_new (const char *template_dir, const char *font_dir,
 			     GError **error);
 void ds_renderer_free (DsRenderer *renderer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsRenderer, ds_renderer_free)
 
+/*
+ * Render one letter.  NULL with DS_ERROR_PERMANENT when it can never be
+ * rendered as it is (a missing glyph, an address that does not fit, no
+ * template for its language and step), DS_ERROR_TEMPORARY when the
+ * system failed (out of memory or file descriptors).
+ */
 DsRendered *ds_renderer_render (DsRenderer *renderer, const DsLetter *letter,
 				GError **error);
 
 /*
- * Validation before dispatch (DESIGN §7): page size, margins, window
- * zone, page limit, fonts embedded, text extractable.  FALSE with the
- * reason in DS_ERROR_PERMANENT when the document must not be sent.
+ * Validation before dispatch (DESIGN §7), on the bytes as they will go
+ * out, read back with pdftotext: every page A4; all text at least 10 mm
+ * from the edges; on page 1, the address zone holds exactly the recipient
+ * block, wholly inside, and the rest of the window only the return
+ * address (and a remark on registered letters); at most page_limit pages
+ * (0: no limit); every font embedded; the recipient's name and every
+ * invoice number extractable as text.  FALSE with the reason in
+ * DS_ERROR_PERMANENT when the document must not be sent;
+ * DS_ERROR_TEMPORARY when pdftotext could not be run.
  */
 gboolean ds_render_validate (const DsLetter *letter,
 			     const DsRendered *rendered, int page_limit,

@@ -129,6 +129,38 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE (ABORT, 'journal is append-only'); END;"
 	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
 	" BEGIN SELECT RAISE (ABORT, 'journal is append-only'); END;",
+	/*
+	 * 2: what each document claimed beyond principal (fees, fixed
+	 * compensation, interest as printed) and the operator's waivers;
+	 * see ledger-claim.h.  Waivers are never updated or deleted.
+	 */
+	"CREATE TABLE claim_costs ("
+	" cost_id INTEGER PRIMARY KEY,"
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" invoice_id TEXT REFERENCES invoices,"
+	" kind TEXT NOT NULL"
+	"  CHECK (kind IN ('fee', 'compensation', 'interest')),"
+	" claimed_on TEXT NOT NULL, currency TEXT NOT NULL,"
+	" amount INTEGER NOT NULL, basis TEXT);"
+	"CREATE UNIQUE INDEX claim_costs_once"
+	" ON claim_costs (trace_id, kind, ifnull (invoice_id, ''));"
+	"CREATE INDEX claim_costs_customer ON claim_costs (customer_id);"
+	"CREATE TABLE claim_waivers ("
+	" waiver_id INTEGER PRIMARY KEY,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" kind TEXT NOT NULL CHECK (kind IN ('cost', 'interest')),"
+	" cost_id INTEGER REFERENCES claim_costs,"
+	" invoice_id TEXT REFERENCES invoices,"
+	" waived_on TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT,"
+	" created_at TEXT NOT NULL,"
+	" CHECK ((kind = 'cost') = (cost_id IS NOT NULL)),"
+	" CHECK ((kind = 'interest') = (invoice_id IS NOT NULL)));"
+	"CREATE INDEX claim_waivers_customer ON claim_waivers (customer_id);"
+	"CREATE TRIGGER claim_waivers_no_update BEFORE UPDATE ON claim_waivers"
+	" BEGIN SELECT RAISE (ABORT, 'waivers are append-only'); END;"
+	"CREATE TRIGGER claim_waivers_no_delete BEFORE DELETE ON claim_waivers"
+	" BEGIN SELECT RAISE (ABORT, 'waivers are append-only'); END;",
 };
 
 gboolean

@@ -1,0 +1,733 @@
+/*
+ * spool.c -- the spool directories and the moves between them.  See
+ * spool.h.
+ *
+ * Every move is a rename that refuses to replace (renameat2 with
+ * RENAME_NOREPLACE, or link and unlink where the file system lacks it),
+ * followed by an fsync of the directories involved, so that after a crash
+ * a file is in exactly one place and a name is never reused.
+ */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "dunspool-spool"
+
+#include "spool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "ds-error.h"
+#include "import.h"
+
+#define DIRECTORY_MODE 0750
+#define FILE_MODE 0640
+#define STALE_CLAIM_DEFAULT 3600
+
+static const char *const layout[] = {
+	"incoming", "incoming/tmp", "incoming/new", "incoming/cur",
+	"status", "status/tmp", "status/new", "status/cur",
+	"corrupt", "archive", "documents",
+	"outgoing", "outgoing/print", "outgoing/mail", "outgoing/fax",
+};
+
+typedef struct magic_set MagicSet;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MagicSet, magic_close)
+
+static gboolean
+system_fail (GError **error, const char *path, const char *what)
+{
+	int saved = errno;
+	gboolean temporary = saved == ENOSPC || saved == EDQUOT ||
+			     saved == EMFILE || saved == ENFILE ||
+			     saved == ENOMEM || saved == EAGAIN;
+
+	g_set_error (error, DS_ERROR,
+		     temporary ? DS_ERROR_TEMPORARY : DS_ERROR_PERMANENT,
+		     "%s: %s: %s", path, what, g_strerror (saved));
+	return FALSE;
+}
+
+static gboolean
+make_directory (const char *path, GError **error)
+{
+	struct stat status;
+
+	if (mkdir (path, DIRECTORY_MODE) == 0)
+		return chmod (path, DIRECTORY_MODE) == 0 ||
+		       system_fail (error, path, "chmod");
+	if (errno != EEXIST)
+		return system_fail (error, path, "mkdir");
+	if (stat (path, &status) != 0 || !S_ISDIR (status.st_mode)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "%s: exists and is not a directory", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+ds_spool_create_layout (const char *root, GError **error)
+{
+	if (g_mkdir_with_parents (root, DIRECTORY_MODE) != 0)
+		return system_fail (error, root, "mkdir");
+	for (gsize i = 0; i < G_N_ELEMENTS (layout); i++) {
+		g_autofree char *path = g_build_filename (root, layout[i],
+							  NULL);
+
+		if (!make_directory (path, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+ds_spool_name_valid (const char *name)
+{
+	if (name == NULL || *name == '\0' || *name == '.' ||
+	    !g_utf8_validate (name, -1, NULL))
+		return FALSE;
+	for (const char *p = name; *p != '\0'; p++)
+		if (*p == '/' || g_ascii_iscntrl (*p))
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean
+name_fail (GError **error, const char *name)
+{
+	g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+		     "\"%s\": not a spool file name (a '/', a leading '.' "
+		     "or a control character)", name);
+	return FALSE;
+}
+
+/* Make a rename (or the writing of a file) in DIR durable. */
+static gboolean
+sync_directory (const char *dir, GError **error)
+{
+	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gboolean ok;
+
+	if (fd < 0)
+		return system_fail (error, dir, "open");
+	ok = fsync (fd) == 0 || system_fail (error, dir, "fsync");
+	close (fd);
+	return ok;
+}
+
+/* Rename FROM to TO unless TO exists: FALSE with errno EEXIST then. */
+static gboolean
+rename_no_replace (const char *from, const char *to)
+{
+	if (renameat2 (AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return TRUE;
+	if (errno != EINVAL && errno != ENOSYS)
+		return FALSE;
+	if (link (from, to) != 0)
+		return FALSE;
+	return unlink (from) == 0;
+}
+
+/*
+ * Move PATH into DIR as NAME (NULL: its own) or NAME.1, NAME.2, ...,
+ * whichever is free (and, with COMPANION, whose NAME.COMPANION is free).
+ */
+static char *
+move_unique (const char *path, const char *dir, const char *target_name,
+	     const char *companion, GError **error)
+{
+	g_autofree char *name = target_name ? g_strdup (target_name) :
+				g_path_get_basename (path);
+	g_autofree char *from_dir = g_path_get_dirname (path);
+
+	for (guint n = 0; n < 10000; n++) {
+		g_autofree char *candidate = n == 0 ? g_strdup (name) :
+			g_strdup_printf ("%s.%u", name, n);
+		g_autofree char *target = g_build_filename (dir, candidate,
+							    NULL);
+		g_autofree char *beside = companion ?
+			g_strconcat (target, companion, NULL) : NULL;
+
+		if (beside != NULL && g_file_test (beside, G_FILE_TEST_EXISTS))
+			continue;
+		if (rename_no_replace (path, target)) {
+			if (!sync_directory (dir, error) ||
+			    !sync_directory (from_dir, error))
+				return NULL;
+			return g_steal_pointer (&target);
+		}
+		if (errno == ENOENT) {
+			g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+				     "%s: gone (taken by another process)",
+				     path);
+			return NULL;
+		}
+		if (errno != EEXIST) {
+			system_fail (error, path, "rename");
+			return NULL;
+		}
+	}
+	g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+		     "%s: no free name for it in %s", path, dir);
+	return NULL;
+}
+
+static gboolean
+write_all (int fd, const char *path, GBytes *contents, GError **error)
+{
+	gsize length;
+	const char *data = g_bytes_get_data (contents, &length);
+
+	while (length > 0) {
+		ssize_t written = write (fd, data, length);
+
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written < 0)
+			return system_fail (error, path, "write");
+		data += written;
+		length -= written;
+	}
+	return TRUE;
+}
+
+/* Write TEMPORARY durably, then move it to TARGET (never replacing). */
+static gboolean
+write_and_place (const char *temporary, const char *target,
+		 GBytes *contents, GError **error)
+{
+	g_autofree char *target_dir = g_path_get_dirname (target);
+	int fd = open (temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		       O_CLOEXEC, FILE_MODE);
+	gboolean ok;
+
+	if (fd < 0)
+		return system_fail (error, temporary, "create");
+	ok = fchmod (fd, FILE_MODE) == 0 ||
+	     system_fail (error, temporary, "chmod");
+	ok = ok && write_all (fd, temporary, contents, error);
+	ok = ok && (fsync (fd) == 0 ||
+		    system_fail (error, temporary, "fsync"));
+	if (close (fd) != 0 && ok)
+		ok = system_fail (error, temporary, "close");
+	if (ok && !rename_no_replace (temporary, target))
+		ok = system_fail (error, target, "rename into place");
+	if (!ok) {
+		g_unlink (temporary);
+		return FALSE;
+	}
+	return sync_directory (target_dir, error);
+}
+
+gboolean
+ds_spool_write_file (const char *dir, const char *name, GBytes *contents,
+		     GError **error)
+{
+	g_autofree char *tmp_dir = g_build_filename (dir, "tmp", NULL);
+	g_autofree char *new_dir = g_build_filename (dir, "new", NULL);
+	g_autofree char *unique = NULL;
+	g_autofree char *temporary = NULL;
+	g_autofree char *target = NULL;
+
+	if (!ds_spool_name_valid (name))
+		return name_fail (error, name);
+	unique = g_strdup_printf ("%s.%d.%" G_GINT64_FORMAT, name,
+				  (int) getpid (), g_get_real_time ());
+	if (g_file_test (tmp_dir, G_FILE_TEST_IS_DIR) &&
+	    g_file_test (new_dir, G_FILE_TEST_IS_DIR)) {
+		temporary = g_build_filename (tmp_dir, unique, NULL);
+		target = g_build_filename (new_dir, name, NULL);
+	} else {
+		g_autofree char *hidden = g_strconcat (".", unique, NULL);
+
+		temporary = g_build_filename (dir, hidden, NULL);
+		target = g_build_filename (dir, name, NULL);
+	}
+	return write_and_place (temporary, target, contents, error);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+	return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+ds_spool_list_new (const char *dir, GError **error)
+{
+	g_autofree char *new_dir = g_build_filename (dir, "new", NULL);
+	g_autoptr (GError) open_error = NULL;
+	g_autoptr (GDir) handle = g_dir_open (new_dir, 0, &open_error);
+	GPtrArray *names;
+	const char *name;
+
+	if (handle == NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT, "%s",
+			     open_error->message);
+		return NULL;
+	}
+	names = g_ptr_array_new_with_free_func (g_free);
+	while ((name = g_dir_read_name (handle)) != NULL)
+		if (name[0] != '.')
+			g_ptr_array_add (names, g_strdup (name));
+	g_ptr_array_sort (names, compare_names);
+	return names;
+}
+
+char *
+ds_spool_claim (const char *dir, const char *name, GError **error)
+{
+	g_autofree char *path = g_build_filename (dir, "new", name, NULL);
+	g_autofree char *cur = g_build_filename (dir, "cur", NULL);
+
+	if (strchr (name, '/') != NULL || *name == '.' || *name == '\0') {
+		name_fail (error, name);
+		return NULL;
+	}
+	return move_unique (path, cur, NULL, NULL, error);
+}
+
+char *
+ds_spool_unclaim (const char *dir, const char *path, GError **error)
+{
+	g_autofree char *new_dir = g_build_filename (dir, "new", NULL);
+
+	return move_unique (path, new_dir, NULL, NULL, error);
+}
+
+gboolean
+ds_spool_requeue_stale (const char *dir, gint64 max_age_seconds,
+			GError **error)
+{
+	g_autofree char *cur = g_build_filename (dir, "cur", NULL);
+	g_autoptr (GDir) handle = g_dir_open (cur, 0, NULL);
+	gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+	const char *name;
+
+	if (handle == NULL)
+		return TRUE;
+	while ((name = g_dir_read_name (handle)) != NULL) {
+		g_autofree char *path = g_build_filename (cur, name, NULL);
+		g_autofree char *back = NULL;
+		g_autoptr (GError) move_error = NULL;
+		struct stat status;
+
+		/* A rename sets ctime: the claim's time. */
+		if (lstat (path, &status) != 0 ||
+		    now - status.st_ctime < max_age_seconds)
+			continue;
+		back = ds_spool_unclaim (dir, path, &move_error);
+		if (back == NULL &&
+		    !g_error_matches (move_error, DS_ERROR,
+				      DS_ERROR_NOT_FOUND)) {
+			g_propagate_error (error,
+					   g_steal_pointer (&move_error));
+			return FALSE;
+		}
+		if (back != NULL)
+			g_message ("%s: requeued: claimed %" G_GINT64_FORMAT
+				   "s ago and never finished", name,
+				   now - (gint64) status.st_ctime);
+	}
+	return TRUE;
+}
+
+static gboolean
+input_fail (GError **error, const char *path, const char *why)
+{
+	g_autofree char *name = g_path_get_basename (path);
+
+	g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "%s: %s", name, why);
+	return FALSE;
+}
+
+static const char *
+file_type_name (mode_t mode)
+{
+	if (S_ISDIR (mode))
+		return "a directory";
+	if (S_ISCHR (mode) || S_ISBLK (mode))
+		return "a device";
+	if (S_ISFIFO (mode))
+		return "a FIFO";
+	if (S_ISSOCK (mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+static gboolean
+mime_is_text (const char *mime)
+{
+	return g_str_has_prefix (mime, "text/") ||
+	       g_strcmp0 (mime, "application/json") == 0 ||
+	       g_strcmp0 (mime, "application/x-ndjson") == 0 ||
+	       g_strcmp0 (mime, "application/csv") == 0;
+}
+
+/* What libmagic makes of the open file FD. */
+static char *
+classify (int fd, const char *path, GError **error)
+{
+	g_autoptr (MagicSet) magic = magic_open (MAGIC_MIME_TYPE |
+						  MAGIC_ERROR);
+	const char *mime;
+
+	if (magic == NULL || magic_load (magic, NULL) != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "libmagic: %s", magic ? magic_error (magic) :
+			     g_strerror (errno));
+		return NULL;
+	}
+	mime = magic_descriptor (magic, fd);
+	if (mime == NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s: libmagic: %s", path, magic_error (magic));
+		return NULL;
+	}
+	return g_strdup (mime);
+}
+
+static gboolean
+check_open_file (int fd, const char *path, gint64 max_bytes,
+		 char **mime_type, GError **error)
+{
+	struct stat status;
+	g_autofree char *why = NULL;
+	g_autofree char *mime = NULL;
+
+	if (fstat (fd, &status) != 0)
+		return system_fail (error, path, "fstat");
+	if (!S_ISREG (status.st_mode))
+		return input_fail (error, path,
+				   file_type_name (status.st_mode));
+	if (status.st_size == 0)
+		return input_fail (error, path, "empty file");
+	if (max_bytes > 0 && status.st_size > max_bytes) {
+		why = g_strdup_printf ("%" G_GINT64_FORMAT " bytes, over the "
+				       "limit of %" G_GINT64_FORMAT,
+				       (gint64) status.st_size, max_bytes);
+		return input_fail (error, path, why);
+	}
+	mime = classify (fd, path, error);
+	if (mime == NULL)
+		return FALSE;
+	if (!mime_is_text (mime)) {
+		why = g_strdup_printf ("content is %s, not text", mime);
+		return input_fail (error, path, why);
+	}
+	if (mime_type != NULL)
+		*mime_type = g_steal_pointer (&mime);
+	return TRUE;
+}
+
+gboolean
+ds_spool_check_input (const char *path, gint64 max_bytes, char **mime_type,
+		      GError **error)
+{
+	g_autofree char *name = g_path_get_basename (path);
+	int fd;
+	gboolean ok;
+
+	if (!ds_spool_name_valid (name))
+		return name_fail (error, name);
+	fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		   O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return input_fail (error, path, "a symbolic link");
+	if (fd < 0)
+		return system_fail (error, path, "open");
+	ok = check_open_file (fd, path, max_bytes, mime_type, error);
+	close (fd);
+	return ok;
+}
+
+char *
+ds_spool_archive (const char *root, const char *path, GError **error)
+{
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autofree char *month = g_date_time_format (now, "%Y-%m");
+	g_autofree char *dir = g_build_filename (root, "archive", month,
+						 NULL);
+
+	if (!make_directory (dir, error))
+		return NULL;
+	return move_unique (path, dir, NULL, NULL, error);
+}
+
+/* A name to keep a refused file under: its own, made valid. */
+static const char *
+safe_name (char *name)
+{
+	if (ds_spool_name_valid (name))
+		return name;
+	for (char *p = name; *p != '\0'; p++)
+		if (*p == '.' && p == name)
+			*p = '_';
+		else if (g_ascii_iscntrl (*p) || (guchar) *p >= 0x80)
+			*p = '_';
+	return *name != '\0' ? name : "unnamed";
+}
+
+char *
+ds_spool_reject (const char *root, const char *path, int line,
+		 const char *reason, GError **error)
+{
+	g_autofree char *corrupt = g_build_filename (root, "corrupt", NULL);
+	g_autofree char *name = g_path_get_basename (path);
+	g_autofree char *at = ds_time_now_utc_iso ();
+	g_autofree char *moved = NULL;
+	g_autofree char *moved_name = NULL;
+	g_autofree char *reason_name = NULL;
+	char *text;
+	g_autoptr (GBytes) contents = NULL;
+
+	moved = move_unique (path, corrupt, safe_name (name), ".reason",
+			     error);
+	if (moved == NULL)
+		return NULL;
+	moved_name = g_path_get_basename (moved);
+	reason_name = g_strconcat (moved_name, ".reason", NULL);
+	text = g_strdup_printf ("file: %s\nline: %d\nreason: %s\n"
+				"rejected_at: %s\n", name, line, reason, at);
+	contents = g_bytes_new_take (text, strlen (text));
+	if (!ds_spool_write_file (corrupt, reason_name, contents, error))
+		return NULL;
+	g_warning ("%s: moved to corrupt: line=%d: %s", name, line, reason);
+	return g_steal_pointer (&moved);
+}
+
+gboolean
+ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
+			   guint64 *available, GError **error)
+{
+	struct statvfs status;
+	guint64 free_bytes;
+
+	if (statvfs (path, &status) != 0)
+		return system_fail (error, path, "statvfs");
+	free_bytes = (guint64) status.f_bavail * status.f_frsize;
+	if (available != NULL)
+		*available = free_bytes;
+	if (free_bytes < min_free_bytes) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s: %" G_GUINT64_FORMAT " MB free, under the "
+			     "threshold of %" G_GUINT64_FORMAT " MB: no new "
+			     "work", path, free_bytes >> 20,
+			     min_free_bytes >> 20);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Processing the incoming queue. */
+
+typedef struct {
+	DsStore *store;
+	const char *root;
+	const DsSpoolOptions *options;
+	char *incoming;
+	GPtrArray *claimed;	/* paths in incoming/cur */
+	GPtrArray *reports;	/* DsImportReport */
+} IncomingRun;
+
+static void
+incoming_run_clear (IncomingRun *run)
+{
+	g_free (run->incoming);
+	g_clear_pointer (&run->claimed, g_ptr_array_unref);
+	g_clear_pointer (&run->reports, g_ptr_array_unref);
+}
+
+/* A file refused before the import read it: to corrupt/, reported. */
+static void
+incoming_refuse (IncomingRun *run, const char *path, const char *reason)
+{
+	g_autoptr (DsImportReport) report = ds_import_report_new (path);
+	g_autoptr (GError) move_error = NULL;
+	char *moved = ds_spool_reject (run->root, path, 0, reason,
+				       &move_error);
+
+	report->refused = TRUE;
+	report->refusal_code = DS_ERROR_INPUT;
+	report->refusal = g_strdup (reason);
+	if (moved != NULL) {
+		g_free (report->path);
+		report->path = moved;
+	} else {
+		g_warning ("%s: cannot move to corrupt: %s", path,
+			   move_error->message);
+	}
+	g_ptr_array_add (run->reports, g_steal_pointer (&report));
+}
+
+/* Claim and check every file in incoming/new. */
+static gboolean
+incoming_claim (IncomingRun *run, GError **error)
+{
+	g_autoptr (GPtrArray) names = ds_spool_list_new (run->incoming,
+							 error);
+
+	if (names == NULL)
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autoptr (GError) claim_error = NULL;
+		g_autoptr (GError) check_error = NULL;
+		g_autofree char *path = ds_spool_claim (run->incoming, name,
+							&claim_error);
+
+		if (path == NULL) {
+			if (!g_error_matches (claim_error, DS_ERROR,
+					      DS_ERROR_NOT_FOUND))
+				g_warning ("%s: cannot claim: %s", name,
+					   claim_error->message);
+			continue;
+		}
+		if (!ds_spool_check_input (path,
+					   run->options->max_input_bytes,
+					   NULL, &check_error)) {
+			if (check_error->code != DS_ERROR_INPUT) {
+				g_propagate_error (error,
+						   g_steal_pointer (
+							   &check_error));
+				g_ptr_array_add (run->claimed,
+						 g_steal_pointer (&path));
+				return FALSE;
+			}
+			incoming_refuse (run, path, check_error->message);
+			continue;
+		}
+		g_ptr_array_add (run->claimed, g_steal_pointer (&path));
+	}
+	return TRUE;
+}
+
+/*
+ * Where a file goes after the import: archive/ when it was read,
+ * corrupt/ when it is bad, back to new/ when the fault was ours (the
+ * database, a profile) so that it is tried again.
+ */
+static void
+incoming_settle (IncomingRun *run, DsImportReport *report)
+{
+	g_autoptr (GError) move_error = NULL;
+	g_autofree char *name = g_path_get_basename (report->path);
+	char *moved;
+
+	if (!report->refused) {
+		moved = ds_spool_archive (run->root, report->path,
+					  &move_error);
+		if (moved != NULL)
+			g_message ("%s: archived: to=%s", name, moved);
+	} else if (report->refusal_code == DS_ERROR_INPUT) {
+		moved = ds_spool_reject (run->root, report->path,
+					 report->refusal_line,
+					 report->refusal, &move_error);
+	} else {
+		moved = ds_spool_unclaim (run->incoming, report->path,
+					  &move_error);
+	}
+	if (moved == NULL) {
+		g_warning ("%s: left in %s: %s", name, report->path,
+			   move_error->message);
+		return;
+	}
+	g_free (report->path);
+	report->path = moved;
+}
+
+static gboolean
+incoming_import (IncomingRun *run, GError **error)
+{
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autoptr (GError) import_error = NULL;
+	g_autoptr (GHashTable) settled = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, NULL);
+	gboolean ok;
+
+	if (run->claimed->len == 0)
+		return TRUE;
+	g_ptr_array_add (run->claimed, NULL);
+	ok = ds_import_files (run->store,
+			      (const char *const *) run->claimed->pdata,
+			      run->options->profile_dir, NULL, &reports,
+			      &import_error);
+	g_ptr_array_remove_index (run->claimed, run->claimed->len - 1);
+
+	for (guint i = 0; i < reports->len; i++) {
+		DsImportReport *report = reports->pdata[i];
+
+		g_hash_table_add (settled, g_strdup (report->path));
+		incoming_settle (run, report);
+	}
+	g_ptr_array_extend_and_steal (run->reports,
+				      g_steal_pointer (&reports));
+	for (guint i = 0; i < run->claimed->len; i++)
+		if (!g_hash_table_contains (settled, run->claimed->pdata[i]))
+			ds_spool_unclaim (run->incoming,
+					  run->claimed->pdata[i], NULL);
+	if (!ok)
+		g_propagate_error (error, g_steal_pointer (&import_error));
+	return ok;
+}
+
+gboolean
+ds_spool_import_incoming (DsStore *store, const char *root,
+			  const DsSpoolOptions *options, GPtrArray **reports,
+			  GError **error)
+{
+	IncomingRun run = { store, root, options, NULL, NULL, NULL };
+	gint64 stale = options->stale_claim_seconds > 0 ?
+		       options->stale_claim_seconds : STALE_CLAIM_DEFAULT;
+	gboolean ok;
+
+	run.incoming = g_build_filename (root, "incoming", NULL);
+	run.claimed = g_ptr_array_new_with_free_func (g_free);
+	run.reports = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_import_report_free);
+	ok = ds_spool_check_free_space (root, options->min_free_bytes, NULL,
+					error) &&
+	     ds_spool_requeue_stale (run.incoming, stale, error);
+	if (ok && !incoming_claim (&run, error)) {
+		for (guint i = 0; i < run.claimed->len; i++)
+			ds_spool_unclaim (run.incoming, run.claimed->pdata[i],
+					  NULL);
+		ok = FALSE;
+	}
+	ok = ok && incoming_import (&run, error);
+	if (reports != NULL)
+		*reports = g_steal_pointer (&run.reports);
+	incoming_run_clear (&run);
+	return ok;
+}
+
+gboolean
+ds_spool_process_incoming (DsInstance *instance, GError **error)
+{
+	const DsConfig *config = instance->config;
+	DsSpoolOptions options = {
+		.profile_dir = config->profiles,
+		.max_input_bytes = config->max_input_bytes,
+		.min_free_bytes = config->min_free_bytes > 0 ?
+				  (guint64) config->min_free_bytes : 0,
+	};
+	g_autoptr (GPtrArray) reports = NULL;
+	gboolean ok = ds_spool_import_incoming (instance->store,
+						config->spool, &options,
+						&reports, error);
+
+	for (guint i = 0; reports != NULL && i < reports->len; i++) {
+		g_autofree char *text = ds_import_report_format (
+			reports->pdata[i], 5);
+
+		g_message ("import: %s", g_strchomp (text));
+	}
+	return ok;
+}

@@ -1,0 +1,123 @@
+/*
+ * spool.h -- the spool directories of an instance, and the discipline
+ * that moves files through them (DESIGN section 4).
+ *
+ *   incoming/{tmp,new,cur}  ledger exports: written to tmp, renamed into
+ *   status/{tmp,new,cur}    new; claimed by renaming into cur
+ *   corrupt/                files refused, each with NAME.reason
+ *   archive/YYYY-MM/        files processed (UTC month of processing)
+ *   documents/              rendered PDFs
+ *   outgoing/{print,mail,fax}
+ *
+ * Promises:
+ *  - A reader never sees a half-written file: writers write a temporary
+ *    name, fsync, and rename into place; the rename never replaces an
+ *    existing file, and the directory is fsynced after it.
+ *  - A file is claimed by one process only: the rename into cur/ either
+ *    succeeds for exactly one claimer or reports DS_ERROR_NOT_FOUND.
+ *  - A file is never deleted and never overwritten: archive/, corrupt/
+ *    and cur/ take NAME, or NAME.1, NAME.2, ... when NAME is taken
+ *    (corrupt/ with control characters in NAME made '_').
+ *  - Input is opened with O_NOFOLLOW and checked before it is read:
+ *    symbolic links, devices, directories, FIFOs, empty files, files
+ *    over the size limit and content libmagic does not call text are
+ *    refused; so are names with a '/', a leading '.' or control
+ *    characters.
+ *  - No new work while free space is under the threshold.
+ *
+ * Directories are created 0750 and files 0640.
+ */
+#ifndef DS_SPOOL_H
+#define DS_SPOOL_H
+
+#include <glib.h>
+
+#include "instance.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+/* Create whatever of the layout under ROOT is missing. */
+gboolean ds_spool_create_layout (const char *root, GError **error);
+
+/* A name a spool file may have. */
+gboolean ds_spool_name_valid (const char *name);
+
+/*
+ * Write CONTENTS as DIR/new/NAME through DIR/tmp when DIR has them (the
+ * incoming and status queues), else as DIR/NAME through a dot-name in
+ * DIR.  Fails if the target exists.
+ */
+gboolean ds_spool_write_file (const char *dir, const char *name,
+			      GBytes *contents, GError **error);
+
+/* The names in DIR/new, sorted, dot-names left out. */
+GPtrArray *ds_spool_list_new (const char *dir, GError **error);
+
+/*
+ * Claim DIR/new/NAME by renaming it into DIR/cur; the claimed path.
+ * NULL with DS_ERROR_NOT_FOUND when another process claimed it first.
+ */
+char *ds_spool_claim (const char *dir, const char *name, GError **error);
+
+/* Give a claimed file back to DIR/new, for another try later. */
+char *ds_spool_unclaim (const char *dir, const char *path, GError **error);
+
+/*
+ * Move claimed files older than MAX_AGE_SECONDS (since they were
+ * claimed) from DIR/cur back to DIR/new: what a crash left claimed.
+ */
+gboolean ds_spool_requeue_stale (const char *dir, gint64 max_age_seconds,
+				 GError **error);
+
+/*
+ * May PATH be read as input?  DS_ERROR_INPUT saying why not.  Limit
+ * MAX_BYTES (0: none).  The MIME type libmagic gives, when asked for.
+ */
+gboolean ds_spool_check_input (const char *path, gint64 max_bytes,
+			       char **mime_type, GError **error);
+
+/* Move PATH into ROOT/archive/YYYY-MM/; the new path. */
+char *ds_spool_archive (const char *root, const char *path, GError **error);
+
+/*
+ * Move PATH into ROOT/corrupt/ and write NAME.reason beside it: the file,
+ * the line (0: the whole file), why, and when.  The new path.
+ */
+char *ds_spool_reject (const char *root, const char *path, int line,
+		       const char *reason, GError **error);
+
+/* DS_ERROR_TEMPORARY when the file system of PATH has less than
+ * MIN_FREE_BYTES available; the bytes available in *available. */
+gboolean ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
+				    guint64 *available, GError **error);
+
+typedef struct {
+	const char *profile_dir;	/* mapping profiles; NULL: none */
+	gint64 max_input_bytes;		/* 0: no limit */
+	guint64 min_free_bytes;		/* 0: no check */
+	gint64 stale_claim_seconds;	/* 0: an hour */
+} DsSpoolOptions;
+
+/*
+ * Import everything in ROOT/incoming/new: claim each file, check it,
+ * import them together (in the order their kinds depend on each other),
+ * then archive each one read, move each one refused to corrupt/ with its
+ * reason, and give back those the database could not take (to try again).
+ * *reports: a DsImportReport per file, its path where the file went.
+ * FALSE when there is no space, or the database failed (TEMPORARY).
+ */
+gboolean ds_spool_import_incoming (DsStore *store, const char *root,
+				   const DsSpoolOptions *options,
+				   GPtrArray **reports, GError **error);
+
+/*
+ * The same for an instance, with the spool, profiles and limits of its
+ * configuration, each file's report logged: what the daemon and the
+ * daily cycle call.  FALSE as above.
+ */
+gboolean ds_spool_process_incoming (DsInstance *instance, GError **error);
+
+G_END_DECLS
+
+#endif
