@@ -197,7 +197,7 @@ email_check_utf8 (const char *field, const char *text, GError **error)
 
 /* Everything composition needs is there and has its syntax. */
 static gboolean
-email_check (const DsEmail *email, GError **error)
+email_check_envelope (const DsEmail *email, GError **error)
 {
 	if (!email_trace_id_valid (email->trace_id)) {
 		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
@@ -223,6 +223,15 @@ email_check (const DsEmail *email, GError **error)
 	for (const char *const *to = email->to; *to != NULL; to++)
 		if (!email_check_address ("recipient", *to, error))
 			return FALSE;
+	return TRUE;
+}
+
+/* The whole message's data: the envelope, a text part, valid UTF-8. */
+static gboolean
+email_check (const DsEmail *email, GError **error)
+{
+	if (!email_check_envelope (email, error))
+		return FALSE;
 	if (email->text == NULL) {
 		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
 			     "%s: e-mail without text", email->trace_id);
@@ -924,7 +933,7 @@ ds_email_send_smtp (const DsSmtpRelay *relay, const DsEmail *email,
 	g_return_val_if_fail (relay != NULL && relay->url != NULL, NULL);
 	g_return_val_if_fail (unknown_outcome != NULL, NULL);
 	*unknown_outcome = FALSE;
-	if (!email_check (email, error))
+	if (!email_check_envelope (email, error))
 		return NULL;
 	email_libraries_ensure ();
 	curl = curl_easy_init ();

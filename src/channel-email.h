@@ -86,7 +86,10 @@ typedef struct {
 
 /*
  * Send `message` (from ds_email_compose) through the relay, from the
- * envelope sender of `email` to its `to` addresses.
+ * envelope sender of `email` to its `to` addresses.  Only the envelope
+ * fields of `email` are read (trace id, message domain, from address,
+ * return path, to): a message composed and stored earlier is sent as it
+ * was stored.
  *
  * Returns NULL with DS_ERROR_TEMPORARY when nothing was accepted but a
  * later try may be (no connection, TLS or login failure, a 4xx reply, a

@@ -359,9 +359,13 @@ verb_trace (int argc, char **argv)
 	g_autoptr (GPtrArray) trace_ids = NULL;
 	int status;
 
-	if (!parse (find_verb ("trace"), options, &argc, &argv,
-		    verify ? 0 : 1, 1, &status))
+	if (!parse (find_verb ("trace"), options, &argc, &argv, 0, 1,
+		    &status))
 		return status;
+	if (argc == 1 && !verify) {
+		g_printerr ("dunspool trace: an ID, or --verify\n");
+		return EXIT_USAGE;
+	}
 	instance = open_instance (&error);
 	if (instance == NULL)
 		return fail (error);

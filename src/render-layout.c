@@ -61,7 +61,7 @@ static const DsRenderProfile profiles[] = {
 	  98.5, { 105.0, 210.0 } },
 	{ "din5008a", "DIN 5008 form A",
 	  { 20.0, 27.0, 85.0, 45.0 }, 17.7, 5.0,
-	  { 25.0, 10.0, 165.0, 15.0 }, { 125.0, 32.0, 75.0, 40.0 },
+	  { 25.0, 10.0, 165.0, 17.0 }, { 125.0, 32.0, 75.0, 40.0 },
 	  80.5, { 87.0, 192.0 } },
 	{ "nfz11001", "NF Z 11-001 (La Poste)",
 	  { 100.0, 45.0, 90.0, 45.0 }, 12.0, 5.0,
@@ -430,6 +430,15 @@ compose_info (Composer *c)
 
 	add_code (c, code, right - code_size, top, ds_render_mm (MODULE_MM));
 	right -= code_size + ds_render_mm (3.0);
+
+	/* no remark zone in the window: the remark heads the block */
+	if (c->profile->remark_height <= 0.0 && content->remark != NULL) {
+		g_autoptr (GPtrArray) remark = wrap (c, DS_RENDER_BOLD, 9.0,
+						     content->remark,
+						     right - x);
+
+		top = set_lines (c, remark, DS_RENDER_BOLD, 9.0, x, top);
+	}
 	for (guint i = 0; i < content->info->len; i++) {
 		const DsRenderPair *pair = &g_array_index (content->info,
 							   DsRenderPair, i);

@@ -22,6 +22,7 @@
 
 #include "channel-email.h"
 #include "ds-error.h"
+#include "testsink.h"
 #include "testutil.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
@@ -220,138 +221,6 @@ test_bytes_contain (GBytes *bytes, const char *needle)
 			     g_bytes_get_size (bytes), needle) != NULL;
 }
 
-/* -- the SMTP sink --------------------------------------------------- */
-
-typedef struct {
-	GPid pid;
-	int stdin_fd;
-	int port;
-	char *maildir;
-	char *url;
-} TestSink;
-
-static gboolean
-test_sink_read_port (TestSink *sink, const char *ready_file)
-{
-	g_autofree char *contents = NULL;
-
-	if (!g_file_get_contents (ready_file, &contents, NULL, NULL))
-		return FALSE;
-	sink->port = atoi (contents);
-	return sink->port > 0;
-}
-
-/* Wait for the port file, then for the port to take a connection. */
-static void
-test_sink_wait (TestSink *sink, const char *ready_file)
-{
-	g_autoptr (GSocketClient) client = g_socket_client_new ();
-	g_autoptr (GSocketConnection) connection = NULL;
-	int status;
-
-	for (int i = 0; i < 300 && !test_sink_read_port (sink, ready_file);
-	     i++) {
-		ck_assert_msg (waitpid (sink->pid, &status, WNOHANG) == 0,
-			       "smtp-sink.py exited");
-		g_usleep (50 * 1000);
-	}
-	ck_assert_msg (sink->port > 0, "smtp-sink.py did not start");
-	connection = g_socket_client_connect_to_host (client, "127.0.0.1",
-						      sink->port, NULL, NULL);
-	ck_assert_msg (connection != NULL, "smtp-sink.py does not accept");
-}
-
-/* Start tests/smtp-sink.py in `dir` with `options` (NULL-terminated). */
-static void
-test_sink_start (TestSink *sink, const char *dir,
-		 const char *const *options)
-{
-	g_autofree char *script = ds_test_srcpath ("tests/smtp-sink.py");
-	g_autofree char *ready_file = g_build_filename (dir, "port", NULL);
-	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-	g_autoptr (GError) error = NULL;
-
-	sink->maildir = g_build_filename (dir, "mail", NULL);
-	g_ptr_array_add (argv, (char *) "/usr/bin/python3");
-	g_ptr_array_add (argv, script);
-	g_ptr_array_add (argv, (char *) "--port");
-	g_ptr_array_add (argv, (char *) "0");
-	g_ptr_array_add (argv, (char *) "--maildir");
-	g_ptr_array_add (argv, sink->maildir);
-	g_ptr_array_add (argv, (char *) "--ready-file");
-	g_ptr_array_add (argv, ready_file);
-	g_ptr_array_add (argv, (char *) "--watch-stdin");
-	for (; options != NULL && *options != NULL; options++)
-		g_ptr_array_add (argv, (char *) *options);
-	g_ptr_array_add (argv, NULL);
-
-	ck_assert_msg (g_spawn_async_with_pipes (
-			       NULL, (char **) argv->pdata, NULL,
-			       G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-			       &sink->pid, &sink->stdin_fd, NULL, NULL,
-			       &error), "%s", error ? error->message : "");
-	test_sink_wait (sink, ready_file);
-	sink->url = g_strdup_printf ("smtp://127.0.0.1:%d/client.test",
-				     sink->port);
-}
-
-static void
-test_sink_stop (TestSink *sink)
-{
-	int status;
-
-	close (sink->stdin_fd);
-	kill (sink->pid, SIGTERM);
-	waitpid (sink->pid, &status, 0);
-	g_spawn_close_pid (sink->pid);
-	g_free (sink->maildir);
-	g_free (sink->url);
-}
-
-static guint
-test_sink_count (TestSink *sink)
-{
-	g_autoptr (GDir) dir = g_dir_open (sink->maildir, 0, NULL);
-	const char *name;
-	guint count = 0;
-
-	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-		if (g_str_has_suffix (name, ".eml") && name[0] != '.')
-			count++;
-	return count;
-}
-
-static GBytes *
-test_sink_file (TestSink *sink, int number, const char *extension)
-{
-	g_autofree char *name = g_strdup_printf ("%04d.%s", number,
-						 extension);
-	g_autofree char *path = g_build_filename (sink->maildir, name, NULL);
-	g_autoptr (GError) error = NULL;
-	char *contents;
-	gsize length;
-
-	ck_assert_msg (g_file_get_contents (path, &contents, &length, &error),
-		       "%s", error ? error->message : "");
-	return g_bytes_new_take (contents, length);
-}
-
-/* The envelope the sink recorded: "mail_from", "rcpt_tos", "refused". */
-static JsonObject *
-test_sink_envelope (TestSink *sink, int number)
-{
-	g_autoptr (GBytes) bytes = test_sink_file (sink, number, "json");
-	g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL),
-					   g_bytes_get_size (bytes));
-	JsonNode *node = json_from_string (text, NULL);
-	JsonObject *object;
-
-	ck_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-	object = json_object_ref (json_node_get_object (node));
-	json_node_unref (node);
-	return object;
-}
-
 static char *
 test_json_strings (JsonObject *object, const char *member)
 {
@@ -366,7 +235,7 @@ test_json_strings (JsonObject *object, const char *member)
 }
 
 static DsSmtpRelay
-test_relay (TestSink *sink)
+test_relay (DsTestSink *sink)
 {
 	DsSmtpRelay relay = { .url = sink->url, .timeout_seconds = 10 };
 
@@ -675,7 +544,7 @@ START_TEST (test_smtp_case14_mail_on_the_wire)
 	g_autofree char *rcpt_tos = NULL, *sink_refused = NULL;
 	DsRecipientResult *refused;
 	gboolean unknown = TRUE;
-	TestSink sink;
+	DsTestSink sink;
 	DsSmtpRelay relay;
 
 	ck_assert_msg (message != NULL, "%s", error ? error->message : "");
@@ -683,7 +552,7 @@ START_TEST (test_smtp_case14_mail_on_the_wire)
 	ck_assert (test_bytes_contain (message, "\r\n.Diese Zeile"));
 	ck_assert (test_bytes_contain (message, "\r\n.\r\n"));
 
-	test_sink_start (&sink, dir, options);
+	ds_test_sink_start (&sink, dir, options);
 	relay = test_relay (&sink);
 	result = ds_email_send_smtp (&relay, &email, message, &unknown,
 				     &error);
@@ -710,8 +579,8 @@ START_TEST (test_smtp_case14_mail_on_the_wire)
 	ck_assert_str_eq (result->message_id, "<" TRACE_ID "@" DOMAIN ">");
 
 	/* One message, for exactly the two, from the VERP sender. */
-	ck_assert_uint_eq (test_sink_count (&sink), 1);
-	envelope = test_sink_envelope (&sink, 1);
+	ck_assert_uint_eq (ds_test_sink_count (&sink), 1);
+	envelope = ds_test_sink_envelope (&sink, 1);
 	ck_assert_str_eq (json_object_get_string_member (envelope,
 							 "mail_from"),
 			  "bounces+" TRACE_ID "@" DOMAIN);
@@ -722,7 +591,7 @@ START_TEST (test_smtp_case14_mail_on_the_wire)
 
 	/* CRLF on the wire; what arrived is what was composed, dot lines
 	 * included. */
-	received = test_sink_file (&sink, 1, "eml");
+	received = ds_test_sink_file (&sink, 1, "eml");
 	test_assert_crlf_clean (received);
 	ck_assert (g_bytes_equal (received, message));
 
@@ -743,7 +612,7 @@ START_TEST (test_smtp_case14_mail_on_the_wire)
 		"pdf"));
 	ck_assert (g_bytes_equal (attachment, pdf));
 
-	test_sink_stop (&sink);
+	ds_test_sink_stop (&sink);
 	ds_test_rmtree (dir);
 }
 END_TEST
@@ -812,12 +681,12 @@ START_TEST (test_smtp_outcomes)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsEmailResult) result = NULL;
 	gboolean unknown = !outcomes[_i].unknown_outcome;
-	TestSink sink;
+	DsTestSink sink;
 	DsSmtpRelay relay;
 
 	email.to = outcomes[_i].to;
 	message = ds_email_compose (&email, NULL);
-	test_sink_start (&sink, dir, outcomes[_i].options);
+	ds_test_sink_start (&sink, dir, outcomes[_i].options);
 	relay = test_relay (&sink);
 	relay.username = "dunspool";
 	relay.password = "secret";
@@ -850,8 +719,8 @@ START_TEST (test_smtp_outcomes)
 	}
 	ck_assert_msg (unknown == outcomes[_i].unknown_outcome, "%s",
 		       outcomes[_i].name);
-	ck_assert_uint_eq (test_sink_count (&sink), outcomes[_i].stored);
-	test_sink_stop (&sink);
+	ck_assert_uint_eq (ds_test_sink_count (&sink), outcomes[_i].stored);
+	ds_test_sink_stop (&sink);
 	ds_test_rmtree (dir);
 }
 END_TEST
@@ -865,12 +734,12 @@ START_TEST (test_smtp_starttls_required_but_not_offered)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsEmailResult) result = NULL;
 	gboolean unknown = TRUE;
-	TestSink sink;
+	DsTestSink sink;
 	DsSmtpRelay relay;
 
 	email.to = one_to;
 	message = ds_email_compose (&email, NULL);
-	test_sink_start (&sink, dir, NULL);
+	ds_test_sink_start (&sink, dir, NULL);
 	relay = test_relay (&sink);
 	relay.starttls = TRUE;
 	result = ds_email_send_smtp (&relay, &email, message, &unknown,
@@ -878,8 +747,8 @@ START_TEST (test_smtp_starttls_required_but_not_offered)
 	ck_assert (result == NULL);
 	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_TEMPORARY));
 	ck_assert (!unknown);
-	ck_assert_uint_eq (test_sink_count (&sink), 0);
-	test_sink_stop (&sink);
+	ck_assert_uint_eq (ds_test_sink_count (&sink), 0);
+	ds_test_sink_stop (&sink);
 	ds_test_rmtree (dir);
 }
 END_TEST
