@@ -1,0 +1,88 @@
+#!/bin/sh
+# daemon.sh -- dunspoold as systemd runs it: it says READY on the notify
+# socket, imports a file dropped into incoming/new (tmp, then rename),
+# sends a rejected file to corrupt/ with its reason and keeps running,
+# reloads on HUP, says STOPPING and exits 0 on TERM.
+set -u
+builddir=${DS_BUILDDIR:-$(pwd)}
+srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
+work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-daemon-XXXXXX")
+listener=
+daemon=
+cleanup () {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+	[ -n "$listener" ] && kill "$listener" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+checks=0
+
+check () {
+	checks=$((checks + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: expected '$3', got '$2'"
+		failures=$((failures + 1))
+	fi
+}
+
+# wait_for SECONDS COMMAND...: until the command succeeds.
+wait_for () {
+	limit=$(( $1 * 10 ))
+	shift
+	while [ "$limit" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		limit=$((limit - 1))
+	done
+	return 1
+}
+
+"$builddir/src/dunspool" init "$work/root" > /dev/null || exit 1
+root="$work/root"
+
+# A notify socket that writes every datagram to a file, one per line.
+/usr/bin/python3 - "$work/notify.sock" "$work/notify.log" <<'PY' &
+import socket, sys
+sock = socket.socket (socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind (sys.argv[1])
+with open (sys.argv[2], "a", buffering = 1) as log:
+    while True:
+        data = sock.recv (4096).decode ()
+        log.write (data.replace ("\n", " ") + "\n")
+PY
+listener=$!
+wait_for 5 test -S "$work/notify.sock" || { echo "no notify socket"; exit 1; }
+
+NOTIFY_SOCKET="$work/notify.sock" "$builddir/src/dunspoold" --root "$root" \
+	> "$work/daemon.log" 2>&1 &
+daemon=$!
+wait_for 10 grep -q READY=1 "$work/notify.log"
+check "READY=1 sent" "$?" 0
+
+cp "$srcdir/data/ibm-ar/entities.csv" "$root/spool/incoming/tmp/e.csv"
+mv "$root/spool/incoming/tmp/e.csv" "$root/spool/incoming/new/e.csv"
+printf 'no,known,header\n1,2,3\n' > "$root/spool/incoming/tmp/bad.csv"
+mv "$root/spool/incoming/tmp/bad.csv" "$root/spool/incoming/new/bad.csv"
+wait_for 15 sh -c "ls '$root'/spool/archive/*/e.csv > /dev/null 2>&1"
+check "dropped file imported and archived" "$?" 0
+wait_for 15 test -f "$root/spool/corrupt/bad.csv.reason"
+check "bad file moved to corrupt/ with a reason" "$?" 0
+check "entities in the ledger" "$(sqlite3 "$root/var/dunspool.db" \
+	'SELECT count(*) FROM entities')" 4
+
+kill -HUP "$daemon"
+wait_for 10 grep -q RELOADING=1 "$work/notify.log"
+check "HUP reloads" "$?" 0
+check "still running after HUP" "$(kill -0 "$daemon" 2>/dev/null; echo $?)" 0
+
+kill -TERM "$daemon"
+wait "$daemon"
+check "TERM: exit status 0" "$?" 0
+daemon=
+check "STOPPING=1 sent" "$(grep -c STOPPING=1 "$work/notify.log")" 1
+
+echo "Checks: $checks, Failures: $failures, Errors: 0"
+[ "$failures" -eq 0 ]
