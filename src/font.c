@@ -294,7 +294,8 @@ read_name (const FontTable *name)
 		guint32 offset = strings + get_u16 (record + 10);
 		GString *text;
 
-		if (get_u16 (record + 6) != 6 || offset + length > name->length)
+		if (get_u16 (record + 6) != 6 ||
+		    offset + length > name->length)
 			continue;
 		text = g_string_new (NULL);
 		if (get_u16 (record) == 3) {

@@ -353,10 +353,10 @@ compose_remarks (Composer *c, GError **error)
 	return TRUE;
 }
 
-GPtrArray *
-ds_render_layout_recipient (const DsRenderProfile *profile,
-			    const DsFont *font, const GPtrArray *lines,
-			    double *size, GError **error)
+/* The recipient block wrapped to its zone, and the size it fits at. */
+static GPtrArray *
+recipient_block (const DsRenderProfile *profile, const DsFont *font,
+		 const GPtrArray *lines, double *size, GError **error)
 {
 	static const double sizes[] = { 10.0, 9.0, 8.0 };
 	double left, top, right, bottom;
@@ -400,7 +400,7 @@ compose_recipient (Composer *c, GError **error)
 {
 	double left, top, right, bottom;
 	double size = 10.0;
-	g_autoptr (GPtrArray) block = ds_render_layout_recipient
+	g_autoptr (GPtrArray) block = recipient_block
 		(c->profile, c->fonts[DS_RENDER_REGULAR],
 		 c->content->recipient_lines, &size, error);
 

@@ -26,7 +26,6 @@
 #include <hpdf_streams.h>
 #include <hpdf_version.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -58,16 +57,18 @@ doc_free (HPDF_Doc doc)
 typedef struct _HPDF_Doc_Rec DocRec;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DocRec, doc_free)
 
-/* The characters drawn in each style, in the order first met. */
+/* The characters drawn in each font, in the order first met. */
 static void
-collect_characters (const DsRenderLayout *layout, GArray *used[])
+collect_characters (const DsRenderLayout *layout, gboolean one_font,
+		    GArray *used[])
 {
 	g_autofree guint8 *seen = g_new0 (guint8, 65536);
 
 	for (guint i = 0; i < layout->ops->len; i++) {
 		const DsRenderOp *op = &g_array_index (layout->ops,
 						       DsRenderOp, i);
-		guint8 bit = 1 << op->style;
+		int style = one_font ? DS_RENDER_REGULAR : op->style;
+		guint8 bit = 1 << style;
 
 		if (op->kind != DS_RENDER_OP_TEXT)
 			continue;
@@ -78,7 +79,7 @@ collect_characters (const DsRenderLayout *layout, GArray *used[])
 			if (character >= 65536 || (seen[character] & bit))
 				continue;
 			seen[character] |= bit;
-			g_array_append_val (used[op->style], character);
+			g_array_append_val (used[style], character);
 		}
 	}
 }
@@ -122,6 +123,51 @@ shorten_cid_map (HPDF_Font font, gunichar highest)
 	HPDF_MemStream_FreeData (stream);
 	HPDF_Stream_Write (stream, head, length);
 #endif
+}
+
+/*
+ * XXX: libharu 2.3 gives UTF-8 fonts a ToUnicode stream that is really
+ * an encoding CMap (begincidrange), which text extractors reject; poppler
+ * then falls back on the embedded font's own cmap, others may give up.
+ * We write the real one: every code drawn maps to itself, the code being
+ * the character's Unicode value.  Same caveats as shorten_cid_map().
+ */
+static void
+write_to_unicode (HPDF_Font font, GArray *characters)
+{
+	HPDF_Dict cmap = HPDF_Dict_GetItem (font, "ToUnicode",
+					    HPDF_OCLASS_DICT);
+	GString *out;
+
+	if (cmap == NULL || cmap->stream == NULL)
+		return;
+	out = g_string_new ("/CIDInit /ProcSet findresource begin\n"
+			    "12 dict begin\nbegincmap\n"
+			    "/CIDSystemInfo << /Registry (Adobe) "
+			    "/Ordering (UCS) /Supplement 0 >> def\n"
+			    "/CMapName /Adobe-Identity-UCS def\n"
+			    "/CMapType 2 def\n"
+			    "1 begincodespacerange\n<0000> <FFFF>\n"
+			    "endcodespacerange\n");
+	for (guint i = 0; i < characters->len; i += 100) {
+		guint count = MIN (100, characters->len - i);
+
+		g_string_append_printf (out, "%u beginbfchar\n", count);
+		for (guint k = i; k < i + count; k++) {
+			gunichar code = g_array_index (characters, gunichar,
+						       k);
+
+			g_string_append_printf (out, "<%04X> <%04X>\n", code,
+						code);
+		}
+		g_string_append (out, "endbfchar\n");
+	}
+	g_string_append (out, "endcmap\nCMapName currentdict /CMap "
+			 "defineresource pop\nend\nend\n");
+	HPDF_MemStream_FreeData (cmap->stream);
+	HPDF_Stream_Write (cmap->stream, (const HPDF_BYTE *) out->str,
+			   out->len);
+	g_string_free (out, TRUE);
 }
 
 static HPDF_Font
@@ -171,6 +217,7 @@ load_font (HPDF_Doc doc, const DsFont *font, GArray *characters,
 		return NULL;
 	}
 	shorten_cid_map (loaded, highest (characters));
+	write_to_unicode (loaded, characters);
 	return loaded;
 }
 
@@ -237,22 +284,44 @@ draw_graphics (HPDF_Doc doc, HPDF_Page page, GArray *ops)
 	}
 }
 
+/*
+ * Synthetic bold: the outline stroked as well as filled, with a line of
+ * 5% of the font size, which thickens the stems nearly as much as
+ * DejaVu's bold face does.
+ */
 static void
-draw_text (HPDF_Page page, GArray *ops, HPDF_Font fonts[])
+set_stroke (HPDF_Page page, gboolean bold, double size)
+{
+	HPDF_Page_SetTextRenderingMode (page, bold ? HPDF_FILL_THEN_STROKE
+						   : HPDF_FILL);
+	if (bold)
+		HPDF_Page_SetLineWidth (page, 0.05 * size);
+}
+
+static void
+draw_text (HPDF_Page page, GArray *ops, HPDF_Font fonts[],
+	   gboolean synthetic_bold)
 {
 	HPDF_Font current = NULL;
 	double current_size = 0.0;
+	gboolean stroked = FALSE;
 
 	HPDF_Page_BeginText (page);
 	for (guint i = 0; i < ops->len; i++) {
 		const DsRenderOp *op = g_array_index (ops, DsRenderOp *, i);
+		gboolean stroke = synthetic_bold &&
+				  op->style == DS_RENDER_BOLD;
 
 		if (op->kind != DS_RENDER_OP_TEXT)
 			continue;
-		if (fonts[op->style] != current || op->size != current_size) {
+		if (fonts[op->style] != current || op->size != current_size ||
+		    stroke != stroked) {
 			current = fonts[op->style];
 			current_size = op->size;
 			HPDF_Page_SetFontAndSize (page, current, op->size);
+			if (stroke || stroked)
+				set_stroke (page, stroke, op->size);
+			stroked = stroke;
 		}
 		HPDF_Page_TextOut (page, op->x, DS_RENDER_PAGE_HEIGHT - op->y,
 				   op->text);
@@ -278,16 +347,18 @@ save (HPDF_Doc doc)
 	return g_bytes_new_take (data, size);
 }
 
+/* One font per style; with synthetic bold, the regular one for both. */
 static gboolean
 load_fonts (HPDF_Doc doc, const DsRenderLayout *layout,
-	    const DsFont *const *fonts, HPDF_Font loaded[], GError **error)
+	    const DsFont *const *fonts, gboolean synthetic_bold,
+	    HPDF_Font loaded[], GError **error)
 {
 	GArray *used[DS_RENDER_STYLES];
 	gboolean ok = TRUE;
 
 	for (int style = 0; style < DS_RENDER_STYLES; style++)
 		used[style] = g_array_new (FALSE, FALSE, sizeof (gunichar));
-	collect_characters (layout, used);
+	collect_characters (layout, synthetic_bold, used);
 	for (int style = 0; style < DS_RENDER_STYLES && ok; style++) {
 		loaded[style] = NULL;
 		if (used[style]->len > 0) {
@@ -298,11 +369,14 @@ load_fonts (HPDF_Doc doc, const DsRenderLayout *layout,
 	}
 	for (int style = 0; style < DS_RENDER_STYLES; style++)
 		g_array_unref (used[style]);
+	if (synthetic_bold)
+		loaded[DS_RENDER_BOLD] = loaded[DS_RENDER_REGULAR];
 	return ok;
 }
 
 static void
-draw_pages (HPDF_Doc doc, const DsRenderLayout *layout, HPDF_Font fonts[])
+draw_pages (HPDF_Doc doc, const DsRenderLayout *layout, HPDF_Font fonts[],
+	    gboolean synthetic_bold)
 {
 	g_autoptr (GPtrArray) by_page = g_ptr_array_new_with_free_func
 		((GDestroyNotify) g_array_unref);
@@ -323,7 +397,7 @@ draw_pages (HPDF_Doc doc, const DsRenderLayout *layout, HPDF_Font fonts[])
 		HPDF_Page_SetWidth (page, DS_RENDER_PAGE_WIDTH);
 		HPDF_Page_SetHeight (page, DS_RENDER_PAGE_HEIGHT);
 		draw_graphics (doc, page, ops);
-		draw_text (page, ops, fonts);
+		draw_text (page, ops, fonts, synthetic_bold);
 	}
 }
 
@@ -341,12 +415,13 @@ ds_render_pdf (const DsRenderLayout *layout, const DsFont *const *fonts,
 			     "libharu: cannot create a document");
 		return NULL;
 	}
-	HPDF_SetCompressionMode (doc, getenv("DSCOMP") ? atoi(getenv("DSCOMP")) : HPDF_COMP_ALL);
+	HPDF_SetCompressionMode (doc, HPDF_COMP_ALL);
 	HPDF_UseUTFEncodings (doc);
 	set_info (doc, info);
-	if (!load_fonts (doc, layout, fonts, loaded, error))
+	if (!load_fonts (doc, layout, fonts, info->synthetic_bold, loaded,
+			 error))
 		return NULL;
-	draw_pages (doc, layout, loaded);
+	draw_pages (doc, layout, loaded, info->synthetic_bold);
 	bytes = haru.status == HPDF_OK ? save (doc) : NULL;
 	if (bytes == NULL || haru.status != HPDF_OK) {
 		g_clear_pointer (&bytes, g_bytes_unref);

@@ -159,7 +159,6 @@ typedef struct {
 	const char *remark;			/* "Registered"; may be NULL */
 	GPtrArray *recipient_lines;		/* before wrapping */
 	GArray *info;				/* of DsRenderPair */
-	const char *trace_id;
 
 	const char *subject;			/* bold */
 	const char *salutation;
@@ -233,18 +232,13 @@ DsRenderLayout *ds_render_layout_compose (const DsRenderProfile *profile,
 					  const DsRenderContent *content,
 					  GError **error);
 
-/* The recipient block as the layout breaks it, for validation. */
-GPtrArray *ds_render_layout_recipient (const DsRenderProfile *profile,
-				       const DsFont *font,
-				       const GPtrArray *lines,
-				       double *size, GError **error);
-
 /* ---- render-pdf.c ---- */
 
 typedef struct {
 	const char *title;
 	const char *author;
 	DsDate date;
+	gboolean synthetic_bold;	/* bold ops: regular font, stroked */
 } DsRenderInfo;
 
 GBytes *ds_render_pdf (const DsRenderLayout *layout,

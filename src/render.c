@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ds-error.h"
+#include "money.h"
 #include "template.h"
 
 #define LETTER_FILE_SECTIONS "subject", "salutation", "body", "closing"
@@ -65,7 +66,9 @@ typedef struct {
 
 struct _DsRenderer {
 	char *template_dir;
-	DsFont *fonts[DS_RENDER_STYLES];
+	DsFont *fonts[DS_RENDER_STYLES];		/* as loaded */
+	const DsFont *drawing[DS_RENDER_STYLES];	/* draws the style */
+	gboolean synthetic_bold;
 	GHashTable *languages;	/* code -> Language */
 };
 
@@ -269,7 +272,19 @@ ds_renderer_new (const char *template_dir, const char *font_dir,
 	}
 	if (!load_templates (renderer, error))
 		return NULL;
+	ds_renderer_set_synthetic_bold (renderer, FALSE);
 	return g_steal_pointer (&renderer);
+}
+
+void
+ds_renderer_set_synthetic_bold (DsRenderer *renderer, gboolean synthetic)
+{
+	renderer->synthetic_bold = synthetic;
+	renderer->drawing[DS_RENDER_REGULAR] =
+		renderer->fonts[DS_RENDER_REGULAR];
+	renderer->drawing[DS_RENDER_BOLD] = synthetic ?
+		renderer->fonts[DS_RENDER_REGULAR] :
+		renderer->fonts[DS_RENDER_BOLD];
 }
 
 void
@@ -299,7 +314,8 @@ abroad (const DsLetter *letter)
 	const char *from = letter->entity->country;
 	const char *to = letter->customer->country;
 
-	return !is_empty (to) && g_ascii_strcasecmp (to, from ? from : "") != 0;
+	return !is_empty (to) &&
+	       g_ascii_strcasecmp (to, from != NULL ? from : "") != 0;
 }
 
 /* "12345 Berlin", "Boston 02110", or for GB the town then the code. */
@@ -437,7 +453,7 @@ put (Builder *b, DsRenderStyle style, const char *field, const char *text)
 	if (b->error != NULL || text == NULL)
 		return NULL;
 	if (!ds_render_text_clean (text, field, &clean, &b->error) ||
-	    !ds_render_text_check (b->renderer->fonts[style], clean, field,
+	    !ds_render_text_check (b->renderer->drawing[style], clean, field,
 				   &b->error))
 		return NULL;
 	return g_string_chunk_insert_const (b->content->strings, clean);
@@ -648,7 +664,8 @@ build_sender (Builder *b)
 					entity->name);
 	g_ptr_array_add (content->letterhead_lines,
 			 (gpointer) put (b, DS_RENDER_REGULAR, "entity.street",
-					 entity->street ? entity->street : ""));
+					 entity->street ? entity->street
+							: ""));
 	g_ptr_array_add (content->letterhead_lines,
 			 (gpointer) put (b, DS_RENDER_REGULAR, "entity.city",
 					 place));
@@ -671,11 +688,12 @@ build_recipient (Builder *b)
 	if (b->error != NULL)
 		return;
 	lines = ds_render_recipient_lines (b->letter, &b->error);
-	for (guint i = 0; lines != NULL && i < lines->len; i++)
-		g_ptr_array_add (b->content->recipient_lines,
-				 (gpointer) put (b, DS_RENDER_REGULAR,
-						 "recipient",
-						 g_ptr_array_index (lines, i)));
+	for (guint i = 0; lines != NULL && i < lines->len; i++) {
+		const char *line = put (b, DS_RENDER_REGULAR, "recipient",
+					g_ptr_array_index (lines, i));
+
+		g_ptr_array_add (b->content->recipient_lines, (gpointer) line);
+	}
 }
 
 static void
@@ -690,8 +708,6 @@ build_info (Builder *b)
 		  letter->customer->customer_id);
 	add_pair (b, content->info, "reference", "trace_id",
 		  letter->trace_id);
-	content->trace_id = put (b, DS_RENDER_REGULAR, "trace_id",
-				 letter->trace_id);
 	if (b->error == NULL)
 		content->trace_code = ds_barcode_datamatrix (letter->trace_id,
 							     &b->error);
@@ -950,6 +966,31 @@ render_mail (Builder *b, DsRendered *rendered, GError **error)
 
 /* ---- rendering ---- */
 
+/* What every letter must carry; the rest may be empty. */
+static gboolean
+check_letter (const DsLetter *letter, GError **error)
+{
+	const char *missing = NULL;
+
+	if (is_empty (letter->trace_id))
+		missing = "trace id";
+	else if (letter->entity == NULL || is_empty (letter->entity->name))
+		missing = "sender";
+	else if (letter->customer == NULL ||
+		 is_empty (letter->customer->name))
+		missing = "recipient";
+	else if (letter->items == NULL)
+		missing = "items";
+	else if (!ds_currency_valid (letter->currency))
+		missing = "currency";
+	if (missing == NULL)
+		return TRUE;
+	g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+		     "%s: the letter has no %s",
+		     letter->trace_id ? letter->trace_id : "-", missing);
+	return FALSE;
+}
+
 static gboolean
 find_templates (const DsRenderer *renderer, const DsLetter *letter,
 		Builder *b, GError **error)
@@ -965,7 +1006,8 @@ find_templates (const DsRenderer *renderer, const DsLetter *letter,
 		return TRUE;
 	g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
 		     "%s: no templates for language \"%s\" step \"%s\" in %s",
-		     letter->trace_id, letter->language ? letter->language : "",
+		     letter->trace_id,
+		     letter->language ? letter->language : "",
 		     letter->step ? letter->step : "", renderer->template_dir);
 	return FALSE;
 }
@@ -983,7 +1025,8 @@ ds_renderer_render (DsRenderer *renderer, const DsLetter *letter,
 	PageLabel page_label;
 	DsRenderInfo info;
 
-	if (!find_templates (renderer, letter, &b, error))
+	if (!check_letter (letter, error) ||
+	    !find_templates (renderer, letter, &b, error))
 		return NULL;
 	profile = ds_render_profile_for (letter->entity, error);
 	if (profile == NULL)
@@ -998,21 +1041,20 @@ ds_renderer_render (DsRenderer *renderer, const DsLetter *letter,
 	page_label.template = g_hash_table_lookup (b.language->labels,
 						   "page");
 	page_label.values = values;
-	page_label.font = renderer->fonts[DS_RENDER_REGULAR];
+	page_label.font = renderer->drawing[DS_RENDER_REGULAR];
 	content->page_label = page_label_cb;
 	content->page_label_data = &page_label;
-	layout = ds_render_layout_compose
-		(profile, (const DsFont *const *) renderer->fonts, content,
-		 error);
+	layout = ds_render_layout_compose (profile, renderer->drawing,
+					   content, error);
 	if (layout == NULL)
 		return NULL;
 
 	info.title = content->subject;
 	info.author = content->letterhead_name;
 	info.date = letter->date;
-	rendered->pdf = ds_render_pdf (layout,
-				       (const DsFont *const *) renderer->fonts,
-				       &info, error);
+	info.synthetic_bold = renderer->synthetic_bold;
+	rendered->pdf = ds_render_pdf (layout, renderer->drawing, &info,
+				       error);
 	rendered->pages = layout->pages;
 	if (rendered->pdf == NULL || !render_mail (&b, rendered, error))
 		return NULL;

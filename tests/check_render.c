@@ -270,7 +270,8 @@ END_TEST
 
 /* ---- case 12: unbreakable text ---- */
 
-#define REFERENCE "REF0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJK"
+#define REFERENCE \
+	"REF0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJK"
 
 START_TEST (test_render_wrap_never_cuts)
 {
@@ -555,6 +556,46 @@ START_TEST (test_render_one_page_letter_is_small)
 }
 END_TEST
 
+START_TEST (test_render_synthetic_bold_embeds_one_font)
+{
+	Fixture f;
+	g_autoptr (DsRendered) rendered = NULL;
+	g_autofree char *text = NULL;
+	gsize length;
+	const char *data;
+
+	fixture_init (&f, 3);
+	ds_renderer_set_synthetic_bold (f.renderer, TRUE);
+	rendered = render (&f);
+	assert_valid (&f, rendered, 1);
+	data = g_bytes_get_data (rendered->pdf, &length);
+	ck_assert (memmem (data, length, "DejaVuSans-Bold", 15) == NULL);
+	ck_assert (memmem (data, length, "/FontFile2", 10) != NULL);
+	/* bold text still extracts */
+	text = pdftotext (&f, rendered->pdf, "-raw", 0);
+	ck_assert (strstr (text, "1. Mahnung - Kundennummer C-1001") !=
+		   NULL);
+	ck_assert (strstr (text, "Offener Gesamtbetrag") != NULL);
+	fixture_clear (&f);
+}
+END_TEST
+
+START_TEST (test_render_letter_without_trace_id_fails)
+{
+	Fixture f;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsRendered) rendered = NULL;
+
+	fixture_init (&f, 1);
+	f.letter.trace_id = NULL;
+	rendered = ds_renderer_render (f.renderer, &f.letter, &error);
+	ck_assert (rendered == NULL);
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_PERMANENT));
+	ck_assert (strstr (error->message, "no trace id") != NULL);
+	fixture_clear (&f);
+}
+END_TEST
+
 /* ---- validation refuses what must not go out ---- */
 
 START_TEST (test_render_validate_refuses)
@@ -792,7 +833,8 @@ render_suite (void)
 
 	tcase_set_timeout (tc, 60);
 	tcase_add_test (tc, test_render_unicode_extracts_as_written);
-	tcase_add_test (tc, test_render_missing_glyph_names_field_and_character);
+	tcase_add_test (tc,
+			test_render_missing_glyph_names_field_and_character);
 	tcase_add_test (tc, test_render_wrap_never_cuts);
 	tcase_add_test (tc, test_render_long_reference_broken_in_its_column);
 	tcase_add_test (tc, test_render_din5008b_address_inside_window);
@@ -802,6 +844,8 @@ render_suite (void)
 	tcase_add_test (tc, test_render_table_repeats_header_on_every_page);
 	tcase_add_test (tc, test_render_same_input_same_bytes);
 	tcase_add_test (tc, test_render_one_page_letter_is_small);
+	tcase_add_test (tc, test_render_synthetic_bold_embeds_one_font);
+	tcase_add_test (tc, test_render_letter_without_trace_id_fails);
 	tcase_add_test (tc, test_render_validate_refuses);
 	tcase_add_test (tc, test_render_mail_text_and_escaped_html);
 	tcase_add_loop_test (tc, test_render_formats_per_language, 0,

@@ -206,7 +206,8 @@ START_TEST (test_template_section_error_line)
 	g_autofree char *dir = ds_test_tmpdir ();
 	g_autofree char *path = ds_test_write
 		(dir, "first.letter",
-		 "[subject]\nok {{total}}\n\n[body]\n\nfine\n{{customer.nmae}}\n");
+		 "[subject]\nok {{total}}\n\n[body]\n\nfine\n"
+		 "{{customer.nmae}}\n");
 	g_autofree char *expected = g_strdup_printf
 		("%s:7: unknown placeholder {{customer.nmae}}", path);
 	g_autoptr (GError) error = NULL;

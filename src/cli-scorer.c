@@ -1,0 +1,108 @@
+/*
+ * cli-scorer.c -- verbs of the scorer: score, evaluate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "evaluate.h"
+#include "scorer.h"
+
+int
+ds_cli_verb_evaluate (int argc, char **argv)
+{
+	static char *split_text;
+	static int threads = 1;
+	const GOptionEntry options[] = {
+		{ "split", 0, 0, G_OPTION_ARG_STRING, &split_text,
+		  "Train before this date, test from it (2013-07-01)",
+		  "YYYY-MM-DD" },
+		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+		  "Threads for libxgboost (1)", "N" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	DsEvaluation *evaluation = NULL;
+	DsEvaluateOptions settings = { DS_DATE_NONE, 1 };
+	int status;
+
+	if (!ds_cli_parse ("evaluate", options, &argc, &argv, 0, 0,
+		    &status))
+		return status;
+	if (split_text != NULL &&
+	    !ds_cli_parse_date (split_text, "--split", &settings.split))
+		return DS_CLI_EXIT_USAGE;
+	settings.threads = threads;
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL ||
+	    !ds_evaluate_run (instance->store, &settings, &evaluation,
+			      &error))
+		return ds_cli_fail (error);
+	if (ds_cli_json)
+		ds_cli_print_json (ds_evaluation_to_json (evaluation));
+	else
+		ds_evaluation_print (evaluation, stdout);
+	ds_evaluation_free (evaluation);
+	return EXIT_SUCCESS;
+}
+
+int
+ds_cli_verb_score (int argc, char **argv)
+{
+	static char *as_of_text, *explain;
+	static gboolean retrain;
+	const GOptionEntry options[] = {
+		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of_text,
+		  "Score the invoices open on this date (today)",
+		  "YYYY-MM-DD" },
+		{ "explain", 0, 0, G_OPTION_ARG_STRING, &explain,
+		  "Every feature's part in one invoice's score", "INVOICE" },
+		{ "retrain", 0, 0, G_OPTION_ARG_NONE, &retrain,
+		  "Train the models on the ledger before the date first",
+		  NULL },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	g_autofree char *model = NULL;
+	DsScoreReport *report = NULL;
+	DsScoreOptions settings = { 0 };
+	int status;
+
+	if (!ds_cli_parse ("score", options, &argc, &argv, 0, 0,
+		    &status))
+		return status;
+	settings.as_of = ds_date_today_utc ();
+	if (as_of_text != NULL &&
+	    !ds_cli_parse_date (as_of_text, "--as-of", &settings.as_of))
+		return DS_CLI_EXIT_USAGE;
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL)
+		return ds_cli_fail (error);
+	model = ds_instance_model_path (instance);
+	if (retrain) {
+		DsScorerParams params;
+		g_autoptr (DsScorer) scorer = NULL;
+
+		ds_scorer_params_init (&params);
+		scorer = ds_scorer_retrain (instance->store, settings.as_of,
+					    &params, model, &error);
+
+		if (scorer == NULL)
+			return ds_cli_fail (error);
+	}
+	settings.model_path = model;
+	settings.threads = 1;
+	settings.explain = explain;
+	settings.train_if_missing = TRUE;
+	if (!ds_score_run (instance->store, &settings, &report, &error))
+		return ds_cli_fail (error);
+	if (ds_cli_json)
+		ds_cli_print_json (ds_score_report_to_json (report));
+	else
+		ds_score_report_print (report, stdout);
+	ds_score_report_free (report);
+	return EXIT_SUCCESS;
+}
