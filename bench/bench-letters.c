@@ -5,7 +5,6 @@
  *
  *   make bench/bench-letters
  *   bench/bench-letters [--letters N] [--items N] [--templates DIR]
- *                       [--synthetic-bold]
  *
  * Renders N one-page first notices (three items, EUR, DIN 5008 B, each
  * with its own trace id so that every data matrix and QR code differs)
@@ -57,7 +56,6 @@ int
 main (int argc, char **argv)
 {
 	int letters = 2000, item_count = 3;
-	gboolean synthetic_bold = FALSE;
 	g_autofree char *templates = NULL;
 	GOptionEntry entries[] = {
 		{ "letters", 'n', 0, G_OPTION_ARG_INT, &letters,
@@ -66,8 +64,6 @@ main (int argc, char **argv)
 		  "items per letter (3)", "N" },
 		{ "templates", 't', 0, G_OPTION_ARG_FILENAME, &templates,
 		  "template directory (the source tree's)", "DIR" },
-		{ "synthetic-bold", 'b', 0, G_OPTION_ARG_NONE,
-		  &synthetic_bold, "bold drawn with the regular font", NULL },
 		{ NULL },
 	};
 	g_autoptr (GOptionContext) options = g_option_context_new
@@ -113,7 +109,6 @@ main (int argc, char **argv)
 		fprintf (stderr, "bench-letters: %s\n", error->message);
 		return 1;
 	}
-	ds_renderer_set_synthetic_bold (renderer, synthetic_bold);
 	items = make_items (item_count, &letter.total);
 	letter.items = items;
 
@@ -147,9 +142,8 @@ main (int argc, char **argv)
 	cpu = cpu_seconds () - cpu;
 	wall = (g_get_monotonic_time () - started) / 1e6;
 
-	printf ("letters rendered:          %d (%d items, %d page%s each, "
-		"%s bold)\n", letters, item_count, pages,
-		pages == 1 ? "" : "s", synthetic_bold ? "synthetic" : "font");
+	printf ("letters rendered:          %d (%d items, %d page%s each)\n",
+		letters, item_count, pages, pages == 1 ? "" : "s");
 	printf ("letters per second (CPU):  %.0f\n", (letters - 1) / cpu);
 	printf ("letters per second (wall): %.0f\n", (letters - 1) / wall);
 	printf ("bytes per letter:          %zu (mean %zu)\n", bytes,

@@ -3,11 +3,18 @@
  * See render-private.h.
  *
  * Fonts: for each style the letter uses, the font is cut to exactly the
- * characters drawn in it (font.c) and handed to libharu, which embeds it
- * as a CID TrueType font with UTF-8 text.  libharu 2.3 loads TrueType
- * only from a file name, so the subset goes into an anonymous memory file
- * (memfd) that libharu opens through /proc/self/fd: nothing is written to
- * disk.
+ * characters drawn in it (font.c) and handed to libharu, which embeds it.
+ * libharu 2.3 loads TrueType only from a file name, so the subset goes
+ * into an anonymous memory file (memfd) that libharu opens through
+ * /proc/self/fd: nothing is written to disk.
+ *
+ * When one Windows code page holds every character drawn in a style --
+ * nearly every letter in a European language -- the font is embedded as
+ * a simple TrueType font in that encoding.  Otherwise it is a CID font
+ * with UTF-8 text.  The simple font is what viewers and extractors handle
+ * best, and it is cheap: for a CID font libharu builds width and glyph
+ * tables over all 65536 code points, which made up half the time of a
+ * letter.  Either way the text extracts as the characters it shows.
  *
  * 2-D codes are drawn as 1-bit images, one pixel per module (PDF viewers
  * do not smooth images unless asked to), which costs a few hundred bytes
@@ -57,17 +64,16 @@ doc_free (HPDF_Doc doc)
 typedef struct _HPDF_Doc_Rec DocRec;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DocRec, doc_free)
 
-/* The characters drawn in each font, in the order first met. */
+/* The characters drawn in each style, in the order first met. */
 static void
-collect_characters (const DsRenderLayout *layout, gboolean one_font,
-		    GArray *used[])
+collect_characters (const DsRenderLayout *layout, GArray *used[])
 {
 	g_autofree guint8 *seen = g_new0 (guint8, 65536);
 
 	for (guint i = 0; i < layout->ops->len; i++) {
 		const DsRenderOp *op = &g_array_index (layout->ops,
 						       DsRenderOp, i);
-		int style = one_font ? DS_RENDER_REGULAR : op->style;
+		DsRenderStyle style = op->style;
 		guint8 bit = 1 << style;
 
 		if (op->kind != DS_RENDER_OP_TEXT)
@@ -95,20 +101,20 @@ highest (GArray *characters)
 }
 
 /*
- * XXX: libharu 2.3 writes a CIDToGIDMap for all 65536 code points (128
- * KB to compress per font and letter, half the rendering time).  The map
- * is only read up to the highest code point drawn, so we cut it there.
- * This reaches into libharu's font record (hpdf_font.h, installed but
- * internal); it is done only for the 2.3 series and only when the map
- * has the size 2.3 gives it, and leaves the map whole otherwise.
+ * XXX: libharu 2.3 writes a CIDToGIDMap for all 65536 code points: 128 KB
+ * to compress per CID font and letter.  The map is only read up to the
+ * highest code point drawn, so we cut it there.  This reaches into
+ * libharu's font record (hpdf_font.h, installed but internal); it is done
+ * only for the 2.3 series and only when the map has the size 2.3 gives
+ * it, and leaves the map whole otherwise.
  */
 static void
-shorten_cid_map (HPDF_Font font, gunichar highest)
+shorten_cid_map (HPDF_Font font, gunichar top)
 {
 #if HPDF_MAJOR_VERSION == 2 && HPDF_MINOR_VERSION == 3
 	HPDF_FontAttr attr = (HPDF_FontAttr) font->attr;
 	HPDF_Stream stream;
-	HPDF_UINT length = (highest + 1) * 2;
+	HPDF_UINT length = (top + 1) * 2;
 	g_autofree HPDF_BYTE *head = NULL;
 
 	if (attr == NULL || attr->map_stream == NULL)
@@ -135,6 +141,7 @@ shorten_cid_map (HPDF_Font font, gunichar highest)
 static void
 write_to_unicode (HPDF_Font font, GArray *characters)
 {
+#if HPDF_MAJOR_VERSION == 2 && HPDF_MINOR_VERSION == 3
 	HPDF_Dict cmap = HPDF_Dict_GetItem (font, "ToUnicode",
 					    HPDF_OCLASS_DICT);
 	GString *out;
@@ -168,18 +175,99 @@ write_to_unicode (HPDF_Font font, GArray *characters)
 	HPDF_Stream_Write (cmap->stream, (const HPDF_BYTE *) out->str,
 			   out->len);
 	g_string_free (out, TRUE);
+#endif
 }
 
-static HPDF_Font
-load_font (HPDF_Doc doc, const DsFont *font, GArray *characters,
-	   GError **error)
+/* ---- single-byte encodings ---- */
+
+/* libharu's built-in code pages, tried in this order. */
+static const char *const code_pages[] = {
+	"WinAnsiEncoding", "CP1250", "CP1251", "CP1253", "CP1254", "CP1257",
+};
+static GHashTable *code_page_bytes[G_N_ELEMENTS (code_pages)];
+
+/* Each code page's characters, read from libharu's own tables. */
+static gpointer
+read_code_pages (gpointer unused)
+{
+	HPDF_Doc doc = HPDF_New (NULL, NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS (code_pages); i++) {
+		HPDF_Encoder encoder = HPDF_GetEncoder (doc, code_pages[i]);
+		GHashTable *bytes = g_hash_table_new (NULL, NULL);
+
+		for (guint code = 0x20; encoder != NULL && code <= 0xFF;
+		     code++) {
+			gunichar character = HPDF_Encoder_GetUnicode (encoder,
+								      code);
+
+			if (character >= 0x20 &&
+			    !g_hash_table_contains (bytes, GUINT_TO_POINTER
+						    (character)))
+				g_hash_table_insert (bytes, GUINT_TO_POINTER
+						     (character),
+						     GUINT_TO_POINTER (code));
+		}
+		code_page_bytes[i] = bytes;
+	}
+	HPDF_Free (doc);
+	return NULL;
+}
+
+/* The first code page with all `characters`, or -1. */
+static int
+choose_code_page (GArray *characters)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once (&once, read_code_pages, NULL);
+	for (gsize i = 0; i < G_N_ELEMENTS (code_pages); i++) {
+		guint k = 0;
+
+		while (k < characters->len &&
+		       g_hash_table_contains (code_page_bytes[i],
+					      GUINT_TO_POINTER
+					      (g_array_index (characters,
+							      gunichar, k))))
+			k++;
+		if (k == characters->len)
+			return (int) i;
+	}
+	return -1;
+}
+
+/* `text` in the font's code page (every character is in it). */
+static char *
+encode (GHashTable *bytes, const char *text)
+{
+	GString *out = g_string_sized_new (strlen (text));
+
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+		gpointer code = g_hash_table_lookup
+			(bytes, GUINT_TO_POINTER (g_utf8_get_char (p)));
+
+		g_string_append_c (out, (char) GPOINTER_TO_UINT (code));
+	}
+	return g_string_free (out, FALSE);
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+	HPDF_Font font;
+	GHashTable *bytes;	/* code page, NULL: UTF-8 */
+} Loaded;
+
+/* Hand the subset to libharu through a memory file; its font name. */
+static const char *
+load_subset (HPDF_Doc doc, const DsFont *font, GArray *characters,
+	     GError **error)
 {
 	g_autoptr (GBytes) subset = NULL;
 	char path[64];
 	const char *name;
 	const guint8 *data;
 	gsize length, written = 0;
-	HPDF_Font loaded;
 	int fd;
 
 	subset = ds_font_subset (font, (const gunichar *) characters->data,
@@ -209,16 +297,60 @@ load_font (HPDF_Doc doc, const DsFont *font, GArray *characters,
 	g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
 	name = HPDF_LoadTTFontFromFile (doc, path, HPDF_TRUE);
 	close (fd);
-	loaded = name != NULL ? HPDF_GetFont (doc, name, "UTF-8") : NULL;
-	if (loaded == NULL) {
+	if (name == NULL)
 		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
 			     "libharu cannot load the subset of %s",
 			     ds_font_name (font));
-		return NULL;
+	return name;
+}
+
+static gboolean
+load_font (HPDF_Doc doc, const DsFont *font, GArray *characters,
+	   gboolean *utf8_ready, Loaded *loaded, GError **error)
+{
+	int code_page = choose_code_page (characters);
+	const char *name = load_subset (doc, font, characters, error);
+
+	if (name == NULL)
+		return FALSE;
+	if (code_page >= 0) {
+		loaded->bytes = code_page_bytes[code_page];
+		loaded->font = HPDF_GetFont (doc, name, code_pages[code_page]);
+	} else {
+		if (!*utf8_ready)
+			HPDF_UseUTFEncodings (doc);
+		*utf8_ready = TRUE;
+		loaded->font = HPDF_GetFont (doc, name, "UTF-8");
+		if (loaded->font != NULL) {
+			shorten_cid_map (loaded->font, highest (characters));
+			write_to_unicode (loaded->font, characters);
+		}
 	}
-	shorten_cid_map (loaded, highest (characters));
-	write_to_unicode (loaded, characters);
-	return loaded;
+	if (loaded->font == NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "libharu cannot load the subset of %s",
+			     ds_font_name (font));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * libharu writes information strings byte for byte, which readers take
+ * as PDFDocEncoding: Latin-1 for the letters we use.  A title that has
+ * other characters is left out rather than garbled.
+ */
+static void
+set_info_text (HPDF_Doc doc, HPDF_InfoType type, const char *text)
+{
+	g_autofree char *latin1 = NULL;
+
+	if (text == NULL)
+		return;
+	latin1 = g_convert (text, -1, "ISO-8859-1", "UTF-8", NULL, NULL,
+			    NULL);
+	if (latin1 != NULL)
+		HPDF_SetInfoAttr (doc, type, latin1);
 }
 
 static void
@@ -236,10 +368,8 @@ set_info (HPDF_Doc doc, const DsRenderInfo *info)
 		HPDF_SetInfoDateAttr (doc, HPDF_INFO_CREATION_DATE, date);
 	}
 	HPDF_SetInfoAttr (doc, HPDF_INFO_CREATOR, "dunspool");
-	if (info->title != NULL)
-		HPDF_SetInfoAttr (doc, HPDF_INFO_TITLE, info->title);
-	if (info->author != NULL)
-		HPDF_SetInfoAttr (doc, HPDF_INFO_AUTHOR, info->author);
+	set_info_text (doc, HPDF_INFO_TITLE, info->title);
+	set_info_text (doc, HPDF_INFO_AUTHOR, info->author);
 }
 
 /* One pixel per module, 1 bit deep, 0 black; rows padded to bytes. */
@@ -284,47 +414,36 @@ draw_graphics (HPDF_Doc doc, HPDF_Page page, GArray *ops)
 	}
 }
 
-/*
- * Synthetic bold: the outline stroked as well as filled, with a line of
- * 5% of the font size, which thickens the stems nearly as much as
- * DejaVu's bold face does.
- */
 static void
-set_stroke (HPDF_Page page, gboolean bold, double size)
-{
-	HPDF_Page_SetTextRenderingMode (page, bold ? HPDF_FILL_THEN_STROKE
-						   : HPDF_FILL);
-	if (bold)
-		HPDF_Page_SetLineWidth (page, 0.05 * size);
-}
-
-static void
-draw_text (HPDF_Page page, GArray *ops, HPDF_Font fonts[],
-	   gboolean synthetic_bold)
+draw_text (HPDF_Page page, GArray *ops, const Loaded fonts[])
 {
 	HPDF_Font current = NULL;
 	double current_size = 0.0;
-	gboolean stroked = FALSE;
 
 	HPDF_Page_BeginText (page);
 	for (guint i = 0; i < ops->len; i++) {
 		const DsRenderOp *op = g_array_index (ops, DsRenderOp *, i);
-		gboolean stroke = synthetic_bold &&
-				  op->style == DS_RENDER_BOLD;
 
 		if (op->kind != DS_RENDER_OP_TEXT)
 			continue;
-		if (fonts[op->style] != current || op->size != current_size ||
-		    stroke != stroked) {
-			current = fonts[op->style];
+		if (fonts[op->style].font != current ||
+		    op->size != current_size) {
+			current = fonts[op->style].font;
 			current_size = op->size;
 			HPDF_Page_SetFontAndSize (page, current, op->size);
-			if (stroke || stroked)
-				set_stroke (page, stroke, op->size);
-			stroked = stroke;
 		}
-		HPDF_Page_TextOut (page, op->x, DS_RENDER_PAGE_HEIGHT - op->y,
-				   op->text);
+		if (fonts[op->style].bytes != NULL) {
+			g_autofree char *text = encode
+				(fonts[op->style].bytes, op->text);
+
+			HPDF_Page_TextOut (page, op->x,
+					   DS_RENDER_PAGE_HEIGHT - op->y,
+					   text);
+		} else {
+			HPDF_Page_TextOut (page, op->x,
+					   DS_RENDER_PAGE_HEIGHT - op->y,
+					   op->text);
+		}
 	}
 	HPDF_Page_EndText (page);
 }
@@ -347,36 +466,31 @@ save (HPDF_Doc doc)
 	return g_bytes_new_take (data, size);
 }
 
-/* One font per style; with synthetic bold, the regular one for both. */
 static gboolean
 load_fonts (HPDF_Doc doc, const DsRenderLayout *layout,
-	    const DsFont *const *fonts, gboolean synthetic_bold,
-	    HPDF_Font loaded[], GError **error)
+	    const DsFont *const *fonts, Loaded loaded[], GError **error)
 {
 	GArray *used[DS_RENDER_STYLES];
+	gboolean utf8_ready = FALSE;
 	gboolean ok = TRUE;
 
 	for (int style = 0; style < DS_RENDER_STYLES; style++)
 		used[style] = g_array_new (FALSE, FALSE, sizeof (gunichar));
-	collect_characters (layout, synthetic_bold, used);
+	collect_characters (layout, used);
 	for (int style = 0; style < DS_RENDER_STYLES && ok; style++) {
-		loaded[style] = NULL;
-		if (used[style]->len > 0) {
-			loaded[style] = load_font (doc, fonts[style],
-						   used[style], error);
-			ok = loaded[style] != NULL;
-		}
+		loaded[style] = (Loaded) { NULL, NULL };
+		if (used[style]->len > 0)
+			ok = load_font (doc, fonts[style], used[style],
+					&utf8_ready, &loaded[style], error);
 	}
 	for (int style = 0; style < DS_RENDER_STYLES; style++)
 		g_array_unref (used[style]);
-	if (synthetic_bold)
-		loaded[DS_RENDER_BOLD] = loaded[DS_RENDER_REGULAR];
 	return ok;
 }
 
 static void
-draw_pages (HPDF_Doc doc, const DsRenderLayout *layout, HPDF_Font fonts[],
-	    gboolean synthetic_bold)
+draw_pages (HPDF_Doc doc, const DsRenderLayout *layout,
+	    const Loaded fonts[])
 {
 	g_autoptr (GPtrArray) by_page = g_ptr_array_new_with_free_func
 		((GDestroyNotify) g_array_unref);
@@ -397,7 +511,7 @@ draw_pages (HPDF_Doc doc, const DsRenderLayout *layout, HPDF_Font fonts[],
 		HPDF_Page_SetWidth (page, DS_RENDER_PAGE_WIDTH);
 		HPDF_Page_SetHeight (page, DS_RENDER_PAGE_HEIGHT);
 		draw_graphics (doc, page, ops);
-		draw_text (page, ops, fonts, synthetic_bold);
+		draw_text (page, ops, fonts);
 	}
 }
 
@@ -407,7 +521,7 @@ ds_render_pdf (const DsRenderLayout *layout, const DsFont *const *fonts,
 {
 	HaruError haru = { HPDF_OK, 0 };
 	g_autoptr (DocRec) doc = HPDF_New (error_cb, &haru);
-	HPDF_Font loaded[DS_RENDER_STYLES];
+	Loaded loaded[DS_RENDER_STYLES];
 	GBytes *bytes;
 
 	if (doc == NULL) {
@@ -416,12 +530,10 @@ ds_render_pdf (const DsRenderLayout *layout, const DsFont *const *fonts,
 		return NULL;
 	}
 	HPDF_SetCompressionMode (doc, HPDF_COMP_ALL);
-	HPDF_UseUTFEncodings (doc);
 	set_info (doc, info);
-	if (!load_fonts (doc, layout, fonts, info->synthetic_bold, loaded,
-			 error))
+	if (!load_fonts (doc, layout, fonts, loaded, error))
 		return NULL;
-	draw_pages (doc, layout, loaded, info->synthetic_bold);
+	draw_pages (doc, layout, loaded);
 	bytes = haru.status == HPDF_OK ? save (doc) : NULL;
 	if (bytes == NULL || haru.status != HPDF_OK) {
 		g_clear_pointer (&bytes, g_bytes_unref);

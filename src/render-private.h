@@ -238,7 +238,6 @@ typedef struct {
 	const char *title;
 	const char *author;
 	DsDate date;
-	gboolean synthetic_bold;	/* bold ops: regular font, stroked */
 } DsRenderInfo;
 
 GBytes *ds_render_pdf (const DsRenderLayout *layout,

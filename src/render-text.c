@@ -18,6 +18,16 @@
 #include "ds-error.h"
 #include "money.h"
 
+/* NFC; ASCII text is its own normal form and skips the tables. */
+static char *
+normalize (const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		if ((guchar) *p >= 0x80)
+			return g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+	return g_strdup (text);
+}
+
 static gboolean
 clean_fail (GError **error, const char *field)
 {
@@ -39,7 +49,7 @@ ds_render_text_clean (const char *text, const char *field, char **clean,
 		return TRUE;
 	if (!g_utf8_validate (text, -1, NULL))
 		return clean_fail (error, field);
-	normal = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+	normal = normalize (text);
 	out = g_string_sized_new (strlen (normal));
 	for (const char *p = normal; *p != '\0'; p++) {
 		if (g_ascii_isspace (*p)) {
@@ -67,7 +77,7 @@ ds_render_text_clean_lines (const char *text, const char *field,
 		return TRUE;
 	if (!g_utf8_validate (text, -1, NULL))
 		return clean_fail (error, field);
-	normal = g_utf8_normalize (text, -1, G_NORMALIZE_NFC);
+	normal = normalize (text);
 	out = g_string_sized_new (strlen (normal));
 	for (const char *p = normal; *p != '\0'; p++) {
 		if (*p == '\r')

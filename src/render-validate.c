@@ -196,40 +196,49 @@ check_margins (const Extracted *out, GError **error)
 	return TRUE;
 }
 
+/* Occurrences of the PDF name `needle` (not as a prefix of another). */
 static gsize
 count (const char *haystack, gsize length, const char *needle)
 {
 	gsize found = 0;
 	gsize needle_length = strlen (needle);
 
-	for (gsize i = 0; i + needle_length <= length; i++)
-		if (memcmp (haystack + i, needle, needle_length) == 0)
+	for (gsize i = 0; i + needle_length <= length; i++) {
+		char next = i + needle_length < length ?
+			    haystack[i + needle_length] : ' ';
+
+		if (memcmp (haystack + i, needle, needle_length) == 0 &&
+		    !g_ascii_isalnum (next))
 			found++;
+	}
 	return found;
 }
 
 /*
- * Every font has a descriptor with an embedded program, and there is no
- * simple (non-embedded standard) font at all.
+ * Every font that draws glyphs (simple TrueType or Type 1, or the CID
+ * font under a Type 0) has a descriptor, and every descriptor an
+ * embedded font program.  A standard font named without a program fails.
  */
 static gboolean
 check_fonts (GBytes *pdf, GError **error)
 {
 	gsize length;
 	const char *data = g_bytes_get_data (pdf, &length);
+	gsize fonts = count (data, length, "/Subtype /TrueType") +
+		      count (data, length, "/Subtype /Type1") +
+		      count (data, length, "/Subtype /CIDFontType2") +
+		      count (data, length, "/Subtype /CIDFontType0");
 	gsize descriptors = count (data, length, "/Type /FontDescriptor");
 	gsize programs = count (data, length, "/FontFile2") +
 			 count (data, length, "/FontFile3") +
-			 count (data, length, "/FontFile ");
+			 count (data, length, "/FontFile");
 
-	if (count (data, length, "/Subtype /Type1") > 0 ||
-	    count (data, length, "/Subtype /TrueType") > 0)
-		return fail (error, "the document uses a font it does not "
-			     "embed");
-	if (descriptors == 0 || programs < descriptors)
+	if (fonts == 0)
+		return fail (error, "the document has no fonts");
+	if (descriptors < fonts || programs < fonts)
 		return fail (error, "%zu of %zu fonts are not embedded",
-			     descriptors - MIN (programs, descriptors),
-			     descriptors);
+			     fonts - MIN (programs, MIN (descriptors, fonts)),
+			     fonts);
 	return TRUE;
 }
 

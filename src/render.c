@@ -10,6 +10,8 @@
  * template.  Text coming out of templates and labels is checked again
  * under the template's name.  Only then is anything laid out or drawn.
  */
+#define G_LOG_DOMAIN "dunspool-render"
+
 #include "render-private.h"
 
 #include <string.h>
@@ -18,11 +20,10 @@
 #include "money.h"
 #include "template.h"
 
-#define LETTER_FILE_SECTIONS "subject", "salutation", "body", "closing"
-#define MAIL_FILE_SECTIONS "subject", "text"
-
-static const char *const letter_sections[] = { LETTER_FILE_SECTIONS, NULL };
-static const char *const mail_sections[] = { MAIL_FILE_SECTIONS, NULL };
+static const char *const letter_sections[] = {
+	"subject", "salutation", "body", "closing", NULL,
+};
+static const char *const mail_sections[] = { "subject", "text", NULL };
 static const char *const label_sections[] = {
 	"page", "date", "customer-number", "reference", "invoice",
 	"issue-date", "due-date", "amount", "paid", "open", "days-overdue",
@@ -66,9 +67,7 @@ typedef struct {
 
 struct _DsRenderer {
 	char *template_dir;
-	DsFont *fonts[DS_RENDER_STYLES];		/* as loaded */
-	const DsFont *drawing[DS_RENDER_STYLES];	/* draws the style */
-	gboolean synthetic_bold;
+	DsFont *fonts[DS_RENDER_STYLES];
 	GHashTable *languages;	/* code -> Language */
 };
 
@@ -272,19 +271,7 @@ ds_renderer_new (const char *template_dir, const char *font_dir,
 	}
 	if (!load_templates (renderer, error))
 		return NULL;
-	ds_renderer_set_synthetic_bold (renderer, FALSE);
 	return g_steal_pointer (&renderer);
-}
-
-void
-ds_renderer_set_synthetic_bold (DsRenderer *renderer, gboolean synthetic)
-{
-	renderer->synthetic_bold = synthetic;
-	renderer->drawing[DS_RENDER_REGULAR] =
-		renderer->fonts[DS_RENDER_REGULAR];
-	renderer->drawing[DS_RENDER_BOLD] = synthetic ?
-		renderer->fonts[DS_RENDER_REGULAR] :
-		renderer->fonts[DS_RENDER_BOLD];
 }
 
 void
@@ -307,6 +294,26 @@ is_empty (const char *text)
 {
 	return text == NULL || *text == '\0';
 }
+
+/* The parts that are not empty, joined by `separator`. */
+static char *
+join_present (const char *separator, const char *const *parts, gsize count)
+{
+	GString *out = g_string_new (NULL);
+
+	for (gsize i = 0; i < count; i++) {
+		if (is_empty (parts[i]))
+			continue;
+		if (out->len > 0)
+			g_string_append (out, separator);
+		g_string_append (out, parts[i]);
+	}
+	return g_string_free (out, FALSE);
+}
+
+#define JOIN(separator, ...) \
+	join_present ((separator), (const char *const[]) { __VA_ARGS__ }, \
+		      G_N_ELEMENTS (((const char *const[]) { __VA_ARGS__ })))
 
 static gboolean
 abroad (const DsLetter *letter)
@@ -334,9 +341,9 @@ add_city_lines (GPtrArray *lines, const DsCustomer *customer)
 	} else if (g_ascii_strcasecmp (country, "US") == 0 ||
 		   g_ascii_strcasecmp (country, "CA") == 0 ||
 		   g_ascii_strcasecmp (country, "AU") == 0) {
-		g_ptr_array_add (lines, g_strjoin (" ", city, postal, NULL));
+		g_ptr_array_add (lines, JOIN (" ", city, postal));
 	} else {
-		g_ptr_array_add (lines, g_strjoin (" ", postal, city, NULL));
+		g_ptr_array_add (lines, JOIN (" ", postal, city));
 	}
 }
 
@@ -375,17 +382,12 @@ char *
 ds_render_return_line (const DsLetter *letter, GError **error)
 {
 	const DsEntity *entity = letter->entity;
-	g_autofree char *city = g_strjoin (" ", entity->postal_code ?
-					   entity->postal_code : "",
-					   entity->city ? entity->city : "",
-					   NULL);
+	g_autofree char *city = JOIN (" ", entity->postal_code, entity->city);
 	g_autofree char *country = abroad (letter) ?
 		ds_render_country_name (entity->country ? entity->country : "",
 					letter->language) : NULL;
-	g_autofree char *line = g_strjoin (" · ", entity->name ? entity->name
-					   : "", entity->street ?
-					   entity->street : "", city,
-					   country, NULL);
+	g_autofree char *line = JOIN (" · ", entity->name, entity->street,
+				      city, country);
 	char *clean = NULL;
 
 	if (!ds_render_text_clean (line, "return address", &clean, error))
@@ -453,7 +455,7 @@ put (Builder *b, DsRenderStyle style, const char *field, const char *text)
 	if (b->error != NULL || text == NULL)
 		return NULL;
 	if (!ds_render_text_clean (text, field, &clean, &b->error) ||
-	    !ds_render_text_check (b->renderer->drawing[style], clean, field,
+	    !ds_render_text_check (b->renderer->fonts[style], clean, field,
 				   &b->error))
 		return NULL;
 	return g_string_chunk_insert_const (b->content->strings, clean);
@@ -647,18 +649,13 @@ build_sender (Builder *b)
 	const DsLetter *letter = b->letter;
 	const DsEntity *entity = letter->entity;
 	DsRenderContent *content = b->content;
-	g_autofree char *city = g_strjoin (" ", entity->postal_code ?
-					   entity->postal_code : "",
-					   entity->city ? entity->city : "",
-					   NULL);
+	g_autofree char *city = JOIN (" ", entity->postal_code, entity->city);
 	g_autofree char *country = ds_render_country_name
 		(entity->country ? entity->country : "", letter->language);
-	g_autofree char *contact = g_strjoin
-		(" · ", entity->phone ? entity->phone : "",
-		 entity->email ? entity->email : "", NULL);
+	g_autofree char *contact = JOIN (" · ", entity->phone, entity->email);
 	g_autofree char *back = ds_render_return_line (letter, &b->error);
-	g_autofree char *place = abroad (letter) ?
-		g_strjoin (" · ", city, country, NULL) : g_strdup (city);
+	g_autofree char *place = JOIN (" · ", city,
+				       abroad (letter) ? country : NULL);
 
 	content->letterhead_name = put (b, DS_RENDER_BOLD, "entity.name",
 					entity->name);
@@ -836,11 +833,9 @@ build_footer (Builder *b)
 	const DsEntity *entity = b->letter->entity;
 	g_autofree char *country = ds_render_country_name
 		(entity->country ? entity->country : "", b->letter->language);
-	g_autofree char *address = g_strdup_printf
-		("%s · %s · %s %s · %s", entity->name ? entity->name : "",
-		 entity->street ? entity->street : "",
-		 entity->postal_code ? entity->postal_code : "",
-		 entity->city ? entity->city : "", country);
+	g_autofree char *city = JOIN (" ", entity->postal_code, entity->city);
+	g_autofree char *address = JOIN (" · ", entity->name, entity->street,
+					 city, country);
 	const char *vat = label (b, "vat-id", DS_RENDER_REGULAR);
 	g_autofree char *iban = iban_grouped (entity->iban);
 	GString *legal = g_string_new (NULL);
@@ -1041,20 +1036,21 @@ ds_renderer_render (DsRenderer *renderer, const DsLetter *letter,
 	page_label.template = g_hash_table_lookup (b.language->labels,
 						   "page");
 	page_label.values = values;
-	page_label.font = renderer->drawing[DS_RENDER_REGULAR];
+	page_label.font = renderer->fonts[DS_RENDER_REGULAR];
 	content->page_label = page_label_cb;
 	content->page_label_data = &page_label;
-	layout = ds_render_layout_compose (profile, renderer->drawing,
-					   content, error);
+	layout = ds_render_layout_compose
+		(profile, (const DsFont *const *) renderer->fonts, content,
+		 error);
 	if (layout == NULL)
 		return NULL;
 
 	info.title = content->subject;
 	info.author = content->letterhead_name;
 	info.date = letter->date;
-	info.synthetic_bold = renderer->synthetic_bold;
-	rendered->pdf = ds_render_pdf (layout, renderer->drawing, &info,
-				       error);
+	rendered->pdf = ds_render_pdf (layout,
+				       (const DsFont *const *) renderer->fonts,
+				       &info, error);
 	rendered->pages = layout->pages;
 	if (rendered->pdf == NULL || !render_mail (&b, rendered, error))
 		return NULL;
