@@ -488,3 +488,211 @@ ds_batch_count (DsInstance *instance)
 		return 0;
 	return sqlite3_column_int64 (statement, 0);
 }
+
+/* -- the cups driver --------------------------------------------------- */
+
+static char *
+print_request (DsStore *store, const char *batch_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT print_request FROM batches WHERE batch_id = ?", error);
+
+	if (statement == NULL)
+		return NULL;
+	sqlite3_bind_text (statement, 1, batch_id, -1, SQLITE_STATIC);
+	if (sqlite3_step (statement) != SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "no batch %s", batch_id);
+		return NULL;
+	}
+	return g_strdup ((const char *) sqlite3_column_text (statement, 0) ?
+			 (const char *) sqlite3_column_text (statement, 0) :
+			 "");
+}
+
+/* Run a CUPS command; its standard output.  Failures are temporary. */
+static char *
+run_cups (const char *const *argv, GError **error)
+{
+	g_autofree char *output = NULL;
+	g_autofree char *errors = NULL;
+	g_autoptr (GError) local = NULL;
+	int status;
+
+	if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
+			   NULL, NULL, &output, &errors, &status, &local)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY, "%s: %s",
+			     argv[0], local->message);
+		return NULL;
+	}
+	if (!g_spawn_check_wait_status (status, NULL)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s failed: %s", argv[0],
+			     errors ? g_strstrip (errors) : "");
+		return NULL;
+	}
+	return g_steal_pointer (&output);
+}
+
+static gboolean
+keep_request (DsStore *store, const char *batch_id, const char *request,
+	      const char *printer, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"UPDATE batches SET print_request = ? WHERE batch_id = ?",
+		error);
+	g_autofree char *evidence = g_strdup_printf ("lp printer=%s "
+						     "request=%s", printer,
+						     request);
+	DsJournalEntry entry = {
+		.object_kind = "batch", .object_id = batch_id,
+		.event = "sent-to-printer", .new_state = "created",
+		.evidence = evidence,
+	};
+
+	if (statement == NULL || !ds_store_begin (store, error))
+		return FALSE;
+	sqlite3_bind_text (statement, 1, request, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 2, batch_id, -1, SQLITE_STATIC);
+	if (sqlite3_step (statement) != SQLITE_DONE) {
+		ds_store_fail (store, error, "print request");
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	if (!ds_journal_append (store, &entry, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return ds_store_commit (store, error);
+}
+
+gboolean
+ds_batch_print (DsInstance *instance, const char *batch_id,
+		const char *printer, char **request_id, GError **error)
+{
+	DsStore *store = instance->store;
+	g_autofree char *sent = print_request (store, batch_id, error);
+	g_autofree char *state = NULL;
+	g_autofree char *output = NULL;
+	g_autoptr (GPtrArray) batches = NULL;
+	g_autoptr (GRegex) request = g_regex_new (
+		"request id is (\\S+)", 0, 0, NULL);
+	g_autoptr (GMatchInfo) match = NULL;
+	const char *pdf_path = NULL;
+
+	if (sent == NULL || (state = batch_state (store, batch_id,
+						  error)) == NULL)
+		return FALSE;
+	if (*sent != '\0' || strcmp (state, "created") != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "batch %s is %s%s%s: not sent again", batch_id,
+			     state, *sent ? ", sent as " : "", sent);
+		return FALSE;
+	}
+	batches = ds_batch_list (instance, error);
+	for (guint i = 0; batches != NULL && i < batches->len; i++) {
+		DsBatch *batch = g_ptr_array_index (batches, i);
+
+		if (strcmp (batch->batch_id, batch_id) == 0)
+			pdf_path = batch->pdf_path;
+	}
+	if (pdf_path == NULL)
+		return FALSE;
+	{
+		const char *argv[] = {
+			"lp", "-d", printer, "-t", batch_id, "-o",
+			"sides=one-sided", pdf_path, NULL
+		};
+
+		output = run_cups (argv, error);
+	}
+	if (output == NULL)
+		return FALSE;
+	if (!g_regex_match (request, output, 0, &match)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "lp gave no request id: %s",
+			     g_strstrip (output));
+		return FALSE;
+	}
+	*request_id = g_match_info_fetch (match, 1);
+	g_message ("%s: sent to printer %s: request=%s", batch_id, printer,
+		   *request_id);
+	return keep_request (store, batch_id, *request_id, printer, error);
+}
+
+/* Batches sent to CUPS and not yet printed: batch id -> request. */
+static GHashTable *
+batches_at_printer (DsStore *store, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT batch_id, print_request FROM batches"
+		" WHERE state = 'created' AND print_request IS NOT NULL",
+		error);
+	g_autoptr (GHashTable) sent = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, g_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_hash_table_insert (sent, column_text (statement, 0),
+				     column_text (statement, 1));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "batches at the printer");
+		return NULL;
+	}
+	return g_steal_pointer (&sent);
+}
+
+/* The request ids lpstat lists as completed: the first word of a line. */
+static GHashTable *
+completed_requests (GError **error)
+{
+	const char *argv[] = { "lpstat", "-W", "completed", "-o", NULL };
+	g_autofree char *output = run_cups (argv, error);
+	g_auto (GStrv) lines = NULL;
+	GHashTable *completed;
+
+	if (output == NULL)
+		return NULL;
+	completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+					   NULL);
+	lines = g_strsplit (output, "\n", -1);
+	for (char **line = lines; *line != NULL; line++) {
+		g_auto (GStrv) words = g_strsplit_set (g_strstrip (*line),
+						       " \t", 2);
+
+		if (words[0] != NULL && *words[0] != '\0')
+			g_hash_table_add (completed, g_strdup (words[0]));
+	}
+	return completed;
+}
+
+gboolean
+ds_batch_poll_printed (DsInstance *instance, gint64 *printed,
+		       GError **error)
+{
+	g_autoptr (GHashTable) sent = batches_at_printer (instance->store,
+							  error);
+	g_autoptr (GHashTable) completed = NULL;
+	GHashTableIter iter;
+	gpointer batch_id, request;
+
+	*printed = 0;
+	if (sent == NULL)
+		return FALSE;
+	if (g_hash_table_size (sent) == 0)
+		return TRUE;
+	completed = completed_requests (error);
+	if (completed == NULL)
+		return FALSE;
+	g_hash_table_iter_init (&iter, sent);
+	while (g_hash_table_iter_next (&iter, &batch_id, &request)) {
+		if (!g_hash_table_contains (completed, request))
+			continue;
+		if (!ds_batch_mark (instance, batch_id, "printed", error))
+			return FALSE;
+		(*printed)++;
+	}
+	return TRUE;
+}

@@ -29,6 +29,23 @@ gboolean ds_batch_build (DsInstance *instance, DsDate day,
 gboolean ds_batch_mark (DsInstance *instance, const char *batch_id,
 			const char *state, GError **error);
 
+/*
+ * The cups driver: send the batch PDF to PRINTER with lp(1), titled by
+ * the batch id; the request id CUPS gives is kept and journaled.  A
+ * batch already sent is not sent again (DS_ERROR_STATE).
+ */
+gboolean ds_batch_print (DsInstance *instance, const char *batch_id,
+			 const char *printer, char **request_id,
+			 GError **error);
+
+/*
+ * Batches sent to CUPS and still "created" whose request lpstat(1)
+ * lists as completed become "printed" (as ds_batch_mark).  *printed:
+ * how many.
+ */
+gboolean ds_batch_poll_printed (DsInstance *instance, gint64 *printed,
+				GError **error);
+
 typedef struct {
 	char *batch_id;
 	char *entity_id;

@@ -1,12 +1,27 @@
 /*
  * cli-claim.c -- the claim verb: what would be claimed, itemised.
+ *
+ * Without --step: what the law allows on the date -- netting, statutory
+ * (or contract) interest and compensation, also of invoices paid late,
+ * and the costs earlier documents claimed.  With --step NAME: what a
+ * letter of that step would claim from the customer's whole account,
+ * under the step's fee, interest and compensation settings and the
+ * [claims] rules of dunspool.conf.
+ *
+ * The waive verb is the operator's act that clears what a customer owes
+ * beyond principal (fees, compensation, interest up to the date), of one
+ * invoice or of all: one waiver row and one journal record each, in one
+ * transaction (claim.h, ds_claim_waive).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "claim-letter.h"
 #include "claim.h"
+#include "ledger.h"
+#include "money.h"
 #include "rates.h"
 
 int
@@ -14,7 +29,10 @@ ds_cli_verb_claim (int argc, char **argv)
 {
 	static char *as_of_text;
 	static gboolean no_interest;
+	static char *step_name;
 	const GOptionEntry options[] = {
+		{ "step", 0, 0, G_OPTION_ARG_STRING, &step_name,
+		  "As a letter of this strategy step would claim", "NAME" },
 		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of_text,
 		  "What would be claimed on this date (today)",
 		  "YYYY-MM-DD" },
@@ -42,6 +60,19 @@ ds_cli_verb_claim (int argc, char **argv)
 	if (rates == NULL)
 		return ds_cli_fail (error);
 	ds_claim_policy_init (&policy, rates);
+	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
+	if (step_name != NULL) {
+		const DsStep *step = ds_claim_letter_find_step (
+			instance->config, step_name);
+
+		if (step == NULL) {
+			g_printerr ("dunspool claim: no step \"%s\" in "
+				    "any strategy\n", step_name);
+			return DS_CLI_EXIT_USAGE;
+		}
+		ds_claim_letter_step_policy (instance->config, step, rates,
+					     &policy);
+	}
 	if (no_interest) {
 		policy.interest = FALSE;
 		policy.compensation = FALSE;
@@ -55,5 +86,58 @@ ds_cli_verb_claim (int argc, char **argv)
 	else
 		ds_claim_print (claim, stdout);
 	ds_claim_free (claim);
+	return EXIT_SUCCESS;
+}
+
+int
+ds_cli_verb_waive (int argc, char **argv)
+{
+	static char *on_text;
+	static char *invoice_id;
+	static char *reason;
+	const GOptionEntry options[] = {
+		{ "invoice", 0, 0, G_OPTION_ARG_STRING, &invoice_id,
+		  "Only what this invoice carries (all when absent)", "ID" },
+		{ "on", 0, 0, G_OPTION_ARG_STRING, &on_text,
+		  "The waiver's date (today)", "YYYY-MM-DD" },
+		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason,
+		  "Why, for the journal (required)", "TEXT" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	g_autoptr (DsRateTables) rates = NULL;
+	g_autofree char *rates_dir = ds_rate_tables_default_dir ();
+	g_autofree char *amount = NULL;
+	g_autoptr (DsCustomer) customer = NULL;
+	DsClaimPolicy policy;
+	DsDate on = ds_date_today_utc ();
+	gint64 waived = 0;
+	int status;
+
+	if (!ds_cli_parse ("waive", options, &argc, &argv, 1, 1, &status))
+		return status;
+	if (on_text != NULL && !ds_cli_parse_date (on_text, "--on", &on))
+		return DS_CLI_EXIT_USAGE;
+	if (reason == NULL || *reason == '\0') {
+		g_printerr ("dunspool waive: --reason is required\n");
+		return DS_CLI_EXIT_USAGE;
+	}
+	instance = ds_cli_open_instance (&error);
+	rates = instance ? ds_rate_tables_load (rates_dir, &error) : NULL;
+	if (rates == NULL)
+		return ds_cli_fail (error);
+	ds_claim_policy_init (&policy, rates);
+	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
+	if (!ds_claim_waive (instance->store, argv[1], invoice_id, on,
+			     reason, &policy, &waived, &error))
+		return ds_cli_fail (error);
+	customer = ds_ledger_get_customer (instance->store, argv[1], &error);
+	if (customer == NULL)
+		return ds_cli_fail (error);
+	amount = ds_money_to_decimal (waived, customer->currency);
+	printf ("%s: waived %s %s%s%s\n", argv[1], amount,
+		customer->currency, invoice_id ? " of " : "",
+		invoice_id ? invoice_id : "");
 	return EXIT_SUCCESS;
 }

@@ -1,6 +1,6 @@
 /*
  * cli-documents.c -- verbs of the mailroom and the auditor: trace, queue,
- * batch.
+ * batch, status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,9 @@
 #include "batch.h"
 #include "document.h"
 #include "ds-error.h"
+#include "feedback.h"
+#include "queue.h"
+#include "spool.h"
 #include "trace.h"
 
 int
@@ -60,22 +63,109 @@ ds_cli_verb_trace (int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static int
+queue_print (DsInstance *instance, GPtrArray *trace_ids, gboolean story)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (ds_cli_json) {
+		g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+		if (!ds_queue_to_json (instance->store, trace_ids, builder,
+				       &error))
+			return ds_cli_fail (error);
+		ds_cli_print_json (json_builder_get_root (builder));
+		return EXIT_SUCCESS;
+	}
+	if (story)
+		return ds_trace_print (instance->store, trace_ids, stdout,
+				       &error) ? EXIT_SUCCESS :
+		       ds_cli_fail (error);
+	return ds_queue_print (instance->store, trace_ids, stdout, &error) ?
+	       EXIT_SUCCESS : ds_cli_fail (error);
+}
+
+/* hold, release, requeue, cancel: each TRACE_ID in turn. */
+static int
+queue_act (DsInstance *instance, DsQueueAction action, const char *name,
+	   int count, char **trace_ids, const char *reason)
+{
+	int status = EXIT_SUCCESS;
+
+	for (int i = 0; i < count; i++) {
+		g_autoptr (GError) error = NULL;
+		guint changed = 0;
+
+		if (!ds_queue_act (instance, trace_ids[i], action, reason,
+				   &changed, &error)) {
+			status = ds_cli_fail (error);
+			continue;
+		}
+		if (!ds_cli_json)
+			printf ("%s: %s: %u changed\n", trace_ids[i], name,
+				changed);
+	}
+	return status;
+}
+
+static int
+queue_flush (DsInstance *instance)
+{
+	g_autoptr (GError) error = NULL;
+	DsDispatchTally tally = { 0 };
+
+	if (!ds_queue_flush (instance, &tally, &error))
+		return ds_cli_fail (error);
+	if (ds_cli_json) {
+		g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+		json_builder_begin_object (builder);
+		json_builder_set_member_name (builder, "submitted");
+		json_builder_add_int_value (builder, tally.retried);
+		json_builder_set_member_name (builder, "deferred");
+		json_builder_add_int_value (builder, tally.deferred);
+		json_builder_set_member_name (builder, "failed");
+		json_builder_add_int_value (builder, tally.failures);
+		json_builder_end_object (builder);
+		ds_cli_print_json (json_builder_get_root (builder));
+	} else {
+		printf ("flush: submitted=%" G_GINT64_FORMAT " deferred=%"
+			G_GINT64_FORMAT " failed=%" G_GINT64_FORMAT "\n",
+			tally.retried, tally.deferred, tally.failures);
+	}
+	return tally.failures > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int
+queue_usage (void)
+{
+	g_printerr ("dunspool queue: list | show ID | hold TRACE_ID... | "
+		    "release TRACE_ID... | requeue TRACE_ID... | "
+		    "cancel TRACE_ID... | flush\n");
+	return DS_CLI_EXIT_USAGE;
+}
+
 int
 ds_cli_verb_queue (int argc, char **argv)
 {
 	static gboolean all;
+	static char *reason;
 	const GOptionEntry options[] = {
 		{ "all", 'a', 0, G_OPTION_ARG_NONE, &all,
 		  "list: every document, not only those still moving",
 		  NULL },
+		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason,
+		  "hold, release, requeue, cancel: why, for the journal",
+		  "TEXT" },
 		{ NULL }
 	};
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsInstance) instance = NULL;
 	g_autoptr (GPtrArray) trace_ids = NULL;
+	DsQueueAction action;
 	int status;
 
-	if (!ds_cli_parse ("queue", options, &argc, &argv, 1, 2,
+	if (!ds_cli_parse ("queue", options, &argc, &argv, 1, -1,
 		    &status))
 		return status;
 	instance = ds_cli_open_instance (&error);
@@ -87,26 +177,19 @@ ds_cli_verb_queue (int argc, char **argv)
 	} else if (strcmp (argv[1], "show") == 0 && argc == 3) {
 		trace_ids = ds_trace_resolve (instance->store, argv[2],
 					      &error);
+	} else if (strcmp (argv[1], "flush") == 0 && argc == 2) {
+		return queue_flush (instance);
+	} else if (ds_queue_action_from_name (argv[1], &action) &&
+		   argc >= 3) {
+		return queue_act (instance, action, argv[1], argc - 2,
+				  argv + 2, reason);
 	} else {
-		g_printerr ("dunspool queue: list | show TRACE_ID\n");
-		return DS_CLI_EXIT_USAGE;
+		return queue_usage ();
 	}
 	if (trace_ids == NULL)
 		return ds_cli_fail (error);
-	if (ds_cli_json) {
-		g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-		if (!ds_queue_to_json (instance->store, trace_ids, builder,
-				       &error))
-			return ds_cli_fail (error);
-		ds_cli_print_json (json_builder_get_root (builder));
-		return EXIT_SUCCESS;
-	}
-	if (strcmp (argv[1], "show") == 0)
-		return ds_trace_print (instance->store, trace_ids, stdout,
-				       &error) ? EXIT_SUCCESS : ds_cli_fail (error);
-	return ds_queue_print (instance->store, trace_ids, stdout, &error) ?
-	       EXIT_SUCCESS : ds_cli_fail (error);
+	return queue_print (instance, trace_ids,
+			    strcmp (argv[1], "show") == 0);
 }
 
 static JsonNode *
@@ -176,15 +259,38 @@ batch_list (DsInstance *instance, const char *only)
 	return EXIT_SUCCESS;
 }
 
+static int
+batch_print (DsInstance *instance, const char *batch_id,
+	     const char *printer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *request = NULL;
+
+	if (printer == NULL) {
+		g_printerr ("dunspool batch print: --printer NAME\n");
+		return DS_CLI_EXIT_USAGE;
+	}
+	if (!ds_batch_print (instance, batch_id, printer, &request, &error))
+		return ds_cli_fail (error);
+	printf ("%s: sent to %s: request %s\n", batch_id, printer, request);
+	return EXIT_SUCCESS;
+}
+
 int
 ds_cli_verb_batch (int argc, char **argv)
 {
+	static char *printer;
+	const GOptionEntry options[] = {
+		{ "printer", 0, 0, G_OPTION_ARG_STRING, &printer,
+		  "print: the CUPS queue to send the batch to", "NAME" },
+		{ NULL }
+	};
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsInstance) instance = NULL;
 	const char *action;
 	int status;
 
-	if (!ds_cli_parse ("batch", NULL, &argc, &argv, 1, 2, &status))
+	if (!ds_cli_parse ("batch", options, &argc, &argv, 1, 2, &status))
 		return status;
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)
@@ -201,7 +307,112 @@ ds_cli_verb_batch (int argc, char **argv)
 		printf ("%s: %s\n", argv[2], action);
 		return EXIT_SUCCESS;
 	}
-	g_printerr ("dunspool batch: list | show ID | printed ID | "
-		    "posted ID\n");
+	if (strcmp (action, "print") == 0 && argc == 3)
+		return batch_print (instance, argv[2], printer);
+	g_printerr ("dunspool batch: list | show ID | print ID --printer "
+		    "NAME | printed ID | posted ID\n");
 	return DS_CLI_EXIT_USAGE;
+}
+
+static void
+add_report_json (JsonBuilder *builder, const DsFeedbackReport *report)
+{
+	json_builder_begin_object (builder);
+	json_builder_set_member_name (builder, "file");
+	json_builder_add_string_value (builder, report->path);
+	json_builder_set_member_name (builder, "kind");
+	json_builder_add_string_value (builder, report->kind);
+	json_builder_set_member_name (builder, "applied");
+	json_builder_add_int_value (builder, report->applied);
+	json_builder_set_member_name (builder, "ignored");
+	json_builder_add_int_value (builder, report->ignored);
+	json_builder_set_member_name (builder, "escalated");
+	json_builder_add_int_value (builder, report->escalated);
+	json_builder_set_member_name (builder, "tasks");
+	json_builder_add_int_value (builder, report->tasks);
+	json_builder_set_member_name (builder, "refusal");
+	json_builder_add_string_value (builder, report->refusal);
+	json_builder_end_object (builder);
+}
+
+/*
+ * Apply status files now, where they lie: the files are read, never
+ * moved (the daemon's spool does that for status/new).
+ */
+static int
+status_maildir (DsInstance *instance, const char *maildir,
+		JsonBuilder *builder)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) reports = NULL;
+	int status = EXIT_SUCCESS;
+
+	if (!ds_feedback_process_maildir (instance, maildir, &reports,
+					  &error))
+		status = ds_cli_fail (error);
+	for (guint i = 0; reports != NULL && i < reports->len; i++) {
+		DsFeedbackReport *report = g_ptr_array_index (reports, i);
+		g_autofree char *line = ds_feedback_report_format (report);
+
+		add_report_json (builder, report);
+		if (!ds_cli_json)
+			printf ("%s\n", line);
+	}
+	return status;
+}
+
+int
+ds_cli_verb_status (int argc, char **argv)
+{
+	static char *maildir;
+	const GOptionEntry options[] = {
+		{ "maildir", 0, 0, G_OPTION_ARG_FILENAME, &maildir,
+		  "Also apply the messages in this Maildir's new/",
+		  "DIR" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	g_autoptr (JsonBuilder) builder = json_builder_new ();
+	int status;
+
+	if (!ds_cli_parse ("status", options, &argc, &argv, 0, -1, &status))
+		return status;
+	if (argc == 1 && maildir == NULL) {
+		g_printerr ("dunspool status: FILE..., or --maildir DIR\n");
+		return DS_CLI_EXIT_USAGE;
+	}
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL)
+		return ds_cli_fail (error);
+	json_builder_begin_object (builder);
+	json_builder_set_member_name (builder, "files");
+	json_builder_begin_array (builder);
+	status = maildir != NULL ?
+		 status_maildir (instance, maildir, builder) : EXIT_SUCCESS;
+	for (int i = 1; i < argc; i++) {
+		g_autoptr (DsFeedbackReport) report =
+			ds_feedback_report_new (argv[i]);
+		g_autoptr (GError) local = NULL;
+		g_autofree char *line = NULL;
+
+		if (!ds_spool_check_input (argv[i],
+					   instance->config->max_input_bytes,
+					   NULL, &local) ||
+		    !ds_feedback_apply_file (instance, argv[i], report,
+					     &local)) {
+			report->refused = TRUE;
+			report->refusal = g_strdup (local->message);
+			status = EXIT_FAILURE;
+		}
+		add_report_json (builder, report);
+		line = ds_feedback_report_format (report);
+		if (!ds_cli_json)
+			printf ("%s\n", line);
+	}
+	json_builder_end_array (builder);
+	json_builder_end_object (builder);
+	if (ds_cli_json)
+		ds_cli_print_json (json_builder_get_root (builder));
+	return status;
 }

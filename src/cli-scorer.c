@@ -1,10 +1,13 @@
 /*
- * cli-scorer.c -- verbs of the scorer: score, evaluate.
+ * cli-scorer.c -- verbs of the scorer and what it drives: score,
+ * evaluate, agenda, report channels.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agenda.h"
+#include "channel-stats.h"
 #include "cli.h"
 #include "evaluate.h"
 #include "scorer.h"
@@ -104,5 +107,79 @@ ds_cli_verb_score (int argc, char **argv)
 	else
 		ds_score_report_print (report, stdout);
 	ds_score_report_free (report);
+	return EXIT_SUCCESS;
+}
+
+int
+ds_cli_verb_agenda (int argc, char **argv)
+{
+	static char *date_text, *collector;
+	const GOptionEntry options[] = {
+		{ "collector", 0, 0, G_OPTION_ARG_STRING, &collector,
+		  "Only this collector's list", "NAME" },
+		{ "date", 0, 0, G_OPTION_ARG_STRING, &date_text,
+		  "The day of the agenda (today)", "YYYY-MM-DD" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	g_autoptr (DsAgenda) agenda = NULL;
+	DsDate date = ds_date_today_utc ();
+	int status;
+
+	if (!ds_cli_parse ("agenda", options, &argc, &argv, 0, 0, &status))
+		return status;
+	if (date_text != NULL &&
+	    !ds_cli_parse_date (date_text, "--date", &date))
+		return DS_CLI_EXIT_USAGE;
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL)
+		return ds_cli_fail (error);
+	agenda = ds_agenda_build (instance, date, collector, &error);
+	if (agenda == NULL)
+		return ds_cli_fail (error);
+	if (ds_cli_json)
+		ds_cli_print_json (ds_agenda_to_json (agenda));
+	else
+		ds_agenda_print (agenda, stdout);
+	return EXIT_SUCCESS;
+}
+
+/* `dunspool report channels`; the other reports are not built yet. */
+int
+ds_cli_verb_report (int argc, char **argv)
+{
+	static char *as_of_text;
+	const GOptionEntry options[] = {
+		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of_text,
+		  "Figures as known on this date (today)", "YYYY-MM-DD" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	g_autoptr (DsChannelStats) stats = NULL;
+	DsDate as_of = ds_date_today_utc ();
+	int status;
+
+	if (!ds_cli_parse ("report", options, &argc, &argv, 1, 1, &status))
+		return status;
+	if (strcmp (argv[1], "channels") != 0) {
+		g_printerr ("dunspool: report %s: unknown report "
+			    "(known: channels)\n", argv[1]);
+		return DS_CLI_EXIT_USAGE;
+	}
+	if (as_of_text != NULL &&
+	    !ds_cli_parse_date (as_of_text, "--as-of", &as_of))
+		return DS_CLI_EXIT_USAGE;
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL)
+		return ds_cli_fail (error);
+	stats = ds_channel_stats_build (instance->store, as_of, &error);
+	if (stats == NULL)
+		return ds_cli_fail (error);
+	if (ds_cli_json)
+		ds_cli_print_json (ds_channel_stats_to_json (stats));
+	else
+		ds_channel_stats_print (stats, stdout);
 	return EXIT_SUCCESS;
 }

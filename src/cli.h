@@ -64,13 +64,17 @@ int ds_cli_verb_demo (int argc, char **argv);
 int ds_cli_verb_trace (int argc, char **argv);
 int ds_cli_verb_queue (int argc, char **argv);
 int ds_cli_verb_batch (int argc, char **argv);
+int ds_cli_verb_status (int argc, char **argv);
 
 /* cli-scorer.c */
 int ds_cli_verb_score (int argc, char **argv);
 int ds_cli_verb_evaluate (int argc, char **argv);
+int ds_cli_verb_agenda (int argc, char **argv);
+int ds_cli_verb_report (int argc, char **argv);
 
 /* cli-claim.c */
 int ds_cli_verb_claim (int argc, char **argv);
+int ds_cli_verb_waive (int argc, char **argv);
 
 G_END_DECLS
 

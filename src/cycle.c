@@ -6,6 +6,7 @@
 #include "batch.h"
 #include "dispatch.h"
 #include "document.h"
+#include "feedback.h"
 #include "ds-error.h"
 #include "journal.h"
 #include "planner.h"
@@ -68,7 +69,7 @@ store_plan (DsStore *store, DsPlan *plan, DsCycleTally *tally,
 			return FALSE;
 		tally->planned++;
 	}
-	return TRUE;
+	return ds_planner_record_events (store, plan, error);
 }
 
 static void
@@ -111,13 +112,28 @@ produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
 	return TRUE;
 }
 
+/* Batches CUPS has finished are printed; a CUPS fault waits a day. */
+static void
+poll_printer (DsInstance *instance)
+{
+	g_autoptr (GError) local = NULL;
+	gint64 printed = 0;
+
+	if (!ds_batch_poll_printed (instance, &printed, &local))
+		g_warning ("printer: %s", local->message);
+}
+
 static gboolean
 import_incoming (DsInstance *instance)
 {
 	g_autoptr (GError) local = NULL;
+	g_autoptr (GError) status = NULL;
 
 	if (!ds_spool_process_incoming (instance, &local))
 		g_warning ("incoming: %s", local->message);
+	/* Feedback first: a bounce escalates before the day's batches. */
+	if (!ds_feedback_process_status (instance, NULL, &status))
+		g_warning ("status: %s", status->message);
 	return TRUE;
 }
 
@@ -137,8 +153,12 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	if (plan == NULL || !store_plan (store, plan, tally, error) ||
 	    !produce_scheduled (cycle, plan, as_of, tally, error) ||
 	    !ds_dispatch_ready (cycle->instance, &dispatched, error) ||
+	    !ds_dispatch_due (cycle->instance, FALSE, &dispatched,
+			      error) ||
+	    !ds_dispatch_poll (cycle->instance, &dispatched, error) ||
 	    !ds_batch_build (cycle->instance, as_of, &tally->batches, error))
 		return FALSE;
+	poll_printer (cycle->instance);
 	for (int i = 0; i < DS_CHANNEL_COUNT; i++)
 		tally->by_channel[i] += dispatched.by_channel[i];
 	tally->failures += dispatched.failures;

@@ -1,10 +1,12 @@
 /*
  * cycle.h -- the daily cycle for one as-of date.
  *
- * One cycle: import what waits in incoming/new; plan the documents due
- * on the date; store them; produce (render, store, validate) every
- * scheduled document; dispatch every ready one; build the day's print
- * batches.  Running the cycle for a date that ran already adds nothing:
+ * One cycle: import what waits in incoming/new and apply the feedback in
+ * status/new (feedback.h); plan the documents due on the date; store
+ * them; produce (render, store, validate) every scheduled document;
+ * dispatch every ready one, submit again the deferred attempts that are
+ * due and ask the fax server about the faxes it has; build the day's
+ * print batches.  Running the cycle for a date that ran already adds nothing:
  * planning finds the documents by their idempotency keys, and each later
  * stage only takes what is in its input state.  A document that fails
  * does not stop the others.  The cycle's start and end are journaled.

@@ -9,7 +9,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "cycle.h"
+#include "dispatch.h"
 #include "ds-error.h"
+#include "feedback.h"
 #include "instance.h"
 #include "journal.h"
 #include "spool.h"
@@ -21,6 +23,7 @@ struct _DsDaemon {
 	DsCycle *cycle;
 	GMainLoop *loop;
 	GFileMonitor *incoming_monitor;
+	GFileMonitor *status_monitor;
 	guint rescan_source;
 	guint cycle_source;
 	guint watchdog_source;
@@ -36,14 +39,35 @@ scan_incoming (DsDaemon *daemon)
 {
 	g_autoptr (GError) error = NULL;
 
+	g_autoptr (GError) status_error = NULL;
+
 	if (!ds_spool_process_incoming (daemon->instance, &error))
 		g_warning ("incoming: %s", error->message);
+	if (!ds_feedback_process_status (daemon->instance, NULL,
+					 &status_error))
+		g_warning ("status: %s", status_error->message);
+}
+
+/*
+ * Between daily cycles: deferred attempts whose back-off has run out go
+ * again, and the fax server is asked about its jobs.
+ */
+static void
+retry_due (DsDaemon *daemon)
+{
+	g_autoptr (GError) error = NULL;
+	DsDispatchTally tally = { 0 };
+
+	if (!ds_dispatch_due (daemon->instance, FALSE, &tally, &error) ||
+	    !ds_dispatch_poll (daemon->instance, &tally, &error))
+		g_warning ("dispatch: %s", error->message);
 }
 
 static gboolean
 rescan_cb (gpointer user_data)
 {
 	scan_incoming (user_data);
+	retry_due (user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -177,19 +201,33 @@ watchdog_cb (gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* incoming/new and status/new: either one changing triggers a scan. */
+static GFileMonitor *
+watch_directory (DsDaemon *daemon, const char *relative, GError **error)
+{
+	g_autofree char *path = ds_instance_spool_path (daemon->instance,
+							relative);
+	g_autoptr (GFile) directory = g_file_new_for_path (path);
+	GFileMonitor *monitor = g_file_monitor_directory (
+		directory, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+
+	if (monitor != NULL)
+		g_signal_connect (monitor, "changed",
+				  G_CALLBACK (incoming_changed_cb), daemon);
+	return monitor;
+}
+
 static gboolean
 watch_incoming (DsDaemon *daemon, GError **error)
 {
-	g_autofree char *path = ds_instance_spool_path (daemon->instance,
-							"incoming/new");
-	g_autoptr (GFile) directory = g_file_new_for_path (path);
-
-	daemon->incoming_monitor = g_file_monitor_directory (
-		directory, G_FILE_MONITOR_WATCH_MOVES, NULL, error);
+	daemon->incoming_monitor = watch_directory (daemon, "incoming/new",
+						    error);
 	if (daemon->incoming_monitor == NULL)
 		return FALSE;
-	g_signal_connect (daemon->incoming_monitor, "changed",
-			  G_CALLBACK (incoming_changed_cb), daemon);
+	daemon->status_monitor = watch_directory (daemon, "status/new",
+						  error);
+	if (daemon->status_monitor == NULL)
+		return FALSE;
 	daemon->rescan_source = g_timeout_add_seconds (
 		daemon->instance->config->rescan_seconds, rescan_cb, daemon);
 	return TRUE;
@@ -237,6 +275,7 @@ ds_daemon_free (DsDaemon *daemon)
 	if (daemon->watchdog_source != 0)
 		g_source_remove (daemon->watchdog_source);
 	g_clear_object (&daemon->incoming_monitor);
+	g_clear_object (&daemon->status_monitor);
 	g_clear_pointer (&daemon->loop, g_main_loop_unref);
 	ds_cycle_free (daemon->cycle);
 	ds_instance_free (daemon->instance);

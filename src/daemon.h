@@ -2,8 +2,11 @@
  * daemon.h -- dunspoold's main loop.
  *
  * The daemon owns one instance and a GLib main loop.  It watches
- * incoming/new with a GFileMonitor and rescans it periodically (a
- * monitor can miss events; the rescan cannot), importing what arrives;
+ * incoming/new and status/new with GFileMonitors and rescans them
+ * periodically (a monitor can miss events; the rescan cannot), importing
+ * ledger files and applying feedback (feedback.h) as they arrive; at
+ * each rescan it also submits the deferred attempts whose back-off has
+ * run out and asks the fax server about its jobs (dispatch.h);
  * it runs the daily cycle once a day at the configured UTC time (after
  * downtime, that first cycle takes every step that fell due meanwhile,
  * one per invoice); it tells systemd READY, STOPPING, its status, and

@@ -11,6 +11,7 @@
 #include "import.h"
 #include "instance.h"
 #include "ledger.h"
+#include "scorer.h"
 
 #define DEMO_MARK ".dunspool-demo"
 
@@ -88,6 +89,19 @@ import_bundled (DsInstance *instance, GError **error)
 	return TRUE;
 }
 
+/* The decisions of the next best action, and the model's last cutoff. */
+static gboolean
+summarize_scorer (DsInstance *instance, DsDemoSummary *summary,
+		  GError **error)
+{
+	g_autofree char *path = ds_instance_model_path (instance);
+	g_autoptr (DsScorer) scorer = ds_scorer_load (path, 1, NULL);
+
+	summary->model_trained_on = scorer != NULL ?
+		ds_scorer_trained_until (scorer) : DS_DATE_NONE;
+	return ds_policy_count (instance->store, &summary->scorer, error);
+}
+
 gboolean
 ds_demo_run (const char *directory, DsDate from, DsDate to,
 	     DsDemoSummary *summary, GError **error)
@@ -117,7 +131,24 @@ ds_demo_run (const char *directory, DsDate from, DsDate to,
 	summary->action_required = tally.action_required;
 	summary->disputed_skipped = tally.disputed_skipped;
 	summary->seconds = g_timer_elapsed (timer, NULL);
-	return TRUE;
+	return summarize_scorer (instance, summary, error);
+}
+
+static void
+print_scorer (const DsDemoSummary *summary, FILE *out)
+{
+	char first[DS_DATE_ISO_LEN], trained[DS_DATE_ISO_LEN];
+
+	ds_date_format_iso (summary->scorer.first_scored, first);
+	ds_date_format_iso (summary->model_trained_on, trained);
+	fprintf (out, "scorer decisions: %" G_GINT64_FORMAT " (control %"
+		 G_GINT64_FORMAT ", rules %" G_GINT64_FORMAT ", waited %"
+		 G_GINT64_FORMAT ", channel changed %" G_GINT64_FORMAT ")\n"
+		 "scorer from:     %s\n"
+		 "model trained on: %s\n", summary->scorer.decisions,
+		 summary->scorer.control, summary->scorer.rules,
+		 summary->scorer.skipped, summary->scorer.changed,
+		 *first ? first : "never", *trained ? trained : "never");
 }
 
 void
@@ -136,6 +167,41 @@ ds_demo_summary_print (const DsDemoSummary *summary, FILE *out)
 		 "seconds:         %.1f\n", summary->batches,
 		 summary->action_required, summary->failures,
 		 summary->seconds);
+	print_scorer (summary, out);
+}
+
+static void
+add_date (JsonBuilder *builder, const char *name, DsDate date)
+{
+	g_autofree char *text = ds_date_to_iso (date);
+
+	json_builder_set_member_name (builder, name);
+	if (date == DS_DATE_NONE)
+		json_builder_add_null_value (builder);
+	else
+		json_builder_add_string_value (builder, text);
+}
+
+static void
+add_scorer (JsonBuilder *builder, const DsDemoSummary *summary)
+{
+	const DsPolicyCounts *counts = &summary->scorer;
+
+	json_builder_set_member_name (builder, "scorer");
+	json_builder_begin_object (builder);
+	json_builder_set_member_name (builder, "decisions");
+	json_builder_add_int_value (builder, counts->decisions);
+	json_builder_set_member_name (builder, "control");
+	json_builder_add_int_value (builder, counts->control);
+	json_builder_set_member_name (builder, "rules");
+	json_builder_add_int_value (builder, counts->rules);
+	json_builder_set_member_name (builder, "waited");
+	json_builder_add_int_value (builder, counts->skipped);
+	json_builder_set_member_name (builder, "channel_changed");
+	json_builder_add_int_value (builder, counts->changed);
+	add_date (builder, "first_scored", counts->first_scored);
+	add_date (builder, "model_trained_on", summary->model_trained_on);
+	json_builder_end_object (builder);
 }
 
 JsonNode *
@@ -163,6 +229,7 @@ ds_demo_summary_to_json (const DsDemoSummary *summary)
 	json_builder_add_int_value (builder, summary->failures);
 	json_builder_set_member_name (builder, "action_required");
 	json_builder_add_int_value (builder, summary->action_required);
+	add_scorer (builder, summary);
 	json_builder_end_object (builder);
 	return json_builder_get_root (builder);
 }

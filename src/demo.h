@@ -4,7 +4,10 @@
  * The demo creates an instance in a directory, imports the bundled IBM
  * receivables ledger (data/ibm-ar) through the ibm-ar profile, replays
  * the daily cycle from 2012-01-01 to 2014-01-10 with the pickup e-mail
- * driver and print batches, and sums up what happened.  A directory the
+ * driver and print batches, and sums up what happened.  The scorer takes
+ * over the decisions from the plain rules once the ledger holds enough
+ * settled invoices to learn from (policy.h); the summary says when and
+ * how often.  A directory the
  * demo made before (it leaves a .dunspool-demo mark) is replaced; any
  * other non-empty directory is refused.
  */
@@ -17,6 +20,7 @@
 
 #include "cycle.h"
 #include "date.h"
+#include "policy.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +34,8 @@ typedef struct {
 	gint64 action_required;
 	gint64 disputed_skipped;
 	double seconds;
+	DsPolicyCounts scorer;	/* the next best action's decisions */
+	DsDate model_trained_on;	/* the last model's cutoff; NONE */
 } DsDemoSummary;
 
 gboolean ds_demo_run (const char *directory, DsDate from, DsDate to,

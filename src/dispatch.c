@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "channel-email.h"
+#include "channel-fax.h"
+#include "date.h"
 #include "document.h"
 #include "ds-error.h"
 #include "journal.h"
@@ -26,18 +28,68 @@ read_password (const DsConfig *config, char **password, GError **error)
 	return TRUE;
 }
 
-/* Escalation: an e-mail nobody accepted becomes a letter. */
-static gboolean
-escalate_to_letter (DsStore *store, const DsDocument *document,
-		    const char *why, GError **error)
+gboolean
+ds_dispatch_escalate_to_letter (DsStore *store, const char *trace_id,
+				const char *why, GError **error)
 {
 	gint64 attempt_id;
 
-	g_message ("%s: e-mail failed, escalating to letter: %s",
-		   document->trace_id, why);
-	return ds_attempt_create (store, document->trace_id,
-				  DS_CHANNEL_LETTER, "print", &attempt_id,
-				  error);
+	g_message ("%s: escalating to letter: %s", trace_id, why);
+	return ds_attempt_create (store, trace_id, DS_CHANNEL_LETTER, "print",
+				  &attempt_id, error);
+}
+
+/*
+ * A temporary failure: the attempt waits DS_DISPATCH_BACKOFF_FIRST,
+ * doubled with each try up to DS_DISPATCH_BACKOFF_MAX, and expires after
+ * DS_DISPATCH_MAX_TRIES tries; an expired e-mail escalates to a letter
+ * like a failed one.
+ */
+static gboolean
+defer (DsStore *store, const char *trace_id, gint64 attempt_id,
+       const char *why, DsDispatchTally *tally, GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (store, attempt_id,
+							error);
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GDateTime) next = NULL;
+	g_autofree char *next_text = NULL;
+	g_autofree char *evidence = NULL;
+	gint64 wait;
+
+	if (attempt == NULL)
+		return FALSE;
+	tally->deferred++;
+	if (attempt->tries >= DS_DISPATCH_MAX_TRIES) {
+		evidence = g_strdup_printf ("try=%d, the last: %s",
+					    attempt->tries, why);
+		g_message ("%s: expired: attempt=%" G_GINT64_FORMAT ": %s",
+			   trace_id, attempt_id, why);
+		return ds_attempt_move (store, attempt_id, "deferred",
+					evidence, error) &&
+		       ds_attempt_move (store, attempt_id, "expired",
+					evidence, error) &&
+		       (attempt->channel != DS_CHANNEL_EMAIL ||
+			ds_dispatch_escalate_to_letter (store, trace_id, why,
+							error));
+	}
+	wait = MIN (DS_DISPATCH_BACKOFF_MAX,
+		    DS_DISPATCH_BACKOFF_FIRST << MIN (attempt->tries - 1,
+						      16));
+	next = g_date_time_add_seconds (now, wait);
+	next_text = g_date_time_format (next, "%Y-%m-%dT%H:%M:%SZ");
+	evidence = g_strdup_printf ("try=%d next=%s: %s", attempt->tries,
+				    next_text, why);
+	g_message ("%s: deferred: attempt=%" G_GINT64_FORMAT " next=%"
+		   G_GINT64_FORMAT "s: %s", trace_id, attempt_id, wait, why);
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (ds_attempt_move (store, attempt_id, "deferred", evidence,
+			     error) &&
+	    ds_attempt_set_next_try (store, attempt_id, next_text, error))
+		return ds_store_commit (store, error);
+	ds_store_rollback (store);
+	return FALSE;
 }
 
 static gboolean
@@ -85,18 +137,18 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 		return ds_attempt_move (store, attempt_id, "unknown-outcome",
 					local->message, error);
 	}
+	if (result == NULL && g_error_matches (local, DS_ERROR,
+					       DS_ERROR_TEMPORARY)) {
+		return defer (store, document->trace_id, attempt_id,
+			      local->message, tally, error);
+	}
 	if (result == NULL) {
-		gboolean temporary = g_error_matches (local, DS_ERROR,
-						      DS_ERROR_TEMPORARY);
-
-		tally->failures += !temporary;
-		if (!ds_attempt_move (store, attempt_id,
-				      temporary ? "deferred" : "failed",
-				      local->message, error))
-			return FALSE;
-		return temporary ||
-		       escalate_to_letter (store, document, local->message,
-					   error);
+		tally->failures++;
+		return ds_attempt_move (store, attempt_id, "failed",
+					local->message, error) &&
+		       ds_dispatch_escalate_to_letter (store,
+						       document->trace_id,
+						       local->message, error);
 	}
 	evidence = g_strdup_printf ("message-id=%s accepted=%u refused=%u",
 				    result->message_id,
@@ -106,46 +158,72 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 				error);
 }
 
+/* Submit an e-mail attempt (queued or deferred) through DRIVER. */
 static gboolean
-dispatch_email (DsInstance *instance, const DsDocument *document,
-		DsDispatchTally *tally, GError **error)
+submit_email (DsInstance *instance, const DsDocument *document,
+	      gint64 attempt_id, const char *driver, DsDispatchTally *tally,
+	      GError **error)
 {
-	DsStore *store = instance->store;
-	gboolean pickup = strcmp (instance->config->mail_driver,
-				  "pickup") == 0;
 	g_autoptr (GBytes) message = ds_production_load_email (document,
 							       error);
 	g_autofree char *directory = NULL;
-	gint64 attempt_id;
 
 	if (message == NULL ||
-	    !ds_attempt_create (store, document->trace_id, DS_CHANNEL_EMAIL,
-				instance->config->mail_driver, &attempt_id,
-				error) ||
-	    !ds_document_move (store, document->trace_id, "dispatched",
-			       NULL, NULL, error) ||
-	    !ds_attempt_move (store, attempt_id, "submitting", NULL, error))
+	    !ds_attempt_move (instance->store, attempt_id, "submitting", NULL,
+			      error))
 		return FALSE;
-	if (!pickup)
+	if (strcmp (driver, "pickup") != 0)
 		return send_smtp (instance, document, message, attempt_id,
 				  tally, error);
 	directory = ds_instance_spool_path (instance, "outgoing/mail");
 	if (!ds_email_write_pickup (directory, document->trace_id, message,
 				    error))
 		return FALSE;
-	return ds_attempt_move (store, attempt_id, "handed-off",
+	return ds_attempt_move (instance->store, attempt_id, "handed-off",
 				"pickup file written", error);
 }
 
 /*
- * The spool fax driver: TRACE.pdf and TRACE.job (key=value lines: the
- * trace id, the number to dial, the pages) for a fax server that reads
- * outgoing/fax.  The job file is written last: its presence means the
- * job is complete.
+ * Open the document's attempt and move the document to dispatched in one
+ * transaction.  Apart, a crash between the two left a ready document
+ * with a queued attempt, and the next run opened a second attempt: the
+ * letter was printed twice (found by bench/crash-soak.sh).
  */
 static gboolean
-dispatch_fax (DsInstance *instance, const DsDocument *document,
-	      GError **error)
+open_attempt (DsInstance *instance, const DsDocument *document,
+	      DsChannel channel, const char *driver, const char *note,
+	      gint64 *attempt_id, GError **error)
+{
+	DsStore *store = instance->store;
+
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!ds_attempt_create (store, document->trace_id, channel, driver,
+				attempt_id, error) ||
+	    !ds_document_move (store, document->trace_id, "dispatched",
+			       NULL, note, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return ds_store_commit (store, error);
+}
+
+static gboolean
+dispatch_email (DsInstance *instance, const DsDocument *document,
+		DsDispatchTally *tally, GError **error)
+{
+	gint64 attempt_id;
+
+	return open_attempt (instance, document, DS_CHANNEL_EMAIL,
+			     instance->config->mail_driver, NULL,
+			     &attempt_id, error) &&
+	       submit_email (instance, document, attempt_id,
+			     instance->config->mail_driver, tally, error);
+}
+
+static gboolean
+submit_fax_spool (DsInstance *instance, const DsDocument *document,
+		  gint64 attempt_id, GError **error)
 {
 	DsStore *store = instance->store;
 	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
@@ -159,7 +237,6 @@ dispatch_fax (DsInstance *instance, const DsDocument *document,
 	g_autofree char *job_name = g_strdup_printf ("%s.job",
 						     document->trace_id);
 	g_autofree char *job_text = NULL;
-	gint64 attempt_id;
 
 	if (customer == NULL)
 		return FALSE;
@@ -172,16 +249,108 @@ dispatch_fax (DsInstance *instance, const DsDocument *document,
 				    document->pages, pdf_name);
 	job = g_bytes_new_take (job_text, strlen (job_text));
 	job_text = NULL;
-	return ds_attempt_create (store, document->trace_id, DS_CHANNEL_FAX,
-				  "spool", &attempt_id, error) &&
-	       ds_document_move (store, document->trace_id, "dispatched",
-				 NULL, NULL, error) &&
-	       ds_attempt_move (store, attempt_id, "submitting", NULL,
+	return ds_attempt_move (store, attempt_id, "submitting", NULL,
 				error) &&
 	       ds_spool_write_file (directory, pdf_name, pdf, error) &&
 	       ds_spool_write_file (directory, job_name, job, error) &&
 	       ds_attempt_move (store, attempt_id, "handed-off",
 				"fax job spooled", error);
+}
+
+/* "Nordlicht GmbH +49 221 ... TRACE": who sends, for the fax header. */
+static char *
+fax_header (DsStore *store, const DsDocument *document, GError **error)
+{
+	g_autoptr (DsEntity) entity = ds_ledger_get_entity (
+		store, document->entity_id, error);
+
+	if (entity == NULL)
+		return NULL;
+	return g_strdup_printf ("%s  %s  %s", entity->name,
+				entity->phone ? entity->phone : "",
+				document->trace_id);
+}
+
+/*
+ * The hylafax driver: the PDF as a checked TIFF G3 in outgoing/fax
+ * (TRACE-ATTEMPT.tif), submitted with sendfax; the job id is kept as the
+ * attempt's provider id for ds_dispatch_poll.  A document that cannot
+ * become a valid fax fails the attempt, which escalates to a letter.
+ */
+static gboolean
+submit_fax_hylafax (DsInstance *instance, const DsDocument *document,
+		    gint64 attempt_id, DsDispatchTally *tally,
+		    GError **error)
+{
+	DsStore *store = instance->store;
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		store, document->customer_id, error);
+	g_autofree char *directory = ds_instance_spool_path (instance,
+							     "outgoing/fax");
+	g_autofree char *name = g_strdup_printf (
+		"%s-%" G_GINT64_FORMAT ".tif", document->trace_id,
+		attempt_id);
+	g_autofree char *path = g_build_filename (directory, name, NULL);
+	g_autofree char *header = NULL;
+	g_autofree char *job = NULL;
+	g_autofree char *evidence = NULL;
+	g_autoptr (GBytes) pdf = NULL;
+	g_autoptr (GBytes) tiff = NULL;
+	g_autoptr (GError) local = NULL;
+
+	if (customer == NULL ||
+	    (header = fax_header (store, document, error)) == NULL ||
+	    (pdf = ds_production_load_pdf (document, error)) == NULL ||
+	    !ds_attempt_move (store, attempt_id, "submitting", NULL, error))
+		return FALSE;
+	tiff = ds_fax_convert (pdf, document->pages, header, &local);
+	if (tiff == NULL && local->code == DS_ERROR_PERMANENT)
+		return ds_attempt_move (store, attempt_id, "failed",
+					local->message, error) &&
+		       ds_dispatch_escalate_to_letter (store,
+						       document->trace_id,
+						       local->message, error);
+	if (tiff == NULL ||
+	    (!g_file_test (path, G_FILE_TEST_EXISTS) &&
+	     !ds_spool_write_file (directory, name, tiff, &local)) ||
+	    (job = ds_fax_hylafax_submit (customer->fax, path,
+					  &local)) == NULL)
+		return defer (store, document->trace_id, attempt_id,
+			      local->message, tally, error);
+	evidence = g_strdup_printf ("job=%s pages=%d", job, document->pages);
+	return ds_attempt_set_provider_id (store, attempt_id, job, error) &&
+	       ds_attempt_move (store, attempt_id, "handed-off", evidence,
+				error);
+}
+
+static gboolean
+submit_fax (DsInstance *instance, const DsDocument *document,
+	    gint64 attempt_id, const char *driver, DsDispatchTally *tally,
+	    GError **error)
+{
+	if (strcmp (driver, "hylafax") == 0)
+		return submit_fax_hylafax (instance, document, attempt_id,
+					   tally, error);
+	return submit_fax_spool (instance, document, attempt_id, error);
+}
+
+/*
+ * The spool fax driver: TRACE.pdf and TRACE.job (key=value lines: the
+ * trace id, the number to dial, the pages) for a fax server that reads
+ * outgoing/fax.  The job file is written last: its presence means the
+ * job is complete.
+ */
+static gboolean
+dispatch_fax (DsInstance *instance, const DsDocument *document,
+	      DsDispatchTally *tally, GError **error)
+{
+	const char *driver = instance->config->fax_driver;
+	gint64 attempt_id;
+
+	return open_attempt (instance, document, DS_CHANNEL_FAX, driver,
+			     NULL, &attempt_id, error) &&
+	       submit_fax (instance, document, attempt_id, driver, tally,
+			   error);
 }
 
 static gboolean
@@ -190,12 +359,8 @@ dispatch_letter (DsInstance *instance, const DsDocument *document,
 {
 	gint64 attempt_id;
 
-	return ds_attempt_create (instance->store, document->trace_id,
-				  document->channel, "print", &attempt_id,
-				  error) &&
-	       ds_document_move (instance->store, document->trace_id,
-				 "dispatched", NULL, "queued for print",
-				 error);
+	return open_attempt (instance, document, document->channel, "print",
+			     "queued for print", &attempt_id, error);
 }
 
 static gboolean
@@ -212,7 +377,7 @@ dispatch_one (DsInstance *instance, const char *trace_id,
 	case DS_CHANNEL_EMAIL:
 		return dispatch_email (instance, document, tally, error);
 	case DS_CHANNEL_FAX:
-		return dispatch_fax (instance, document, error);
+		return dispatch_fax (instance, document, tally, error);
 	case DS_CHANNEL_LETTER:
 	case DS_CHANNEL_REGISTERED:
 		return dispatch_letter (instance, document, error);
@@ -245,6 +410,140 @@ ds_dispatch_ready (DsInstance *instance, DsDispatchTally *tally,
 		tally->failures++;
 		g_warning ("%s: dispatch failed: %s", trace_id,
 			   local->message);
+	}
+	return TRUE;
+}
+
+static gboolean
+submit_due (DsInstance *instance, gint64 attempt_id, DsDispatchTally *tally,
+	    GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (instance->store,
+							attempt_id, error);
+	g_autoptr (DsDocument) document = NULL;
+
+	if (attempt == NULL)
+		return FALSE;
+	document = ds_document_get (instance->store, attempt->trace_id,
+				    error);
+	if (document == NULL)
+		return FALSE;
+	tally->retried++;
+	switch (attempt->channel) {
+	case DS_CHANNEL_EMAIL:
+		return submit_email (instance, document, attempt_id,
+				     attempt->driver, tally, error);
+	case DS_CHANNEL_FAX:
+		return submit_fax (instance, document, attempt_id,
+				   attempt->driver, tally, error);
+	case DS_CHANNEL_LETTER:
+	case DS_CHANNEL_REGISTERED:
+	case DS_CHANNEL_COUNT:
+		break;
+	}
+	return TRUE;
+}
+
+gboolean
+ds_dispatch_due (DsInstance *instance, gboolean flush,
+		 DsDispatchTally *tally, GError **error)
+{
+	/* Flush: every deferred attempt is due, whatever its back-off. */
+	g_autofree char *now = flush ? g_strdup ("9999-12-31T23:59:59Z") :
+			       ds_time_now_utc_iso ();
+	g_autoptr (GArray) due = ds_attempt_list_due (instance->store, now,
+						      error);
+
+	if (due == NULL)
+		return FALSE;
+	for (guint i = 0; i < due->len; i++) {
+		gint64 attempt_id = g_array_index (due, gint64, i);
+		g_autoptr (GError) local = NULL;
+
+		if (submit_due (instance, attempt_id, tally, &local))
+			continue;
+		if (!g_error_matches (local, DS_ERROR, DS_ERROR_TEMPORARY) &&
+		    !g_error_matches (local, DS_ERROR, DS_ERROR_PERMANENT)) {
+			g_propagate_error (error, g_steal_pointer (&local));
+			return FALSE;
+		}
+		tally->failures++;
+		g_warning ("attempt %" G_GINT64_FORMAT ": retry failed: %s",
+			   attempt_id, local->message);
+	}
+	return TRUE;
+}
+
+static gboolean
+poll_hylafax (DsStore *store, gint64 attempt_id, DsDispatchTally *tally,
+	      GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (store, attempt_id,
+							error);
+	g_auto (DsFaxStatus) status = { 0 };
+
+	if (attempt == NULL)
+		return FALSE;
+	if (attempt->provider_id == NULL ||
+	    !ds_fax_hylafax_poll (attempt->provider_id, &status, error))
+		return FALSE;
+	tally->failures += status.outcome == DS_FAX_FAILED ||
+			   status.outcome == DS_FAX_PARTIAL;
+	return ds_fax_record_outcome (store, attempt_id, &status, error);
+}
+
+/*
+ * An operator's cancel of a fax with the server: faxrm it; if the server
+ * will not (the call was made), its outcome is recorded as usual.
+ */
+static gboolean
+cancel_hylafax (DsStore *store, gint64 attempt_id, DsDispatchTally *tally,
+		GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (store, attempt_id,
+							error);
+	g_autoptr (GError) local = NULL;
+
+	if (attempt == NULL)
+		return FALSE;
+	if (attempt->provider_id != NULL &&
+	    ds_fax_hylafax_remove (attempt->provider_id, &local))
+		return ds_attempt_move (store, attempt_id, "cancelled",
+					"faxrm: job removed", error);
+	return poll_hylafax (store, attempt_id, tally, error);
+}
+
+gboolean
+ds_dispatch_poll (DsInstance *instance, DsDispatchTally *tally,
+		  GError **error)
+{
+	g_autoptr (GArray) handed_off = ds_attempt_list_by_driver (
+		instance->store, "hylafax", "handed-off", error);
+	g_autoptr (GArray) cancelling = ds_attempt_list_by_driver (
+		instance->store, "hylafax", "cancel-requested", error);
+
+	if (handed_off == NULL || cancelling == NULL)
+		return FALSE;
+	for (guint i = 0; i < handed_off->len + cancelling->len; i++) {
+		gboolean cancel = i >= handed_off->len;
+		gint64 attempt_id = cancel ?
+			g_array_index (cancelling, gint64,
+				       i - handed_off->len) :
+			g_array_index (handed_off, gint64, i);
+		g_autoptr (GError) local = NULL;
+
+		if (cancel ? cancel_hylafax (instance->store, attempt_id,
+					     tally, &local) :
+		    poll_hylafax (instance->store, attempt_id, tally,
+				  &local))
+			continue;
+		if (local->domain != DS_ERROR ||
+		    local->code == DS_ERROR_CORRUPT) {
+			g_propagate_error (error, g_steal_pointer (&local));
+			return FALSE;
+		}
+		g_warning ("attempt %" G_GINT64_FORMAT ": poll: %s",
+			   attempt_id, local->message);
 	}
 	return TRUE;
 }

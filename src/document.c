@@ -683,6 +683,86 @@ ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,
 			       provider_id, error);
 }
 
+gboolean
+ds_attempt_find_by_provider_id (DsStore *store, const char *provider_id,
+				gint64 *attempt_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT attempt_id FROM attempts WHERE provider_id = ?"
+		" ORDER BY attempt_id DESC LIMIT 1", error);
+
+	*attempt_id = 0;
+	if (statement == NULL)
+		return FALSE;
+	bind_text (statement, 1, provider_id);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		*attempt_id = sqlite3_column_int64 (statement, 0);
+		return TRUE;
+	case SQLITE_DONE:
+		return TRUE;
+	default:
+		return ds_store_fail (store, error, "provider id");
+	}
+}
+
+gboolean
+ds_attempt_set_next_try (DsStore *store, gint64 attempt_id,
+			 const char *next_try_at, GError **error)
+{
+	return update_attempt (store, "UPDATE attempts SET next_try_at = ?2"
+			       " WHERE attempt_id = ?1", attempt_id,
+			       next_try_at, error);
+}
+
+static GArray *
+attempt_ids (DsStore *store, sqlite3_stmt *statement, GError **error)
+{
+	g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+	int step;
+
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64 (statement, 0);
+
+		g_array_append_val (ids, id);
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "attempts");
+		return NULL;
+	}
+	return g_steal_pointer (&ids);
+}
+
+GArray *
+ds_attempt_list_by_driver (DsStore *store, const char *driver,
+			   const char *state, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT attempt_id FROM attempts WHERE driver = ?"
+		" AND state = ? ORDER BY attempt_id", error);
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, driver);
+	bind_text (statement, 2, state);
+	return attempt_ids (store, statement, error);
+}
+
+GArray *
+ds_attempt_list_due (DsStore *store, const char *now, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT attempt_id FROM attempts WHERE driver != 'print' AND"
+		" (state = 'queued' OR (state = 'deferred' AND"
+		"  (next_try_at IS NULL OR next_try_at <= ?)))"
+		" ORDER BY attempt_id", error);
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, now);
+	return attempt_ids (store, statement, error);
+}
+
 GPtrArray *
 ds_document_list_for (DsStore *store, const char *invoice_or_customer,
 		      GError **error)

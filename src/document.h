@@ -142,6 +142,28 @@ gboolean ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,
 				     const char *provider_id,
 				     GError **error);
 
+/* The attempt a provider id (a carrier's tracking number) names: 0 when
+ * none does. */
+gboolean ds_attempt_find_by_provider_id (DsStore *store,
+					 const char *provider_id,
+					 gint64 *attempt_id, GError **error);
+
+/* Attempts of DRIVER in STATE, oldest first: a GArray of gint64. */
+GArray *ds_attempt_list_by_driver (DsStore *store, const char *driver,
+				   const char *state, GError **error);
+
+/* When a deferred attempt is tried next (UTC ISO time; NULL: now). */
+gboolean ds_attempt_set_next_try (DsStore *store, gint64 attempt_id,
+				  const char *next_try_at, GError **error);
+
+/*
+ * Attempts the dispatcher submits itself (every driver but "print"),
+ * oldest first: queued ones, and deferred ones whose next try is due at
+ * `now` (UTC ISO time).  A GArray of gint64.
+ */
+GArray *ds_attempt_list_due (DsStore *store, const char *now,
+			     GError **error);
+
 G_END_DECLS
 
 #endif

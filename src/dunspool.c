@@ -28,14 +28,22 @@ static const DsCliVerb verbs[] = {
 	  ds_cli_verb_score },
 	{ "evaluate", "", "Backtest the scorer on a time split.",
 	  ds_cli_verb_evaluate },
+	{ "agenda", "", "The collectors' worklist of the day.",
+	  ds_cli_verb_agenda },
+	{ "report", "channels", "What each channel brought in.",
+	  ds_cli_verb_report },
 	{ "claim", "CUSTOMER", "What would be claimed, itemised.",
 	  ds_cli_verb_claim },
+	{ "waive", "CUSTOMER", "Waive fees, compensation and interest.",
+	  ds_cli_verb_waive },
 	{ "trace", "ID", "A document's, invoice's or customer's story.",
 	  ds_cli_verb_trace },
-	{ "queue", "list|show [TRACE_ID]", "Documents still moving.",
-	  ds_cli_verb_queue },
-	{ "batch", "list|show|printed|posted [ID]", "Print batches.",
+	{ "queue", "ACTION [TRACE_ID...]", "list, show, hold, release, "
+	  "requeue, cancel, flush.", ds_cli_verb_queue },
+	{ "batch", "ACTION [ID]", "list, show, print, printed, posted.",
 	  ds_cli_verb_batch },
+	{ "status", "FILE...", "Apply feedback files: bounces, mailroom, "
+	  "carrier.", ds_cli_verb_status },
 };
 
 const DsCliVerb *

@@ -1,14 +1,26 @@
 /*
  * production.c -- render, store and validate documents.
  * See production.h.
+ *
+ * Money: the letter's items and total are the document's claim
+ * (claim-letter.h) on its date: netting, interest and the step's fee and
+ * compensation as the configuration sets them.  The claim is recorded
+ * (ds_ledger_claim_record) in the transaction that makes the document
+ * ready, so a document that fails validation claims nothing and a
+ * re-run never records a fee or compensation twice.  A document in
+ * another currency than its customer's is printed with its open items
+ * only, as the claim covers the customer's currency.
  */
 #include "production.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
+#include "claim-letter.h"
 #include "ds-error.h"
 #include "journal.h"
+#include "ledger-claim.h"
 #include "channel-email.h"
 #include "spool.h"
 
@@ -63,6 +75,189 @@ letter_items (const DsProduction *production, const DsDocument *document,
 		g_ptr_array_add (items, item);
 	}
 	return items;
+}
+
+/*
+ * The reference rate tables, read once per process.  XXX: a daemon that
+ * reloads its configuration keeps the tables it read first; rates change
+ * twice a year and a restart picks them up.
+ */
+static const DsRateTables *
+rate_tables (GError **error)
+{
+	static DsRateTables *tables;
+	G_LOCK_DEFINE_STATIC (tables);
+	const DsRateTables *result;
+
+	G_LOCK (tables);
+	if (tables == NULL) {
+		g_autofree char *dir = ds_rate_tables_default_dir ();
+
+		tables = ds_rate_tables_load (dir, error);
+	}
+	result = tables;
+	G_UNLOCK (tables);
+	return result;
+}
+
+/* The letter's items from the claim: everything it claims, no dispute. */
+static GPtrArray *
+claim_items (const DsClaim *claim)
+{
+	GPtrArray *items = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_letter_item_free);
+
+	for (guint i = 0; i < claim->items->len; i++) {
+		const DsClaimItem *entry = claim->items->pdata[i];
+		DsLetterItem *item;
+
+		if (entry->state == DS_CLAIM_ITEM_DISPUTED ||
+		    entry->state == DS_CLAIM_ITEM_NOT_DUE)
+			continue;
+		item = g_new0 (DsLetterItem, 1);
+		item->invoice_id = g_strdup (entry->invoice_id);
+		item->reference = g_strdup (entry->reference);
+		item->issue_date = entry->issue_date;
+		item->due_date = entry->due_date;
+		item->amount = entry->amount;
+		item->paid = entry->paid + entry->credited;
+		item->open = entry->open;
+		item->days_overdue = entry->days_overdue;
+		g_ptr_array_add (items, item);
+	}
+	return items;
+}
+
+static DsLetterCharge *
+charge_new (GPtrArray *charges, DsLetterChargeKind kind,
+	    const char *invoice_id, gint64 amount)
+{
+	DsLetterCharge *charge = g_new0 (DsLetterCharge, 1);
+
+	charge->kind = kind;
+	charge->invoice_id = g_strdup (invoice_id);
+	charge->amount = amount;
+	g_ptr_array_add (charges, charge);
+	return charge;
+}
+
+/*
+ * Netting: what went to principal explains the items' paid column;
+ * what went to interest is deducted from the interest lines below;
+ * unapplied cash from the total.  Costs are printed net of what was
+ * paid on them, so payments to costs are not listed again.
+ */
+static void
+netting_charges (const DsClaim *claim, GPtrArray *charges)
+{
+	for (guint i = 0; i < claim->applications->len; i++) {
+		const DsClaimApplication *application =
+			claim->applications->pdata[i];
+		DsLetterChargeKind kind =
+			application->kind == DS_CLAIM_CREDIT_NOTE ?
+			DS_LETTER_CHARGE_CREDIT_NOTE :
+			DS_LETTER_CHARGE_PAYMENT;
+		DsLetterCharge *charge;
+
+		if (application->target == DS_CLAIM_TO_COST)
+			continue;
+		if (application->target == DS_CLAIM_TO_UNAPPLIED)
+			kind = DS_LETTER_CHARGE_UNAPPLIED;
+		charge = charge_new (charges, kind, application->invoice_id,
+				     -application->amount);
+		charge->id = g_strdup (application->credit_id);
+		charge->date = application->date;
+		if (application->target == DS_CLAIM_TO_PRINCIPAL) {
+			charge->included = TRUE;
+			charge->amount = application->amount;
+		}
+	}
+}
+
+/* "base rate 3.62% + 9 points (§ 288 (2) BGB)" -> "§ 288 (2) BGB" */
+static char *
+interest_law (const char *basis)
+{
+	const char *open = basis ? strstr (basis, " (") : NULL;
+
+	if (open == NULL || !g_str_has_suffix (basis, ")"))
+		return g_strdup (basis);
+	return g_strndup (open + 2, strlen (open + 2) - 1);
+}
+
+static void
+interest_charges (const DsClaim *claim, GPtrArray *charges)
+{
+	for (guint i = 0; i < claim->interest->len; i++) {
+		const DsClaimInterest *interest = claim->interest->pdata[i];
+		const DsInterestLine *line = &interest->line;
+		DsLetterCharge *charge;
+
+		if (interest->waived || line->amount == 0)
+			continue;
+		charge = charge_new (charges, DS_LETTER_CHARGE_INTEREST,
+				     interest->invoice_id, line->amount);
+		charge->from = line->from;
+		charge->to = line->to;
+		charge->days = line->days;
+		charge->rate_bp = line->rate_bp;
+		charge->principal = line->principal;
+		charge->basis = interest_law (line->basis);
+	}
+}
+
+/* Fees, then compensation; earlier ones with the date they were
+   first claimed. */
+static void
+cost_charges (const DsClaim *claim, GPtrArray *charges,
+	      DsClaimCostKind kind)
+{
+	for (guint i = 0; i < claim->costs->len; i++) {
+		const DsClaimCost *cost = claim->costs->pdata[i];
+		DsLetterCharge *charge;
+
+		if (cost->kind != kind || cost->waived || cost->open <= 0)
+			continue;
+		charge = charge_new (charges, kind == DS_CLAIM_COST_FEE ?
+				     DS_LETTER_CHARGE_FEE :
+				     DS_LETTER_CHARGE_COMPENSATION,
+				     cost->invoice_id, cost->open);
+		if (cost->cost_id != 0)
+			charge->date = cost->claimed_on;
+		if (kind == DS_CLAIM_COST_COMPENSATION)
+			charge->basis = g_strdup (cost->basis);
+	}
+}
+
+static GPtrArray *
+claim_charges (const DsClaim *claim)
+{
+	GPtrArray *charges = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_letter_charge_free);
+
+	netting_charges (claim, charges);
+	interest_charges (claim, charges);
+	cost_charges (claim, charges, DS_CLAIM_COST_FEE);
+	cost_charges (claim, charges, DS_CLAIM_COST_COMPENSATION);
+	return charges;
+}
+
+static DsClaim *
+document_claim (DsProduction *production, const DsDocument *document,
+		const DsCustomer *customer, GError **error)
+{
+	const DsConfig *config = production->instance->config;
+	const DsRateTables *rates = NULL;
+
+	if (g_strcmp0 (customer->currency, document->currency) != 0)
+		return NULL;
+	if (ds_claim_letter_needs_rates (config, document)) {
+		rates = rate_tables (error);
+		if (rates == NULL)
+			return NULL;
+	}
+	return ds_claim_letter_compute (production->instance->store, config,
+					document, rates, error);
 }
 
 static gboolean
@@ -137,6 +332,9 @@ typedef struct {
 	DsEntity *entity;
 	DsCustomer *customer;
 	GPtrArray *items;
+	DsClaim *claim;		/* NULL: another currency, open items */
+	GPtrArray *charges;	/* of DsLetterCharge */
+	gboolean settled;	/* every item of the document settled */
 } LetterData;
 
 static void
@@ -144,11 +342,25 @@ letter_data_clear (LetterData *data)
 {
 	ds_entity_free (data->entity);
 	ds_customer_free (data->customer);
+	ds_claim_free (data->claim);
+	if (data->charges != NULL)
+		g_ptr_array_unref (data->charges);
 	if (data->items != NULL)
 		g_ptr_array_unref (data->items);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LetterData, letter_data_clear)
+
+static const char *
+template_name (const DsProduction *production, const DsDocument *document)
+{
+	const DsStrategy *strategy = ds_config_find_strategy (
+		production->instance->config, document->strategy);
+	const DsStep *step = strategy ?
+		ds_strategy_step (strategy, document->step_index) : NULL;
+
+	return step ? step->template_name : document->step;
+}
 
 static gboolean
 letter_data_load (DsProduction *production, const DsDocument *document,
@@ -166,10 +378,23 @@ letter_data_load (DsProduction *production, const DsDocument *document,
 	if (data->customer == NULL)
 		return FALSE;
 	data->items = letter_items (production, document, &letter->total);
+	data->settled = data->items->len == 0;
+	if (!data->settled &&
+	    g_strcmp0 (data->customer->currency, document->currency) == 0) {
+		data->claim = document_claim (production, document,
+					      data->customer, error);
+		if (data->claim == NULL)
+			return FALSE;
+		g_ptr_array_unref (data->items);
+		data->items = claim_items (data->claim);
+		data->charges = claim_charges (data->claim);
+		letter->charges = data->charges;
+		letter->total = data->claim->total;
+	}
 	letter->entity = data->entity;
 	letter->customer = data->customer;
 	letter->trace_id = document->trace_id;
-	letter->step = document->step;
+	letter->step = template_name (production, document);
 	letter->language = document->language;
 	letter->date = document->as_of;
 	letter->deadline = document->deadline;
@@ -192,11 +417,19 @@ validate (DsProduction *production, const DsDocument *document,
 	if (!ds_render_validate (&data->letter, rendered, limit, &local))
 		return require_action (store, document->trace_id,
 				       local->message, final_state, error);
-	if (!ds_document_move (store, document->trace_id, "validated", NULL,
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if ((data->claim != NULL &&
+	     !ds_ledger_claim_record (store, document->trace_id, data->claim,
+				      error)) ||
+	    !ds_document_move (store, document->trace_id, "validated", NULL,
 			       NULL, error) ||
 	    !ds_document_move (store, document->trace_id, "ready", NULL,
-			       ds_channel_name (document->channel), error))
+			       ds_channel_name (document->channel), error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
 		return FALSE;
+	}
 	*final_state = g_strdup ("ready");
 	return TRUE;
 }
@@ -258,7 +491,7 @@ ds_production_run (DsProduction *production, const char *trace_id,
 	if (document == NULL ||
 	    !letter_data_load (production, document, &data, error))
 		return FALSE;
-	if (data.items->len == 0) {
+	if (data.settled) {
 		*final_state = g_strdup ("superseded");
 		return ds_document_move (store, trace_id, "superseded", NULL,
 					 "every item settled before "

@@ -386,6 +386,7 @@ read_record_field (GKeyFile *file, DsProfile *profile, const char *group,
 	if (parts == NULL)
 		return config_fail (error, profile, group, key,
 				    parse_error->message);
+	g_free (record->fields[field]);		/* a key given twice */
 	record->fields[field] = g_steal_pointer (&value);
 	return TRUE;
 }
@@ -407,6 +408,7 @@ read_record_group (GKeyFile *file, DsProfile *profile, const char *group,
 				    "not a record kind");
 	for (int i = 0; keys != NULL && keys[i] != NULL; i++) {
 		if (strcmp (keys[i], "only_when") == 0) {
+			g_strfreev (record->conditions);
 			record->conditions = g_key_file_get_string_list (
 				file, group, keys[i], NULL, NULL);
 			continue;

@@ -620,21 +620,38 @@ compose_table (Composer *c)
 
 /* A label left and a value right-aligned under the open column. */
 static void
-compose_total (Composer *c, const DsRenderPair *pair)
+compose_pair (Composer *c, const DsRenderPair *pair, DsRenderStyle style)
 {
 	double size = 9.0;
-	double value_width = width_of (c, DS_RENDER_BOLD, size, pair->value);
+	double value_width = width_of (c, style, size, pair->value);
 	double label_width = c->right - c->left - value_width -
 			     ds_render_mm (5.0);
-	g_autoptr (GPtrArray) label = wrap (c, DS_RENDER_BOLD, size,
-					    pair->label, label_width);
+	g_autoptr (GPtrArray) label = wrap (c, style, size, pair->label,
+					    label_width);
 	double height = label->len * 1.2 * size;
 
 	ensure_space (c, height + 2.0);
-	add_text (c, DS_RENDER_BOLD, size, c->right - CELL_PAD - value_width,
+	add_text (c, style, size, c->right - CELL_PAD - value_width,
 		  c->y + ASCENT * size, pair->value);
-	c->y = set_lines (c, label, DS_RENDER_BOLD, size, c->left, c->y);
+	c->y = set_lines (c, label, style, size, c->left, c->y);
 	c->y += 2.0;
+}
+
+static void
+compose_total (Composer *c, const DsRenderPair *pair)
+{
+	compose_pair (c, pair, DS_RENDER_BOLD);
+}
+
+/* The claim's lines: netting, interest, fees, compensation. */
+static void
+compose_charges (Composer *c)
+{
+	const GArray *charges = c->content->charges;
+
+	for (guint i = 0; i < charges->len; i++)
+		compose_pair (c, &g_array_index (charges, DsRenderPair, i),
+			      DS_RENDER_REGULAR);
 }
 
 /* ---- payment details and closing ---- */
@@ -803,6 +820,7 @@ ds_render_layout_compose (const DsRenderProfile *profile,
 		flow_text (&c, DS_RENDER_REGULAR, 10.0,
 			   g_ptr_array_index (content->paragraphs, i), 6.0);
 	compose_table (&c);
+	compose_charges (&c);
 	compose_total (&c, &content->total);
 	if (content->deadline.label != NULL)
 		compose_total (&c, &content->deadline);

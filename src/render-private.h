@@ -166,6 +166,7 @@ typedef struct {
 	const char *column_labels[DS_RENDER_COLUMNS];	/* bold */
 	const char *reference_label;
 	GArray *rows;				/* of DsRenderRow */
+	GArray *charges;			/* of DsRenderPair */
 	DsRenderPair total;			/* bold */
 	DsRenderPair deadline;			/* bold; label NULL: none */
 	const char *payment_heading;		/* bold */

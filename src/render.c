@@ -29,7 +29,9 @@ static const char *const label_sections[] = {
 	"issue-date", "due-date", "amount", "paid", "open", "days-overdue",
 	"item-reference", "total", "deadline", "payment", "payee", "iban",
 	"bic", "payment-reference", "payment-amount", "qr-caption",
-	"registered", "vat-id", NULL,
+	"registered", "vat-id", "charge-payment", "charge-credit-note",
+	"charge-unapplied", "charge-interest", "charge-fee",
+	"charge-compensation", NULL,
 };
 
 #define COMMON_NAMES \
@@ -42,14 +44,22 @@ static const char *const label_sections[] = {
 	"item_count", "step", "registered"
 
 static const char *const letter_names[] = { COMMON_NAMES, NULL };
-static const char *const label_names[] = { COMMON_NAMES, "page", "pages",
-					   NULL };
+static const char *const label_names[] = {
+	COMMON_NAMES, "page", "pages", "charge.invoice", "charge.id",
+	"charge.date", "charge.from", "charge.to", "charge.days",
+	"charge.rate", "charge.principal", "charge.basis",
+	"charge.included", NULL,
+};
 static const char *const item_fields[] = {
 	"item.invoice", "item.reference", "item.issue_date", "item.due_date",
 	"item.amount", "item.paid", "item.open", "item.days_overdue", NULL,
 };
+static const char *const charge_fields[] = {
+	"charge.text", "charge.amount", NULL,
+};
 static const DsTemplateList letter_lists[] = {
-	{ "items", item_fields }, { NULL, NULL },
+	{ "items", item_fields }, { "charges", charge_fields },
+	{ NULL, NULL },
 };
 static const DsTemplateSchema letter_schema = { letter_names, letter_lists };
 static const DsTemplateSchema label_schema = { label_names, letter_lists };
@@ -79,6 +89,17 @@ ds_letter_item_free (DsLetterItem *item)
 	g_free (item->invoice_id);
 	g_free (item->reference);
 	g_free (item);
+}
+
+void
+ds_letter_charge_free (DsLetterCharge *charge)
+{
+	if (charge == NULL)
+		return;
+	g_free (charge->id);
+	g_free (charge->invoice_id);
+	g_free (charge->basis);
+	g_free (charge);
 }
 
 void
@@ -418,6 +439,7 @@ content_free (DsRenderContent *content)
 	g_array_unref (content->info);
 	g_ptr_array_unref (content->paragraphs);
 	g_array_unref (content->rows);
+	g_array_unref (content->charges);
 	g_array_unref (content->payment);
 	g_ptr_array_unref (content->footer_lines);
 	ds_barcode_free (content->trace_code);
@@ -438,6 +460,7 @@ content_new (void)
 	content->info = g_array_new (FALSE, TRUE, sizeof (DsRenderPair));
 	content->paragraphs = g_ptr_array_new ();
 	content->rows = g_array_new (FALSE, TRUE, sizeof (DsRenderRow));
+	content->charges = g_array_new (FALSE, TRUE, sizeof (DsRenderPair));
 	content->payment = g_array_new (FALSE, TRUE, sizeof (DsRenderPair));
 	content->footer_lines = g_ptr_array_new ();
 	return content;
@@ -754,6 +777,75 @@ build_body (Builder *b)
 	g_string_free (paragraph, TRUE);
 }
 
+static const char *const charge_sections[] = {
+	[DS_LETTER_CHARGE_PAYMENT] = "charge-payment",
+	[DS_LETTER_CHARGE_CREDIT_NOTE] = "charge-credit-note",
+	[DS_LETTER_CHARGE_UNAPPLIED] = "charge-unapplied",
+	[DS_LETTER_CHARGE_INTEREST] = "charge-interest",
+	[DS_LETTER_CHARGE_FEE] = "charge-fee",
+	[DS_LETTER_CHARGE_COMPENSATION] = "charge-compensation",
+};
+
+/* "12.62%", "12,62 %": a rate as the language writes it. */
+static char *
+format_rate (int rate_bp, const char *language)
+{
+	gboolean comma = g_strcmp0 (language, "en") != 0;
+
+	return g_strdup_printf ("%d%c%02d%s", rate_bp / 100,
+				comma ? ',' : '.', rate_bp % 100,
+				comma ? " %" : "%");
+}
+
+static void
+charge_values (Builder *b, const DsLetterCharge *charge)
+{
+	const char *language = b->letter->language;
+
+	ds_template_values_set (b->values, "charge.invoice",
+				charge->invoice_id);
+	ds_template_values_set (b->values, "charge.id", charge->id);
+	ds_template_values_set (b->values, "charge.basis", charge->basis);
+	ds_template_values_set (b->values, "charge.included",
+				charge->included ? "yes" : "");
+	ds_template_values_take (b->values, "charge.date",
+		ds_render_format_date (charge->date, language, FALSE));
+	ds_template_values_take (b->values, "charge.from",
+		ds_render_format_date (charge->from, language, FALSE));
+	ds_template_values_take (b->values, "charge.to",
+		ds_render_format_date (charge->to, language, FALSE));
+	ds_template_values_take (b->values, "charge.days",
+				 g_strdup_printf ("%d", charge->days));
+	ds_template_values_take (b->values, "charge.rate",
+				 format_rate (charge->rate_bp, language));
+	ds_template_values_take (b->values, "charge.principal",
+		ds_render_format_amount (charge->principal,
+					 b->letter->currency, language,
+					 TRUE));
+}
+
+/* One line under the table, and one row of the charges list. */
+static void
+add_charge (Builder *b, const DsLetterCharge *charge)
+{
+	DsTemplateValues *row = ds_template_values_add_row (b->values,
+							    "charges");
+	g_autofree char *amount = ds_render_format_amount (
+		charge->amount, b->letter->currency, b->letter->language,
+		TRUE);
+	DsRenderPair pair;
+
+	charge_values (b, charge);
+	pair.label = label (b, charge_sections[charge->kind],
+			    DS_RENDER_REGULAR);
+	pair.value = put (b, DS_RENDER_REGULAR, "charge", amount);
+	if (pair.label == NULL || pair.value == NULL)
+		return;
+	g_array_append_val (b->content->charges, pair);
+	ds_template_values_set (row, "charge.text", pair.label);
+	ds_template_values_set (row, "charge.amount", pair.value);
+}
+
 static void
 build_table (Builder *b)
 {
@@ -771,6 +863,9 @@ build_table (Builder *b)
 					  DS_RENDER_REGULAR);
 	for (guint i = 0; i < letter->items->len && b->error == NULL; i++)
 		add_item (b, g_ptr_array_index (letter->items, i));
+	for (guint i = 0; letter->charges != NULL &&
+			  i < letter->charges->len && b->error == NULL; i++)
+		add_charge (b, g_ptr_array_index (letter->charges, i));
 	content->total.label = label (b, "total", DS_RENDER_BOLD);
 	content->total.value = put (b, DS_RENDER_BOLD, "total",
 				    ds_template_values_get (b->values,

@@ -18,9 +18,22 @@
  * and one file "labels" with the fixed words of the letter (column
  * headings, "Page {{page}} of {{pages}}", ...).  The language (see
  * template.h) knows customer.*, entity.*, trace_id, date, deadline,
- * total, currency, item_count, step, registered and the list items
+ * total, currency, item_count, step, registered and the lists items
  * (item.invoice, item.reference, item.issue_date, item.due_date,
- * item.amount, item.paid, item.open, item.days_overdue).  Amounts carry
+ * item.amount, item.paid, item.open, item.days_overdue) and charges
+ * (charge.text, charge.amount: the claim's lines below the items).
+ *
+ * Charges are the money lines of the claim between the items and the
+ * total, in the letter's order: what was netted, unapplied cash,
+ * interest per rate period with its basis, fees, fixed compensation.
+ * Each one's text is the labels section charge-KIND (charge-payment,
+ * charge-credit-note, charge-unapplied, charge-interest, charge-fee,
+ * charge-compensation), which may use charge.invoice, charge.id,
+ * charge.date, charge.from, charge.to, charge.days, charge.rate,
+ * charge.principal and charge.basis.  Netting explains the items' paid
+ * column and is printed without a sign when it went to principal
+ * (DS_LETTER_CHARGE_INCLUDED); everything else adds to the total, and
+ * credits and unapplied cash are negative.  Amounts carry
  * their currency code and are written as the language writes them
  * (1.355,90 EUR; 1 355,90 EUR; 1,355.90 EUR), dates likewise.  Every
  * template is parsed and checked when the renderer is made, so a broken
@@ -62,6 +75,32 @@ typedef struct {
 	int days_overdue;
 } DsLetterItem;
 
+typedef enum {
+	DS_LETTER_CHARGE_PAYMENT,	/* netted: a payment */
+	DS_LETTER_CHARGE_CREDIT_NOTE,	/* netted: a credit note */
+	DS_LETTER_CHARGE_UNAPPLIED,	/* unapplied cash, deducted */
+	DS_LETTER_CHARGE_INTEREST,	/* one rate period */
+	DS_LETTER_CHARGE_FEE,
+	DS_LETTER_CHARGE_COMPENSATION,
+} DsLetterChargeKind;
+
+typedef struct {
+	DsLetterChargeKind kind;
+	gboolean included;	/* netting shown in the paid column: the
+				   amount is printed but not added */
+	char *id;		/* payment or credit note; may be NULL */
+	char *invoice_id;	/* may be NULL */
+	DsDate date;		/* of the credit, or when a cost was
+				   first claimed */
+	DsDate from;		/* interest: first and last day */
+	DsDate to;
+	int days;
+	int rate_bp;
+	gint64 principal;
+	gint64 amount;		/* negative for credits */
+	char *basis;		/* the law or the step; may be NULL */
+} DsLetterCharge;
+
 typedef struct {
 	const DsEntity *entity;		/* sender */
 	const DsCustomer *customer;	/* recipient */
@@ -73,7 +112,10 @@ typedef struct {
 	gboolean registered;		/* printed as registered mail */
 	const char *currency;
 	GPtrArray *items;		/* of DsLetterItem, owned by caller */
-	gint64 total;			/* sum of the items' open amounts */
+	GPtrArray *charges;		/* of DsLetterCharge, owned by
+					   caller; NULL: none */
+	gint64 total;			/* the items' open amounts and the
+					   charges not included */
 } DsLetter;
 
 typedef struct {
@@ -85,6 +127,7 @@ typedef struct {
 } DsRendered;
 
 void ds_letter_item_free (DsLetterItem *item);
+void ds_letter_charge_free (DsLetterCharge *charge);
 void ds_rendered_free (DsRendered *rendered);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsRendered, ds_rendered_free)
 
@@ -99,16 +142,6 @@ DsRenderer *ds_renderer_new (const char *template_dir, const char *font_dir,
 			     GError **error);
 void ds_renderer_free (DsRenderer *renderer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsRenderer, ds_renderer_free)
-
-/*
- * Draw bold text with the regular font, filled and stroked, instead of
- * embedding DejaVuSans-Bold: one embedded font per letter instead of
- * two, which libharu makes the larger part of the rendering time (about
- * 1.4 times the letters per second, a third smaller; see
- * bench/bench-letters).  Off by default.  Call before rendering.
- */
-void ds_renderer_set_synthetic_bold (DsRenderer *renderer,
-				     gboolean synthetic);
 
 /*
  * Render one letter.  NULL with DS_ERROR_PERMANENT when it can never be

@@ -680,29 +680,45 @@ booster_predict (BoosterHandle booster, DMatrixHandle matrix, int mask,
 	return TRUE;
 }
 
+/* Rows per libxgboost matrix when predicting: bounds its copy. */
+#define PREDICT_CHUNK 65536
+
+static gboolean
+predict_chunk (DsScorer *scorer, const DsFeatureMatrix *matrix,
+	       guint first, guint count, double *late_probability,
+	       double *days_to_settle, GError **error)
+{
+	g_auto (DMatrixHandle) handle = NULL;
+
+	if (!xgboost_ok (XGDMatrixCreateFromMat (
+			ds_feature_matrix_row (matrix, first), count,
+			matrix->columns, NAN, &handle), "matrix", error))
+		return FALSE;
+	if (late_probability != NULL &&
+	    !booster_predict (scorer->late, handle, 0, count,
+			      late_probability + first, error))
+		return FALSE;
+	if (days_to_settle != NULL &&
+	    !booster_predict (scorer->delay, handle, 0, count,
+			      days_to_settle + first, error))
+		return FALSE;
+	return TRUE;
+}
+
 gboolean
 ds_scorer_predict (DsScorer *scorer, const DsFeatureMatrix *matrix,
 		   double *late_probability, double *days_to_settle,
 		   GError **error)
 {
-	g_auto (DMatrixHandle) handle = NULL;
-
 	if (!check_batch (scorer, matrix, error))
 		return FALSE;
-	if (matrix->rows == 0)
-		return TRUE;
-	handle = matrix_select (matrix, NULL, error);
-	if (handle == NULL)
-		return FALSE;
-	if (late_probability != NULL &&
-	    !booster_predict (scorer->late, handle, 0, matrix->rows,
-			      late_probability, error))
-		return FALSE;
+	for (guint first = 0; first < matrix->rows; first += PREDICT_CHUNK)
+		if (!predict_chunk (scorer, matrix, first,
+				    MIN (PREDICT_CHUNK, matrix->rows - first),
+				    late_probability, days_to_settle, error))
+			return FALSE;
 	if (days_to_settle == NULL)
 		return TRUE;
-	if (!booster_predict (scorer->delay, handle, 0, matrix->rows,
-			      days_to_settle, error))
-		return FALSE;
 	for (guint i = 0; i < matrix->rows; i++)
 		days_to_settle[i] = MAX (days_to_settle[i] - 1, 0);
 	return TRUE;

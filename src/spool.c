@@ -365,7 +365,9 @@ file_type_name (mode_t mode)
 static gboolean
 mime_is_text (const char *mime)
 {
+	/* message/rfc822: bounce messages dropped into status/. */
 	return g_str_has_prefix (mime, "text/") ||
+	       g_strcmp0 (mime, "message/rfc822") == 0 ||
 	       g_strcmp0 (mime, "application/json") == 0 ||
 	       g_strcmp0 (mime, "application/x-ndjson") == 0 ||
 	       g_strcmp0 (mime, "application/csv") == 0;

@@ -20,8 +20,8 @@
  *    (corrupt/ with control characters in NAME made '_').
  *  - Input is opened with O_NOFOLLOW and checked before it is read:
  *    symbolic links, devices, directories, FIFOs, empty files, files
- *    over the size limit and content libmagic does not call text are
- *    refused; so are names with a '/', a leading '.' or control
+ *    over the size limit and content libmagic does not call text (or a
+ *    mail message) are refused; so are names with a '/', a leading '.' or control
  *    characters.
  *  - No new work while free space is under the threshold.
  *

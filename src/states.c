@@ -10,17 +10,23 @@ typedef struct {
 	const char *to;		/* space-separated list */
 } Transition;
 
+/*
+ * "cancelled" is the operator's (dunspool queue cancel) before hand-off;
+ * "superseded" is the planner's when the claim was settled.
+ */
 static const Transition document_transitions[] = {
-	{ "scheduled", "rendered action-required superseded" },
-	{ "rendered", "validated action-required invalid superseded" },
-	{ "validated", "ready held superseded" },
-	{ "action-required", "scheduled superseded" },
-	{ "held", "ready superseded" },
-	{ "ready", "dispatched held superseded" },
+	{ "scheduled", "rendered action-required superseded cancelled" },
+	{ "rendered", "validated action-required invalid superseded "
+		      "cancelled" },
+	{ "validated", "ready held superseded cancelled" },
+	{ "action-required", "scheduled superseded cancelled" },
+	{ "held", "ready superseded cancelled" },
+	{ "ready", "dispatched held superseded cancelled" },
 	{ "dispatched", "closed" },
 	{ "invalid", "" },
 	{ "closed", "" },
 	{ "superseded", "" },
+	{ "cancelled", "" },
 };
 
 static const Transition attempt_transitions[] = {
@@ -31,7 +37,8 @@ static const Transition attempt_transitions[] = {
 	{ "unknown-outcome", "handed-off failed deferred" },
 	{ "handed-off", "delivered bounced-soft bounced-hard partial failed "
 			"printed cancel-requested" },
-	{ "cancel-requested", "cancelled printed" },
+	/* Too late: the provider produced it (printed, faxed) anyway. */
+	{ "cancel-requested", "cancelled printed delivered partial failed" },
 	{ "bounced-soft", "delivered bounced-hard" },
 	{ "printed", "posted returned" },
 	{ "posted", "delivered-assumed returned notice-left signed" },

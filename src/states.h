@@ -11,10 +11,18 @@
  *   document: scheduled -> rendered -> validated -> ready -> dispatched
  *             -> closed; action-required and invalid when rendering or
  *             validation fails; held by an operator; superseded when
- *             the claim was settled before hand-off.
+ *             the claim was settled before hand-off; cancelled by an
+ *             operator before hand-off.
  *   attempt:  queued -> submitting -> handed-off -> (channel states);
  *             deferred (retry), unknown-outcome (reconcile first),
- *             cancelled, expired, failed.
+ *             cancelled, expired, failed; held by an operator while
+ *             queued or deferred; after hand-off a cancel is only a
+ *             request (cancel-requested) until the provider's
+ *             production point says cancelled or printed.
+ *             e-mail: delivered, bounced-soft -> bounced-hard.
+ *             letter: printed -> posted -> delivered-assumed | returned.
+ *             registered: posted -> notice-left -> signed | unclaimed
+ *             -> returned.
  *   batch:    created -> printed -> posted.
  */
 #ifndef DS_STATES_H

@@ -161,6 +161,55 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE (ABORT, 'waivers are append-only'); END;"
 	"CREATE TRIGGER claim_waivers_no_delete BEFORE DELETE ON claim_waivers"
 	" BEGIN SELECT RAISE (ABORT, 'waivers are append-only'); END;",
+	/*
+	 * 3: collectors' tasks opened by feedback (a returned letter: research
+	 * the address); see feedback.h.  A task is closed, never deleted.
+	 */
+	"CREATE TABLE tasks ("
+	" task_id INTEGER PRIMARY KEY,"
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" customer_id TEXT NOT NULL REFERENCES customers,"
+	" collector TEXT, kind TEXT NOT NULL, reason TEXT,"
+	" state TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (state IN ('open', 'done')),"
+	" created_at TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX tasks_once ON tasks (trace_id, kind);"
+	"CREATE INDEX tasks_state ON tasks (state, collector);",
+	/*
+	 * 4: the next-best-action decisions and what came of them (see
+	 * policy.h): one row per document and day decided, its invoices,
+	 * and per segment, channel and step the successes and failures
+	 * counted from resolved decisions.
+	 */
+	"CREATE TABLE policy_decisions ("
+	" decision_id INTEGER PRIMARY KEY,"
+	" idempotency_key TEXT NOT NULL, decided_on TEXT NOT NULL,"
+	" trace_id TEXT, customer_id TEXT NOT NULL REFERENCES customers,"
+	" segment TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL,"
+	" verdict TEXT NOT NULL, control INTEGER NOT NULL,"
+	" propensity REAL NOT NULL, currency TEXT NOT NULL,"
+	" total INTEGER NOT NULL, cost INTEGER NOT NULL,"
+	" alternatives TEXT NOT NULL,"
+	" outcome TEXT CHECK (outcome IN ('paid', 'unpaid', 'failed')),"
+	" paid_on TEXT, resolved_on TEXT,"
+	" UNIQUE (idempotency_key, decided_on));"
+	"CREATE INDEX policy_decisions_open"
+	" ON policy_decisions (outcome, decided_on);"
+	"CREATE TABLE policy_decision_items ("
+	" decision_id INTEGER NOT NULL REFERENCES policy_decisions,"
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" open_amount INTEGER NOT NULL,"
+	" PRIMARY KEY (decision_id, invoice_id));"
+	"CREATE TABLE channel_responses ("
+	" segment TEXT NOT NULL, action TEXT NOT NULL, step TEXT NOT NULL,"
+	" successes INTEGER NOT NULL DEFAULT 0,"
+	" failures INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (segment, action, step));",
+	/*
+	 * 5: the CUPS request a print batch was sent as (batch.h), so that
+	 * its completion can be asked for.
+	 */
+	"ALTER TABLE batches ADD COLUMN print_request TEXT;",
 };
 
 gboolean

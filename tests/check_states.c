@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "states.h"
 
@@ -51,6 +52,112 @@ static const struct {
 	{ DS_MACHINE_BATCH, "posted", "printed", FALSE },
 };
 
+/*
+ * Every edge of every machine, written out again here: each pair of
+ * known states is allowed exactly when it is listed.
+ */
+typedef struct {
+	const char *from;
+	const char *to;		/* space-separated */
+} Edges;
+
+static const char *const document_states[] = {
+	"scheduled", "rendered", "validated", "action-required", "invalid",
+	"held", "ready", "dispatched", "closed", "superseded", "cancelled",
+};
+static const Edges document_edges[] = {
+	{ "scheduled", "rendered action-required superseded cancelled" },
+	{ "rendered", "validated action-required invalid superseded "
+		      "cancelled" },
+	{ "validated", "ready held superseded cancelled" },
+	{ "action-required", "scheduled superseded cancelled" },
+	{ "held", "ready superseded cancelled" },
+	{ "ready", "dispatched held superseded cancelled" },
+	{ "dispatched", "closed" },
+};
+static const char *const attempt_states[] = {
+	"queued", "held", "submitting", "deferred", "unknown-outcome",
+	"handed-off", "cancel-requested", "bounced-soft", "printed",
+	"posted", "notice-left", "unclaimed", "delivered-assumed",
+	"delivered", "bounced-hard", "partial", "failed", "cancelled",
+	"expired", "returned", "signed",
+};
+static const Edges attempt_edges[] = {
+	{ "queued", "submitting held cancelled" },
+	{ "held", "queued cancelled" },
+	{ "submitting", "handed-off deferred unknown-outcome failed" },
+	{ "deferred", "submitting held cancelled expired" },
+	{ "unknown-outcome", "handed-off failed deferred" },
+	{ "handed-off", "delivered bounced-soft bounced-hard partial failed "
+			"printed cancel-requested" },
+	{ "cancel-requested", "cancelled printed delivered partial failed" },
+	{ "bounced-soft", "delivered bounced-hard" },
+	{ "printed", "posted returned" },
+	{ "posted", "delivered-assumed returned notice-left signed" },
+	{ "notice-left", "signed unclaimed" },
+	{ "unclaimed", "returned" },
+	{ "delivered-assumed", "returned" },
+};
+static const char *const batch_states[] = {
+	"created", "printed", "posted",
+};
+static const Edges batch_edges[] = {
+	{ "created", "printed" },
+	{ "printed", "posted" },
+};
+
+static gboolean
+listed (const Edges *edges, gsize n_edges, const char *from, const char *to)
+{
+	for (gsize i = 0; i < n_edges; i++) {
+		g_auto (GStrv) targets = NULL;
+
+		if (strcmp (edges[i].from, from) != 0)
+			continue;
+		targets = g_strsplit (edges[i].to, " ", -1);
+		return g_strv_contains ((const char *const *) targets, to);
+	}
+	return FALSE;
+}
+
+static void
+check_machine (DsMachine machine, const char *const *states, gsize n_states,
+	       const Edges *edges, gsize n_edges)
+{
+	for (gsize i = 0; i < n_states; i++) {
+		gboolean leaves = FALSE;
+
+		ck_assert_msg (ds_state_known (machine, states[i]), "%s",
+			       states[i]);
+		for (gsize j = 0; j < n_states; j++) {
+			gboolean expected = listed (edges, n_edges, states[i],
+						    states[j]);
+
+			leaves |= expected;
+			ck_assert_msg (ds_state_allowed (machine, states[i],
+							 states[j]) ==
+				       expected, "%s -> %s", states[i],
+				       states[j]);
+		}
+		ck_assert_msg (ds_state_terminal (machine, states[i]) ==
+			       !leaves, "%s terminal", states[i]);
+	}
+}
+
+START_TEST (test_states_every_pair)
+{
+	check_machine (DS_MACHINE_DOCUMENT, document_states,
+		       G_N_ELEMENTS (document_states), document_edges,
+		       G_N_ELEMENTS (document_edges));
+	check_machine (DS_MACHINE_ATTEMPT, attempt_states,
+		       G_N_ELEMENTS (attempt_states), attempt_edges,
+		       G_N_ELEMENTS (attempt_edges));
+	check_machine (DS_MACHINE_BATCH, batch_states,
+		       G_N_ELEMENTS (batch_states), batch_edges,
+		       G_N_ELEMENTS (batch_edges));
+}
+END_TEST
+
 START_TEST (test_states_transition)
 {
 	ck_assert_msg (ds_state_allowed (transitions[_i].machine,
@@ -92,6 +199,7 @@ main (void)
 	tcase_add_loop_test (tc, test_states_transition, 0,
 			     G_N_ELEMENTS (transitions));
 	tcase_add_test (tc, test_states_terminal);
+	tcase_add_test (tc, test_states_every_pair);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

@@ -1,0 +1,299 @@
+#!/bin/bash
+# crash-soak.sh -- kill dunspool with SIGKILL at random moments, restart
+# it, and check that nothing was lost and nothing was sent twice.
+#
+#   bench/crash-soak.sh [TRIALS [SEED]]        (default 100 trials)
+#
+# Run from a build directory (or set DS_BUILDDIR and DS_TOP_SRCDIR).
+# Each trial copies a prepared instance into a temporary directory and
+# does one of three things, in turn:
+#
+#   replay  `dunspool replay` over five months of the bundled ledger,
+#           killed at a random moment of the run (planning, rendering,
+#           dispatching, print batches), then the same replay again to
+#           the end;
+#   import  `dunspool import` of the bundled ledger, killed at a random
+#           moment, then the same import again;
+#   daemon  dunspoold picking the ledger files up from incoming/new,
+#           killed at a random moment, restarted until the files are
+#           processed, then stopped with TERM.
+#
+# After the restart, every trial checks the instance:
+#
+#   - `dunspool trace --verify` passes (journal chain and PDF hashes);
+#   - SQLite `PRAGMA integrity_check` says ok;
+#   - no document has two attempts handed off on the same channel;
+#   - no trace id appears twice in outgoing/mail or in the print batch
+#     manifests, no batch's files lie in outgoing/print without the
+#     batch recorded, and every .eml and manifest line has its attempt
+#     recorded (handed off, or held as submitting/unknown-outcome for
+#     reconciliation);
+#   - no invoice got the same step twice;
+#   - every ledger row of the bundled files is there (same counts as an
+#     uninterrupted import), and every input file was archived.
+#
+# Prints one line per trial and the tally; exits 1 when a trial failed.
+set -u
+trials=${1:-100}
+seed=${2:-$$}
+builddir=${DS_BUILDDIR:-$(pwd)}
+srcdir=${DS_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+dunspool="$builddir/src/dunspool"
+dunspoold="$builddir/src/dunspoold"
+data="$srcdir/data/ibm-ar"
+files="entities.csv customers.csv WA_Fn-UseC_-Accounts-Receivable.csv"
+from=2012-01-01
+to=2012-05-31
+work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-soak-XXXXXX")
+daemon_pid=
+cleanup () {
+	[ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ -x "$dunspool" ] && [ -x "$dunspoold" ] ||
+	{ echo "crash-soak: build first ($dunspool)" >&2; exit 2; }
+
+# random_next: sets fraction to the next number in [0, 1) of the
+# sequence the seed starts.
+random_state=$seed
+random_next () {
+	random_state=$(( (random_state * 1103515245 + 12345) % 2147483648 ))
+	fraction=$(awk -v r="$random_state" \
+		'BEGIN { printf "%.3f", r / 2147483648 }')
+}
+
+sql () {
+	sqlite3 -batch -noheader "$1/var/dunspool.db" "$2"
+}
+
+ledger_counts () {
+	sql "$1" "SELECT (SELECT count(*) FROM entities) || ' ' ||
+		(SELECT count(*) FROM customers) || ' ' ||
+		(SELECT count(*) FROM invoices) || ' ' ||
+		(SELECT count(*) FROM payments)"
+}
+
+seconds_since () {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# Two prepared instances: one empty, one with the ledger imported.
+"$dunspool" init "$work/empty" > /dev/null || exit 2
+cp -a "$work/empty" "$work/ledger"
+(cd "$data" && "$dunspool" import --root "$work/ledger" $files) \
+	> /dev/null 2>&1 || { echo "crash-soak: import failed" >&2; exit 2; }
+reference_counts=$(ledger_counts "$work/ledger")
+
+# How long an uninterrupted run takes: the kill lands inside it.
+cp -a "$work/ledger" "$work/timing"
+start=$(date +%s.%N)
+"$dunspool" replay --root "$work/timing" --from "$from" --to "$to" \
+	> /dev/null 2>&1
+replay_seconds=$(seconds_since "$start")
+start=$(date +%s.%N)
+(cd "$data" && "$dunspool" import --root "$work/timing" $files) \
+	> /dev/null 2>&1
+import_seconds=$(seconds_since "$start")
+rm -rf "$work/timing"
+echo "seed $seed: replay $from..$to takes ${replay_seconds}s," \
+	"import ${import_seconds}s; reference ledger $reference_counts"
+
+# check_instance ROOT: prints one line per broken rule; nothing if sound.
+check_instance () {
+	local root=$1 eml trace state
+
+	"$dunspool" trace --root "$root" --verify > "$work/verify" 2>&1 ||
+		echo "trace --verify: $(tail -n 1 "$work/verify")"
+	[ "$(sql "$root" 'PRAGMA integrity_check')" = ok ] ||
+		echo "integrity_check failed"
+	[ "$(ledger_counts "$root")" = "$reference_counts" ] ||
+		echo "ledger rows: $(ledger_counts "$root")," \
+			"expected $reference_counts"
+	sql "$root" "SELECT trace_id || ' ' || channel FROM attempts
+		WHERE state NOT IN ('queued', 'held', 'submitting', 'deferred',
+			'unknown-outcome', 'cancelled', 'expired', 'failed')
+		GROUP BY trace_id, channel HAVING count(*) > 1" |
+		sed 's/^/handed off twice: /'
+	sql "$root" "SELECT di.invoice_id || ' step ' || d.step_index
+		FROM document_items di JOIN documents d USING (trace_id)
+		GROUP BY di.invoice_id, d.step_index HAVING count(*) > 1" |
+		sed 's/^/step twice: /'
+	# Manifests of recorded batches: no trace id twice.  Batch files
+	# without a record are a fault of their own (see doc/KNOWN_BUGS.md).
+	recorded=""
+	for manifest in "$root"/spool/outgoing/print/*.csv; do
+		[ -e "$manifest" ] || continue
+		batch=$(basename "$manifest" .csv)
+		if [ "$(sql "$root" "SELECT count(*) FROM batches
+			WHERE batch_id = '$batch'")" = 1 ]; then
+			recorded="$recorded $manifest"
+		else
+			echo "orphan batch: $batch.csv and .pdf written," \
+				"no batch recorded"
+		fi
+	done
+	[ -n "$recorded" ] && cat $recorded |
+		awk -F, '$1 != "sequence" { print $2 }' | sort | uniq -d |
+		sed 's/^/printed twice: /'
+	for eml in "$root"/spool/outgoing/mail/*.eml; do
+		[ -e "$eml" ] || continue
+		trace=$(basename "$eml" .eml)
+		state=$(sql "$root" "SELECT group_concat (state) FROM attempts
+			WHERE trace_id = '$trace' AND channel = 'email'")
+		case "$state" in
+		handed-off|delivered*|bounced*|submitting|unknown-outcome) ;;
+		*) echo "$trace.eml written but its attempt is '$state'" ;;
+		esac
+	done
+	cat "$root"/spool/outgoing/print/*.csv 2>/dev/null |
+		awk -F, '$1 != "sequence" { print $2 }' | while read -r trace
+	do
+		[ "$(sql "$root" "SELECT count(*) FROM attempts
+			WHERE trace_id = '$trace' AND batch_id IS NOT NULL")" \
+			-ge 1 ] || echo "$trace in a manifest, in no batch"
+	done
+	find "$root/spool/incoming/new" "$root/spool/corrupt" -type f |
+		sed 's/^/input left unprocessed or refused: /'
+}
+
+# kill_after SECONDS PID: SIGKILL unless it ended already.  Prints
+# "killed" or "finished".
+kill_after () {
+	sleep "$1"
+	if kill -KILL "$2" 2>/dev/null; then
+		wait "$2" 2>/dev/null
+		echo killed
+	else
+		wait "$2" 2>/dev/null
+		echo finished
+	fi
+}
+
+trial_replay () {
+	local root=$1 fraction=$2 delay
+
+	cp -a "$work/ledger/." "$root"
+	delay=$(awk -v f="$fraction" -v s="$replay_seconds" \
+		'BEGIN { printf "%.3f", f * s }')
+	"$dunspool" replay --root "$root" --from "$from" --to "$to" \
+		> /dev/null 2>&1 &
+	echo "replay killed at ${delay}s: $(kill_after "$delay" $!)"
+	"$dunspool" replay --root "$root" --from "$from" --to "$to" \
+		> "$work/restart.log" 2>&1 ||
+		echo "restart failed: $(tail -n 1 "$work/restart.log")" >&2
+}
+
+trial_import () {
+	local root=$1 fraction=$2 delay
+
+	cp -a "$work/empty/." "$root"
+	delay=$(awk -v f="$fraction" -v s="$import_seconds" \
+		'BEGIN { printf "%.3f", f * s }')
+	(cd "$data" && exec "$dunspool" import --root "$root" $files) \
+		> /dev/null 2>&1 &
+	echo "import killed at ${delay}s: $(kill_after "$delay" $!)"
+	(cd "$data" && "$dunspool" import --root "$root" $files) \
+		> "$work/restart.log" 2>&1 ||
+		echo "restart failed: $(tail -n 1 "$work/restart.log")" >&2
+}
+
+# drop FILE ROOT: into incoming/new the way writers must (tmp, rename).
+drop () {
+	cp "$data/$1" "$2/spool/incoming/tmp/$1" &&
+		mv "$2/spool/incoming/tmp/$1" "$2/spool/incoming/new/$1"
+}
+
+# wait_processed ROOT: until incoming/new is empty (at most 30 s).
+wait_processed () {
+	local limit=300
+
+	while [ -n "$(ls "$1/spool/incoming/new")" ] && [ $limit -gt 0 ]; do
+		sleep 0.1
+		limit=$((limit - 1))
+	done
+}
+
+trial_daemon () {
+	local root=$1 fraction=$2 delay file
+
+	cp -a "$work/empty/." "$root"
+	delay=$(awk -v f="$fraction" \
+		'BEGIN { printf "%.3f", f * 0.6 }')
+	"$dunspoold" --root "$root" > "$work/daemon.log" 2>&1 &
+	daemon_pid=$!
+	for file in $files; do
+		drop "$file" "$root"
+	done
+	echo "daemon killed at ${delay}s: $(kill_after "$delay" $daemon_pid)"
+	restart_daemon "$root"
+	# A file the killed daemon had claimed waits in incoming/cur until
+	# its claim is stale (an hour): what ds_spool_requeue_stale then
+	# does is done here, and the daemon started again, to show that the
+	# file's rows still arrive.
+	held=$(ls "$root/spool/incoming/cur")
+	if [ -n "$held" ]; then
+		echo "held in incoming/cur until stale:" $held >&2
+		for file in $held; do
+			mv "$root/spool/incoming/cur/$file" \
+				"$root/spool/incoming/new/$file"
+		done
+		restart_daemon "$root"
+	fi
+}
+
+restart_daemon () {
+	"$dunspoold" --root "$1" >> "$work/daemon.log" 2>&1 &
+	daemon_pid=$!
+	wait_processed "$1"
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+}
+
+# DS_SOAK_TOLERATE: problem kinds (as check_instance names them, "|"
+# between) reported as known but not counted; the test suite's short run
+# sets it for faults listed in doc/KNOWN_BUGS.md so that it does not
+# fail at random, while this script's full run counts everything.
+tolerate=${DS_SOAK_TOLERATE:-}
+failed=0
+kinds="replay import daemon"
+for trial in $(seq 1 "$trials"); do
+	set -- $kinds
+	shift $(( (trial - 1) % 3 ))
+	kind=$1
+	root="$work/trial"
+	rm -rf "$root"
+	mkdir "$root"
+	random_next
+	"trial_$kind" "$root" "$fraction" > "$work/what" 2> "$work/what.err"
+	grep -v ' Killed ' "$work/what.err" | tee -a "$work/errors" > \
+		"$work/notes"
+	what=$(cat "$work/what")
+	problems=$(check_instance "$root")
+	if [ -n "$tolerate" ]; then
+		known=$(echo "$problems" | grep -E "^($tolerate):")
+		problems=$(echo "$problems" | grep -v -E "^($tolerate):")
+		[ -n "$known" ] && echo "$known" | sed 's/^/    known: /'
+	fi
+	if [ -z "$problems" ]; then
+		echo "trial $trial: $what: ok"
+	else
+		failed=$((failed + 1))
+		echo "trial $trial: $what: FAILED"
+		echo "$problems" | head -n 10 | sed 's/^/    /'
+		mkdir -p "${TMPDIR:-/tmp}/dunspool-soak-failed"
+		rm -rf "${TMPDIR:-/tmp}/dunspool-soak-failed/trial-$trial"
+		cp -a "$root" "${TMPDIR:-/tmp}/dunspool-soak-failed/trial-$trial"
+	fi
+	sed 's/^/    note: /' "$work/notes"
+	held=$(sql "$root" "SELECT count(*) FROM attempts
+		WHERE state IN ('submitting', 'unknown-outcome')")
+	[ "$held" -gt 0 ] && echo "    held for reconciliation: $held"
+done
+[ -s "$work/errors" ] && echo "notes:" &&
+	sed 's/:.*//' "$work/errors" | sort | uniq -c
+echo "crash trials: $trials run, $failed failed (seed $seed)"
+[ "$failed" -eq 0 ]

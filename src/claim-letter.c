@@ -1,0 +1,221 @@
+/*
+ * claim-letter.c -- what one dunning document claims.
+ * See claim-letter.h.
+ */
+#include "claim-letter.h"
+
+#include <string.h>
+
+#include "ledger-claim.h"
+
+static const DsStep *
+document_step (const DsConfig *config, const DsDocument *document)
+{
+	const DsStrategy *strategy = ds_config_find_strategy (
+		config, document->strategy);
+
+	return strategy ? ds_strategy_step (strategy, document->step_index)
+			: NULL;
+}
+
+gboolean
+ds_claim_letter_needs_rates (const DsConfig *config,
+			     const DsDocument *document)
+{
+	const DsStep *step = document_step (config, document);
+
+	return step != NULL && step->interest;
+}
+
+void
+ds_claim_letter_step_policy (const DsConfig *config, const DsStep *step,
+			     const DsRateTables *rates,
+			     DsClaimPolicy *policy)
+{
+	ds_claim_policy_init (policy, rates);
+	policy->step = step ? step->name : NULL;
+	policy->step_fee = step ? step->fee : 0;
+	policy->interest = step != NULL && step->interest;
+	policy->compensation = step != NULL && step->compensation;
+	policy->deadline_days = step ? step->deadline_days : 0;
+	policy->contract_rate_bp = config->rules.contract_rate_bp;
+	policy->settled_since = config->rules.paid_late ?
+				DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+}
+
+void
+ds_claim_letter_policy (const DsConfig *config, const DsDocument *document,
+			const DsRateTables *rates, DsClaimPolicy *policy)
+{
+	ds_claim_letter_step_policy (config, document_step (config, document),
+				     rates, policy);
+	policy->step = document->step;
+}
+
+const DsStep *
+ds_claim_letter_find_step (const DsConfig *config, const char *name)
+{
+	for (guint i = 0; i < config->strategies->len; i++) {
+		const DsStrategy *strategy = config->strategies->pdata[i];
+
+		for (guint j = 0; j < strategy->steps->len; j++) {
+			const DsStep *step = strategy->steps->pdata[j];
+
+			if (strcmp (step->name, name) == 0)
+				return step;
+		}
+	}
+	return NULL;
+}
+
+static gboolean
+listed (const char *const *invoice_ids, const char *invoice_id)
+{
+	return invoice_id != NULL &&
+	       g_strv_contains (invoice_ids, invoice_id);
+}
+
+/* Items: the document's, and those paid with interest still owed. */
+static void
+restrict_items (DsClaim *claim, const char *const *invoice_ids)
+{
+	for (guint i = claim->items->len; i-- > 0;) {
+		const DsClaimItem *item = claim->items->pdata[i];
+
+		if (listed (invoice_ids, item->invoice_id) ||
+		    (item->state == DS_CLAIM_ITEM_SETTLED &&
+		     item->interest > 0))
+			continue;
+		g_ptr_array_remove_index (claim->items, i);
+	}
+}
+
+static gboolean
+item_kept (const DsClaim *claim, const char *invoice_id)
+{
+	for (guint i = 0; i < claim->items->len; i++) {
+		const DsClaimItem *item = claim->items->pdata[i];
+
+		if (g_strcmp0 (item->invoice_id, invoice_id) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The new fee covers only the document's overdue invoices. */
+static gboolean
+restrict_fee (DsClaimCost *fee, const char *const *invoice_ids)
+{
+	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+	int kept = 0;
+
+	for (int i = 0; fee->invoices && fee->invoices[i] != NULL; i++) {
+		if (!listed (invoice_ids, fee->invoices[i]))
+			continue;
+		g_strv_builder_add (builder, fee->invoices[i]);
+		kept++;
+	}
+	g_strfreev (fee->invoices);
+	fee->invoices = g_strv_builder_end (builder);
+	return kept > 0;
+}
+
+static void
+restrict_costs (DsClaim *claim, const char *const *invoice_ids)
+{
+	for (guint i = claim->costs->len; i-- > 0;) {
+		DsClaimCost *cost = claim->costs->pdata[i];
+		gboolean keep = TRUE;
+
+		if (cost->cost_id != 0)
+			continue;	/* earlier costs stay */
+		if (cost->kind == DS_CLAIM_COST_FEE)
+			keep = restrict_fee (cost, invoice_ids);
+		else
+			keep = listed (invoice_ids, cost->invoice_id);
+		if (!keep)
+			g_ptr_array_remove_index (claim->costs, i);
+	}
+}
+
+static void
+restrict_lines (DsClaim *claim)
+{
+	for (guint i = claim->interest->len; i-- > 0;) {
+		const DsClaimInterest *line = claim->interest->pdata[i];
+
+		if (!item_kept (claim, line->invoice_id))
+			g_ptr_array_remove_index (claim->interest, i);
+	}
+	for (guint i = claim->applications->len; i-- > 0;) {
+		const DsClaimApplication *application =
+			claim->applications->pdata[i];
+
+		if (application->invoice_id != NULL &&
+		    application->target != DS_CLAIM_TO_COST &&
+		    !item_kept (claim, application->invoice_id))
+			g_ptr_array_remove_index (claim->applications, i);
+	}
+}
+
+static void
+sum (DsClaim *claim)
+{
+	claim->principal = claim->interest_total = 0;
+	claim->fees = claim->compensation = 0;
+	for (guint i = 0; i < claim->items->len; i++) {
+		const DsClaimItem *item = claim->items->pdata[i];
+
+		if (item->state == DS_CLAIM_ITEM_OVERDUE)
+			claim->principal += item->open;
+		if (item->state != DS_CLAIM_ITEM_DISPUTED)
+			claim->interest_total += item->interest;
+	}
+	for (guint i = 0; i < claim->costs->len; i++) {
+		const DsClaimCost *cost = claim->costs->pdata[i];
+
+		if (cost->waived || cost->kind == DS_CLAIM_COST_INTEREST)
+			continue;
+		if (cost->kind == DS_CLAIM_COST_FEE)
+			claim->fees += cost->open;
+		else
+			claim->compensation += cost->open;
+	}
+	claim->total = claim->principal + claim->interest_total +
+		       claim->fees + claim->compensation - claim->unapplied;
+}
+
+void
+ds_claim_letter_restrict (DsClaim *claim, const char *const *invoice_ids)
+{
+	restrict_items (claim, invoice_ids);
+	restrict_costs (claim, invoice_ids);
+	restrict_lines (claim);
+	sum (claim);
+}
+
+DsClaim *
+ds_claim_letter_compute (DsStore *store, const DsConfig *config,
+			 const DsDocument *document,
+			 const DsRateTables *rates, GError **error)
+{
+	g_autoptr (GPtrArray) invoice_ids = g_ptr_array_new ();
+	DsClaimPolicy policy;
+	DsClaim *claim;
+
+	ds_claim_letter_policy (config, document, rates, &policy);
+	claim = ds_claim_compute (store, document->customer_id,
+				  document->as_of, &policy, error);
+	if (claim == NULL)
+		return NULL;
+	for (guint i = 0; i < document->items->len; i++) {
+		const DsDocumentItem *item = document->items->pdata[i];
+
+		g_ptr_array_add (invoice_ids, item->invoice_id);
+	}
+	g_ptr_array_add (invoice_ids, NULL);
+	ds_claim_letter_restrict (claim,
+				  (const char *const *) invoice_ids->pdata);
+	claim->deadline = document->deadline;
+	return claim;
+}

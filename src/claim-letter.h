@@ -1,0 +1,74 @@
+/*
+ * claim-letter.h -- what one dunning document claims.
+ *
+ * A document is about some of a customer's invoices (those due for its
+ * step).  Its claim is the customer's claim on the document's date
+ * (claim.h) under the policy of its step -- the step's fee, interest and
+ * compensation switches from the configuration, the contract rate and
+ * the paid-late rule of [claims] -- cut down to the document:
+ *
+ *   - the items, interest lines and netting of the document's invoices;
+ *   - items whose principal is paid but whose interest an earlier
+ *     document claimed (or, with paid_late = true, any paid late): they
+ *     stay claimable until paid or waived, whatever document follows;
+ *   - every fee and compensation earlier documents claimed that is still
+ *     open: costs survive payment of the principal;
+ *   - new compensation only for the document's invoices, and the step's
+ *     fee only when one of them is overdue;
+ *   - unapplied cash nets the total, as it nets the customer's account.
+ *
+ * Policy for invoices already paid late (DS_CLAIM_SETTLED_ANY vs NONE):
+ * letters use NONE unless [claims] paid_late = true.  Interest on an
+ * invoice paid late that no document ever claimed is lawful in most
+ * jurisdictions but surprises a customer who paid; a credit manager who
+ * wants it claimed says so.  `dunspool claim` shows what the law allows
+ * (ANY) and says so.
+ *
+ * The totals of the returned claim are those of what is kept.  Nothing
+ * is written: production records the claim with ds_ledger_claim_record()
+ * once the document is ready to go, in the same transaction.
+ */
+#ifndef DS_CLAIM_LETTER_H
+#define DS_CLAIM_LETTER_H
+
+#include <glib.h>
+
+#include "claim.h"
+#include "config.h"
+#include "document.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+/* The policy of a document's step; rates may be NULL when the step
+   claims no interest. */
+void ds_claim_letter_policy (const DsConfig *config,
+			     const DsDocument *document,
+			     const DsRateTables *rates,
+			     DsClaimPolicy *policy);
+
+/* The same for a step (NULL: no fee, interest or compensation). */
+void ds_claim_letter_step_policy (const DsConfig *config,
+				  const DsStep *step,
+				  const DsRateTables *rates,
+				  DsClaimPolicy *policy);
+
+/* The first step of that name in any strategy; NULL: none. */
+const DsStep *ds_claim_letter_find_step (const DsConfig *config,
+					 const char *name);
+
+/* Whether the document's step claims interest (and so needs rates). */
+gboolean ds_claim_letter_needs_rates (const DsConfig *config,
+				      const DsDocument *document);
+
+DsClaim *ds_claim_letter_compute (DsStore *store, const DsConfig *config,
+				  const DsDocument *document,
+				  const DsRateTables *rates, GError **error);
+
+/* Cut a claim down to the invoices given (see above) and re-sum it. */
+void ds_claim_letter_restrict (DsClaim *claim,
+			       const char *const *invoice_ids);
+
+G_END_DECLS
+
+#endif

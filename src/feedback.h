@@ -1,0 +1,115 @@
+/*
+ * feedback.h -- what comes back from the channels: bounce messages,
+ * mailroom confirmations, returned-letter scans and carrier tracking,
+ * dropped into SPOOL/status/new (DESIGN sections 4 and 8).
+ *
+ * Kinds of status file, told apart by content (libmagic, then the
+ * header line), never by name:
+ *
+ *   bounce       an RFC 5322 message holding an RFC 3464 report
+ *                (multipart/report with message/delivery-status).  Its
+ *                document is found through the VERP address it was sent
+ *                to (bounces+TRACE@domain) or the Message-ID of the
+ *                returned message (<TRACE@domain>).  Status 5.x.x (RFC
+ *                3463) moves the document's e-mail attempt to
+ *                bounced-hard, 4.x.x or Action: delayed to bounced-soft,
+ *                Action: delivered to delivered; an attempt in
+ *                unknown-outcome is first reconciled to handed-off, since
+ *                the report proves the relay had it.  A hard bounce
+ *                escalates: a new letter attempt (driver "print") for
+ *                the next print batch; the bounced attempt is never
+ *                edited.
+ *   mailroom     CSV (comma or semicolon) with a header naming its
+ *                columns: batch_id,state (printed, posted) confirms whole
+ *                batches; trace_id,state[,tracking_number][,note] moves
+ *                the document's last letter attempt (printed, posted,
+ *                delivered-assumed, returned, notice-left, signed,
+ *                unclaimed, cancelled); tracking_number,state without a
+ *                trace id is a carrier's tracking file, matched through
+ *                the tracking numbers stored before.  "status" may stand
+ *                for "state".
+ *   scan         one trace id per line, as a DataMatrix reader types
+ *                them: each a returned letter.
+ *
+ * A returned letter opens a task for its customer's collector: research
+ * the address (table tasks, journaled).
+ *
+ * Promises: one file is applied in one transaction, wholly or not at
+ * all.  A line naming an unknown document or batch, an unknown state, or
+ * a move the state tables refuse, refuses the whole file with its line
+ * number (DS_ERROR_INPUT).  Feedback for an object in a terminal state
+ * (late, duplicate) is journaled as "ignored" and moves nothing.  The
+ * journal's actor is "feed:NAME".
+ */
+#ifndef DS_FEEDBACK_H
+#define DS_FEEDBACK_H
+
+#include <glib.h>
+
+#include "instance.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	char *path;		/* where the file is now */
+	const char *kind;	/* "bounce", "mailroom", "scan" */
+	guint applied;		/* objects moved */
+	guint ignored;		/* late or duplicate: journaled only */
+	guint escalated;	/* new attempts opened */
+	guint tasks;		/* tasks opened */
+	gboolean refused;
+	char *refusal;
+} DsFeedbackReport;
+
+DsFeedbackReport *ds_feedback_report_new (const char *path);
+void ds_feedback_report_free (DsFeedbackReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsFeedbackReport, ds_feedback_report_free)
+
+/* One line: "NAME: kind=... applied=N ignored=N ..." or the refusal. */
+char *ds_feedback_report_format (const DsFeedbackReport *report);
+
+/*
+ * Read and apply one status file in one transaction.  FALSE with
+ * DS_ERROR_INPUT when the file is wrong (nothing applied), or another
+ * code when the database failed.  The file itself is not moved.
+ */
+gboolean ds_feedback_apply_file (DsInstance *instance, const char *path,
+				 DsFeedbackReport *report, GError **error);
+
+/*
+ * Everything in SPOOL/status/new: claim each file, check it (libmagic,
+ * size, name), apply it, then archive it, or move it to corrupt/ with
+ * its reason, or give it back to new/ when the database failed.
+ * *reports (may be NULL): a DsFeedbackReport per file.  Each report is
+ * logged.  FALSE when the spool or the database failed.
+ */
+gboolean ds_feedback_process_status (DsInstance *instance,
+				     GPtrArray **reports, GError **error);
+
+/*
+ * The bounce mailbox as a Maildir: each message in MAILDIR/new is applied
+ * as a status file, then moved to MAILDIR/cur with the flag S (seen)
+ * when applied, or F (flagged, for a person to read) when refused; a
+ * message the database could not take stays in new/.  *reports as for
+ * ds_feedback_process_status.
+ */
+gboolean ds_feedback_process_maildir (DsInstance *instance,
+				      const char *maildir,
+				      GPtrArray **reports, GError **error);
+
+/*
+ * Open the task "research-address" for the customer of TRACE_ID, once
+ * per document (a second call changes nothing: *opened FALSE), and
+ * journal it.  For a returned letter, however it was reported.
+ */
+gboolean ds_feedback_open_task (DsStore *store, const char *trace_id,
+				const char *reason, gboolean *opened,
+				GError **error);
+
+/* The open tasks, as "TASK_ID TRACE_ID CUSTOMER KIND" lines, for tests
+ * and the agenda: a GPtrArray of strings. */
+GPtrArray *ds_feedback_open_tasks (DsInstance *instance, GError **error);
+
+G_END_DECLS
+
+#endif

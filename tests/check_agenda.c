@@ -1,0 +1,293 @@
+/*
+ * check_agenda.c -- the collectors' worklist: tasks ordered by expected
+ * cash per minute and cut at each collector's capacity; broken promises
+ * and open disputes found in the ledger as of the date.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agenda.h"
+#include "instance.h"
+#include "ledger.h"
+#include "testutil.h"
+
+static char *directory;
+static DsInstance *instance;
+
+static DsDate
+day (const char *iso)
+{
+	DsDate date;
+
+	ck_assert (ds_date_parse_iso (iso, &date, NULL));
+	return date;
+}
+
+static void
+setup (void)
+{
+	directory = ds_test_tmpdir ();
+	instance = NULL;
+}
+
+static void
+teardown (void)
+{
+	ds_instance_free (instance);
+	ds_test_rmtree (directory);
+	g_free (directory);
+}
+
+static const char *
+subjects (const GPtrArray *tasks, GString *out)
+{
+	g_string_truncate (out, 0);
+	for (guint i = 0; i < tasks->len; i++) {
+		const DsAgendaTask *task = g_ptr_array_index (tasks, i);
+
+		g_string_append_printf (out, "%s%s", i ? " " : "",
+					task->subject);
+	}
+	return out->str;
+}
+
+/* ---- capacity --------------------------------------------------------- */
+
+START_TEST (test_capacity_cuts_by_cash_per_minute)
+{
+	static const struct {
+		DsAgendaKind kind;
+		const char *collector, *subject;
+		gint64 amount;
+	} tasks[] = {
+		/* promise: 10 min, yield 0.5; dispute: 20 min, 0.25 */
+		{ DS_AGENDA_DISPUTE, "anna", "D-big", 400000 },	/* 5000 */
+		{ DS_AGENDA_PROMISE, "anna", "P-mid", 60000 },	/* 3000 */
+		{ DS_AGENDA_DISPUTE, "anna", "D-mid", 200000 },	/* 2500 */
+		{ DS_AGENDA_PROMISE, "anna", "P-small", 20000 }, /* 1000 */
+		{ DS_AGENDA_PROMISE, "anna", "P-tiny", 2000 },	/* 100 */
+		{ DS_AGENDA_PROMISE, "bruno", "P-b1", 10000 },
+		{ DS_AGENDA_PROMISE, "bruno", "P-b2", 30000 },
+		{ DS_AGENDA_RETURNED, "carla", "R-c1", 10000 },
+	};
+	DsAgendaSettings settings;
+	g_autoptr (GPtrArray) all = g_ptr_array_new ();
+	g_autoptr (DsAgenda) agenda = NULL;
+	g_autoptr (GString) text = g_string_new (NULL);
+	const DsAgendaList *anna, *bruno, *carla;
+
+	ds_agenda_settings_init (&settings);
+	/* anna 45 min: D-big 20, P-mid 10, D-mid no (50), P-small 10 = 40,
+	 * P-tiny no (50); bruno 10 min: one task; carla the default 240 */
+	g_hash_table_insert (settings.capacities, g_strdup ("anna"),
+			     GINT_TO_POINTER (45));
+	g_hash_table_insert (settings.capacities, g_strdup ("bruno"),
+			     GINT_TO_POINTER (10));
+	for (gsize i = 0; i < G_N_ELEMENTS (tasks); i++)
+		g_ptr_array_add (all, ds_agenda_task_new (
+			tasks[i].kind, tasks[i].collector, "C1",
+			tasks[i].subject, "EUR", tasks[i].amount,
+			day ("2013-05-01")));
+	agenda = ds_agenda_plan (&settings, g_steal_pointer (&all),
+				 day ("2013-05-02"), NULL);
+
+	ck_assert_uint_eq (agenda->lists->len, 3);
+	anna = g_ptr_array_index (agenda->lists, 0);
+	bruno = g_ptr_array_index (agenda->lists, 1);
+	carla = g_ptr_array_index (agenda->lists, 2);
+	ck_assert_str_eq (anna->collector, "anna");
+	ck_assert_str_eq (subjects (anna->tasks, text), "D-big P-mid P-small");
+	ck_assert_str_eq (subjects (anna->cut, text), "D-mid P-tiny");
+	ck_assert_int_eq (anna->minutes, 40);
+	ck_assert_int_eq (anna->capacity, 45);
+	ck_assert_str_eq (subjects (bruno->tasks, text), "P-b2");
+	ck_assert_str_eq (subjects (bruno->cut, text), "P-b1");
+	ck_assert_int_eq (carla->capacity, 240);
+	ck_assert_uint_eq (carla->tasks->len, 1);
+	ds_agenda_settings_clear (&settings);
+}
+END_TEST
+
+START_TEST (test_capacity_zero_cuts_everything)
+{
+	DsAgendaSettings settings;
+	g_autoptr (GPtrArray) all = g_ptr_array_new ();
+	g_autoptr (DsAgenda) agenda = NULL;
+	const DsAgendaList *list;
+
+	ds_agenda_settings_init (&settings);
+	g_hash_table_insert (settings.capacities, g_strdup ("anna"),
+			     GINT_TO_POINTER (0));
+	g_ptr_array_add (all, ds_agenda_task_new (DS_AGENDA_PROMISE, "anna",
+		"C1", "P1", "EUR", 1000, day ("2013-05-01")));
+	g_ptr_array_add (all, ds_agenda_task_new (DS_AGENDA_PROMISE, "bruno",
+		"C2", "P2", "EUR", 1000, day ("2013-05-01")));
+	agenda = ds_agenda_plan (&settings, g_steal_pointer (&all),
+				 day ("2013-05-02"), "anna");
+
+	/* only anna's list, asked for by name */
+	ck_assert_uint_eq (agenda->lists->len, 1);
+	list = g_ptr_array_index (agenda->lists, 0);
+	ck_assert_uint_eq (list->tasks->len, 0);
+	ck_assert_uint_eq (list->cut->len, 1);
+	ds_agenda_settings_clear (&settings);
+}
+END_TEST
+
+/* ---- from the ledger -------------------------------------------------- */
+
+static void
+open_instance (const char *extra)
+{
+	g_autofree char *conf = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *whole = NULL;
+	g_autoptr (GError) error = NULL;
+
+	ck_assert_msg (ds_instance_create (directory, &error), "%s",
+		       error ? error->message : "");
+	conf = g_build_filename (directory, "dunspool.conf", NULL);
+	ck_assert (g_file_get_contents (conf, &text, NULL, NULL));
+	whole = g_strconcat (text, "\n", extra, NULL);
+	ck_assert (g_file_set_contents (conf, whole, -1, NULL));
+	instance = ds_instance_open (directory, &error);
+	ck_assert_msg (instance != NULL, "%s", error ? error->message : "");
+}
+
+static void
+load_ledger (void)
+{
+	DsEntity entity = {
+		.entity_id = "DE01", .name = "Nordlicht GmbH",
+		.street = "Beispielweg 7", .postal_code = "50667",
+		.city = "Köln", .country = "DE",
+	};
+	static const struct {
+		const char *id, *collector;
+	} customers[] = { { "C1", "anna" }, { "C2", "bruno" } };
+	static const struct {
+		const char *id, *customer, *due;
+		gint64 amount;
+	} invoices[] = {
+		{ "I1", "C1", "2013-04-01", 100000 },
+		{ "I2", "C1", "2013-04-10", 50000 },
+		{ "I3", "C2", "2013-04-01", 80000 },
+		{ "I4", "C2", "2013-04-01", 30000 },
+	};
+	DsLedgerOutcome outcome;
+	DsStore *store = instance->store;
+
+	ck_assert (ds_ledger_put_entity (store, &entity, &outcome, NULL));
+	for (gsize i = 0; i < G_N_ELEMENTS (customers); i++) {
+		DsCustomer customer = {
+			.customer_id = (char *) customers[i].id,
+			.name = "Kunde", .street = "Weg 1",
+			.postal_code = "1", .city = "Köln", .country = "DE",
+			.language = "de", .currency = "EUR",
+			.entity_id = "DE01", .b2b = TRUE,
+			.collector = (char *) customers[i].collector,
+		};
+
+		ck_assert (ds_ledger_put_customer (store, &customer, &outcome,
+						   NULL));
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS (invoices); i++) {
+		DsInvoice invoice = {
+			.invoice_id = (char *) invoices[i].id,
+			.customer_id = (char *) invoices[i].customer,
+			.issue_date = day ("2013-03-01"),
+			.due_date = day (invoices[i].due),
+			.currency = "EUR", .amount = invoices[i].amount,
+		};
+
+		ck_assert (ds_ledger_put_invoice (store, &invoice, &outcome,
+						  NULL));
+	}
+}
+
+static void
+put_promise (const char *id, const char *customer, const char *date,
+	     gint64 amount, const char *invoice)
+{
+	DsPromise promise = {
+		.promise_id = (char *) id, .customer_id = (char *) customer,
+		.promised_date = day (date), .amount = amount,
+		.invoice_id = (char *) invoice, .made_on = day ("2013-04-15"),
+	};
+	DsLedgerOutcome outcome;
+
+	ck_assert (ds_ledger_put_promise (instance->store, &promise,
+					  &outcome, NULL));
+}
+
+START_TEST (test_collect_broken_promises_and_disputes)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsAgenda) agenda = NULL;
+	g_autoptr (GString) text = g_string_new (NULL);
+	DsLedgerOutcome outcome;
+	const DsAgendaList *anna, *bruno;
+
+	open_instance ("[collectors]\nanna = 15\nbruno = 60\n");
+	load_ledger ();
+	/* C1 promised I1 for 04-20 and did not pay: broken on 05-02 */
+	put_promise ("PR1", "C1", "2013-04-20", 100000, "I1");
+	/* C1 promised I2 for 04-25 and paid it: kept */
+	put_promise ("PR2", "C1", "2013-04-25", 50000, "I2");
+	ck_assert (ds_ledger_put_payment (instance->store, "P1", "C1",
+					  day ("2013-04-24"), "EUR", 50000,
+					  "I2", &outcome, NULL));
+	/* C1's promise for 05-10 is not due yet */
+	put_promise ("PR3", "C1", "2013-05-10", 1000, "I1");
+	/* C2 disputes I3 */
+	ck_assert (ds_ledger_put_dispute (instance->store, "I3",
+					  day ("2013-04-05"), DS_DATE_NONE,
+					  "quality", &outcome, NULL));
+	/* C2 promised 200.00 of what was due by 04-28, and paid none */
+	put_promise ("PR4", "C2", "2013-04-28", 20000, NULL);
+
+	agenda = ds_agenda_build (instance, day ("2013-05-02"), NULL,
+				  &error);
+	ck_assert_msg (agenda != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (agenda->lists->len, 2);
+	anna = g_ptr_array_index (agenda->lists, 0);
+	bruno = g_ptr_array_index (agenda->lists, 1);
+	ck_assert_str_eq (subjects (anna->tasks, text), "PR1");
+	ck_assert_uint_eq (anna->cut->len, 0);
+	/* PR4: min (20000, 110000) x 0.5 / 10 = 1000 a minute; the
+	 * dispute on I3: 80000 x 0.25 / 20 = 1000, then the larger */
+	ck_assert_str_eq (subjects (bruno->tasks, text), "I3 PR4");
+	ck_assert_int_eq (bruno->minutes, 30);
+	ck_assert_int_eq (((DsAgendaTask *) g_ptr_array_index (
+		bruno->tasks, 1))->amount, 20000);
+}
+END_TEST
+
+static Suite *
+agenda_suite (void)
+{
+	Suite *suite = suite_create ("agenda");
+	TCase *capacity = tcase_create ("capacity");
+	TCase *ledger = tcase_create ("ledger");
+
+	tcase_add_test (capacity, test_capacity_cuts_by_cash_per_minute);
+	tcase_add_test (capacity, test_capacity_zero_cuts_everything);
+	tcase_add_checked_fixture (ledger, setup, teardown);
+	tcase_add_test (ledger, test_collect_broken_promises_and_disputes);
+	suite_add_tcase (suite, capacity);
+	suite_add_tcase (suite, ledger);
+	return suite;
+}
+
+int
+main (void)
+{
+	SRunner *runner = srunner_create (agenda_suite ());
+	int failed;
+
+	srunner_run_all (runner, CK_NORMAL);
+	failed = srunner_ntests_failed (runner);
+	srunner_free (runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

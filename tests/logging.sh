@@ -1,0 +1,71 @@
+#!/bin/sh
+# logging.sh -- no debtor data in the log at info level or above: a year
+# of the bundled ledger is imported and replayed with every log domain
+# on, and no customer's name, contact, street or e-mail address from
+# data/ibm-ar/customers.csv and no invoice amount appears in any record
+# above debug level.  The records
+# of the run must be there (imports, batches), so an empty log cannot
+# pass.
+set -u
+builddir=${DS_BUILDDIR:-$(pwd)}
+srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
+dunspool="$builddir/src/dunspool"
+work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-logging-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+data="$srcdir/data/ibm-ar"
+failures=0
+checks=0
+
+check () {
+	checks=$((checks + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: expected '$3', got '$2'"
+		failures=$((failures + 1))
+	fi
+}
+
+unset DUNSPOOL_LOG_DEBTOR_DATA
+export G_MESSAGES_DEBUG=all
+"$dunspool" init "$root" > /dev/null || exit 1
+(cd "$data" && "$dunspool" import --root "$root" entities.csv \
+	customers.csv WA_Fn-UseC_-Accounts-Receivable.csv) \
+	> /dev/null 2> "$work/log" || { echo "FAIL: import"; exit 1; }
+"$dunspool" replay --root "$root" --from 2012-01-01 --to 2012-12-31 \
+	> /dev/null 2>> "$work/log" || { echo "FAIL: replay"; exit 1; }
+
+# Records above debug level: GLib's "DOMAIN-DEBUG:" lines dropped, and
+# the time stamps, which could pass for amounts.
+grep -v -- '-DEBUG: ' "$work/log" |
+	sed 's/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]*//' > "$work/records"
+check "imports logged" "$(grep -c 'imported:' "$work/records")" 3
+check "batches logged" \
+	"$(grep -c 'batch created' "$work/records" | awk '{ print ($1 > 0) }')" 1
+
+# Names, contacts, streets and addresses of customers, amounts of
+# invoices (as the ledger has them).
+/usr/bin/python3 - "$data" > "$work/debtor" <<'PY'
+import csv, os, sys
+data = sys.argv[1]
+with open (os.path.join (data, "customers.csv"), encoding = "utf-8-sig") as f:
+    for row in csv.DictReader (f):
+        for key in ("name", "contact", "street", "email"):
+            if len (row.get (key) or "") >= 4:
+                print (row[key])
+name = "WA_Fn-UseC_-Accounts-Receivable.csv"
+with open (os.path.join (data, name), encoding = "utf-8-sig") as f:
+    for row in csv.DictReader (f):
+        if len (row["InvoiceAmount"]) >= 5:
+            print (row["InvoiceAmount"])
+PY
+check "debtor data to look for" \
+	"$(awk 'END { print (NR > 100) }' "$work/debtor")" 1
+grep -w -F -f "$work/debtor" "$work/records" > "$work/found"
+head -n 5 "$work/found"
+check "no debtor name, address or amount above debug level" \
+	"$(grep -c . "$work/found")" 0
+
+echo "Checks: $checks, Failures: $failures, Errors: 0"
+[ "$failures" -eq 0 ]
