@@ -4,6 +4,8 @@
  * XXX: the queries read the documents table, which document.c owns; they
  * live here because only the limits need them, and they only read.
  */
+#define G_LOG_DOMAIN "dunspool-limits"
+
 #include "action-limits.h"
 
 #include <sqlite3.h>

@@ -4,13 +4,20 @@
  * The batch PDF is made by concatenating the stored, validated PDFs with
  * pdfunite (poppler-utils): what the mailroom prints is what was checked.
  */
+#define G_LOG_DOMAIN "dunspool-batch"
+
 #include "batch.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "document.h"
 #include "ds-error.h"
 #include "journal.h"
+#include "log.h"
 #include "production.h"
 #include "spool.h"
 #include "states.h"
@@ -233,6 +240,101 @@ new_batch_id (DsStore *store, const char *entity_id, DsDate day)
 				date, used + 1);
 }
 
+/* -- files before and after the record ----------------------------------
+ *
+ * A batch's files are written under hidden names (".BATCH.pdf",
+ * ".BATCH.csv": the mailroom never looks at dot-names) and given their
+ * real names only after the batch and its letters are committed.  So a
+ * process killed in between leaves either hidden files of a batch never
+ * recorded, whose letters are still queued, or hidden files of a
+ * recorded batch; the next batch run removes the first and names the
+ * second.  The mailroom can never find a batch whose letters will be
+ * batched again.
+ */
+
+static char *
+hidden_path (const char *path)
+{
+	g_autofree char *directory = g_path_get_dirname (path);
+	g_autofree char *name = g_path_get_basename (path);
+	g_autofree char *hidden = g_strconcat (".", name, NULL);
+
+	return g_build_filename (directory, hidden, NULL);
+}
+
+static gboolean
+sync_directory (const char *directory, GError **error)
+{
+	int fd = open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gboolean ok = fd >= 0 && fsync (fd) == 0;
+
+	if (fd >= 0)
+		close (fd);
+	if (!ok)
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s: fsync: %s", directory, g_strerror (errno));
+	return ok;
+}
+
+/* HIDDEN to PATH, never replacing a file there. */
+static gboolean
+reveal (const char *hidden, const char *path, GError **error)
+{
+	if (link (hidden, path) != 0 && errno != EEXIST) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s: %s", path, g_strerror (errno));
+		return FALSE;
+	}
+	g_unlink (hidden);
+	return TRUE;
+}
+
+static gboolean
+batch_recorded (DsStore *store, const char *batch_id)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT 1 FROM batches WHERE batch_id = ?", NULL);
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_text (statement, 1, batch_id, -1, SQLITE_STATIC);
+	return sqlite3_step (statement) == SQLITE_ROW;
+}
+
+/* What an interrupted run left in outgoing/print: named or removed. */
+static gboolean
+settle_hidden (DsInstance *instance, GError **error)
+{
+	g_autofree char *directory = ds_instance_spool_path (
+		instance, "outgoing/print");
+	g_autoptr (GDir) dir = g_dir_open (directory, 0, NULL);
+	g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+	const char *entry;
+
+	while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+		if (entry[0] == '.' && (g_str_has_suffix (entry, ".pdf") ||
+					g_str_has_suffix (entry, ".csv")))
+			g_ptr_array_add (names, g_strdup (entry));
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autofree char *batch_id = g_strndup (name + 1,
+						       strlen (name) - 5);
+		g_autofree char *hidden = g_build_filename (directory, name,
+							    NULL);
+		g_autofree char *path = g_build_filename (directory, name + 1,
+							  NULL);
+
+		if (!batch_recorded (instance->store, batch_id)) {
+			g_message ("%s: removed, its batch was never "
+				   "recorded", hidden);
+			g_unlink (hidden);
+		} else if (!reveal (hidden, path, error)) {
+			return FALSE;
+		}
+	}
+	return names->len == 0 || sync_directory (directory, error);
+}
+
 static gboolean
 record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
 	      guint first, guint end, GError **error)
@@ -241,14 +343,14 @@ record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
 	g_autofree char *contents = NULL;
 	g_autofree char *sha256 = NULL;
 	g_autofree char *evidence = NULL;
+	g_autofree char *hidden_pdf = hidden_path (batch->pdf_path);
 	gsize length;
 	DsJournalEntry entry = {
 		.object_kind = "batch", .object_id = batch->batch_id,
 		.event = "created", .new_state = "created",
 	};
 
-	if (!g_file_get_contents (batch->pdf_path, &contents, &length,
-				  error))
+	if (!g_file_get_contents (hidden_pdf, &contents, &length, error))
 		return FALSE;
 	sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
 					      (guchar *) contents, length);
@@ -290,6 +392,8 @@ build_one (DsInstance *instance, DsDate day, GPtrArray *letters,
 		instance, "outgoing/print");
 	g_autofree char *pdf_name = NULL;
 	g_autofree char *csv_name = NULL;
+	g_autofree char *hidden_pdf = NULL;
+	g_autofree char *hidden_csv = NULL;
 	g_autoptr (GBytes) csv = manifest (letters, first, end);
 
 	batch->batch_id = new_batch_id (instance->store, head->entity_id,
@@ -304,13 +408,25 @@ build_one (DsInstance *instance, DsDate day, GPtrArray *letters,
 	csv_name = g_strdup_printf ("%s.csv", batch->batch_id);
 	batch->pdf_path = g_build_filename (directory, pdf_name, NULL);
 	batch->manifest_path = g_build_filename (directory, csv_name, NULL);
+	hidden_pdf = hidden_path (batch->pdf_path);
+	hidden_csv = hidden_path (batch->manifest_path);
 
-	if (!unite (letters, first, end, batch->pdf_path, error) ||
-	    !ds_spool_write_file (directory, csv_name, csv, error) ||
-	    !record_batch (instance, batch, letters, first, end, error))
+	if (!unite (letters, first, end, hidden_pdf, error) ||
+	    !g_file_set_contents_full (hidden_csv,
+				       g_bytes_get_data (csv, NULL),
+				       g_bytes_get_size (csv),
+				       G_FILE_SET_CONTENTS_CONSISTENT, 0640,
+				       error) ||
+	    !record_batch (instance, batch, letters, first, end, error) ||
+	    !reveal (hidden_pdf, batch->pdf_path, error) ||
+	    !reveal (hidden_csv, batch->manifest_path, error) ||
+	    !sync_directory (directory, error))
 		return FALSE;
-	g_message ("%s: batch created: documents=%d pages=%d",
-		   batch->batch_id, batch->documents, batch->pages);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_BATCH,
+		      &(DsLogFields) { .channel = "letter",
+				       .state = "created" },
+		      "%s: batch created: documents=%d pages=%d",
+		      batch->batch_id, batch->documents, batch->pages);
 	return TRUE;
 }
 
@@ -322,7 +438,7 @@ ds_batch_build (DsInstance *instance, DsDate day, gint64 *batches,
 							error);
 	guint first = 0;
 
-	if (letters == NULL)
+	if (letters == NULL || !settle_hidden (instance, error))
 		return FALSE;
 	while (first < letters->len) {
 		Letter *head = g_ptr_array_index (letters, first);

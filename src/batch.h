@@ -10,6 +10,12 @@
  * then stand handed-off to the mailroom, who confirm the batch printed
  * and posted (`dunspool batch printed|posted ID`), which moves the batch
  * and every attempt in it, and journals each.
+ *
+ * A batch's files get their names only once the batch is recorded:
+ * until then they are dot-names, which the mailroom never reads, and a
+ * run cut short leaves nothing the mailroom could print while its
+ * letters are batched again (the next run removes or names what it
+ * finds).
  */
 #ifndef DS_BATCH_H
 #define DS_BATCH_H

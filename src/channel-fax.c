@@ -2,6 +2,8 @@
  * channel-fax.c -- TIFF G3 conversion and check, the hylafax driver and
  * the fax policy.  See channel-fax.h.
  */
+#define G_LOG_DOMAIN "dunspool-fax"
+
 #include "channel-fax.h"
 
 #include <glib/gstdio.h>
@@ -12,6 +14,7 @@
 #include "document.h"
 #include "ds-error.h"
 #include "http-json.h"
+#include "states.h"
 
 #define FAX_MAX_PAGES 1000	/* a TIFF claiming more is refused */
 
@@ -469,6 +472,32 @@ fax_calls (GPtrArray *attempts)
 	return calls;
 }
 
+/*
+ * What follows a fax that did not get through: another call after a
+ * line fault while calls remain, else a letter; nothing when the
+ * operator had asked to cancel it.
+ */
+static gboolean
+follow_up (DsStore *store, const DsAttempt *attempt, GPtrArray *attempts,
+	   DsFaxOutcome outcome, const char *evidence, GError **error)
+{
+	gint64 next_id;
+
+	if (outcome == DS_FAX_DELIVERED ||
+	    strcmp (attempt->state, "cancel-requested") == 0)
+		return TRUE;
+	if (outcome == DS_FAX_LINE_FAULT &&
+	    fax_calls (attempts) < DS_FAX_MAX_CALLS) {
+		g_message ("%s: fax line fault, calling again: %s",
+			   attempt->trace_id, evidence);
+		return ds_attempt_create (store, attempt->trace_id,
+					  DS_CHANNEL_FAX, attempt->driver,
+					  &next_id, error);
+	}
+	return ds_dispatch_escalate_to_letter (store, attempt->trace_id,
+					       evidence, error);
+}
+
 gboolean
 ds_fax_record_outcome (DsStore *store, gint64 attempt_id,
 		       const DsFaxStatus *status, GError **error)
@@ -477,9 +506,7 @@ ds_fax_record_outcome (DsStore *store, gint64 attempt_id,
 	g_autoptr (DsAttempt) attempt = NULL;
 	g_autoptr (GPtrArray) attempts = NULL;
 	g_autofree char *evidence = NULL;
-	gint64 next_id;
-	gboolean cancelled;
-	gboolean ok;
+	gboolean moves;
 
 	if (to == NULL)
 		return TRUE;
@@ -496,27 +523,14 @@ ds_fax_record_outcome (DsStore *store, gint64 attempt_id,
 				    status->state ? status->state : '-',
 				    status->pages_sent, status->pages_total,
 				    status->status ? status->status : "-");
-	/* Cancelled by the operator: no call again, no letter. */
-	cancelled = strcmp (attempt->state, "cancel-requested") == 0;
+	/* Late news (journaled as ignored) has no consequence. */
+	moves = ds_state_allowed (DS_MACHINE_ATTEMPT, attempt->state, to);
 	if (!ds_store_begin (store, error))
 		return FALSE;
-	ok = ds_attempt_move (store, attempt_id, to, evidence, error);
-	if (ok && cancelled) {
-		/* nothing more */
-	} else if (ok && status->outcome == DS_FAX_LINE_FAULT &&
-	    fax_calls (attempts) < DS_FAX_MAX_CALLS) {
-		g_message ("%s: fax line fault, calling again: %s",
-			   attempt->trace_id, evidence);
-		ok = ds_attempt_create (store, attempt->trace_id,
-					DS_CHANNEL_FAX, attempt->driver,
-					&next_id, error);
-	} else if (ok && status->outcome != DS_FAX_DELIVERED) {
-		ok = ds_dispatch_escalate_to_letter (store, attempt->trace_id,
-						     evidence, error);
-	}
-	if (!ok) {
-		ds_store_rollback (store);
-		return FALSE;
-	}
-	return ds_store_commit (store, error);
+	if (ds_attempt_move (store, attempt_id, to, evidence, error) &&
+	    (!moves || follow_up (store, attempt, attempts, status->outcome,
+				  evidence, error)))
+		return ds_store_commit (store, error);
+	ds_store_rollback (store);
+	return FALSE;
 }

@@ -120,16 +120,47 @@ restrict_fee (DsClaimCost *fee, const char *const *invoice_ids)
 	return kept > 0;
 }
 
+/*
+ * An earlier document's cost goes with its invoices: it is claimed again
+ * on a letter about one of them, and on no other letter, so that two
+ * letters never ask for the same cost beside different invoices.  A cost
+ * whose invoices are all settled (costs survive payment of the principal)
+ * belongs to no later letter's invoices and is claimed on each, as the
+ * open debt it is.
+ */
+static gboolean
+earlier_cost_kept (const DsClaimCost *cost, const char *const *invoice_ids,
+		   GHashTable *open_invoices)
+{
+	gboolean orphan = TRUE;
+
+	if (cost->kind != DS_CLAIM_COST_FEE)
+		return listed (invoice_ids, cost->invoice_id) ||
+		       !g_hash_table_contains (open_invoices,
+					       cost->invoice_id);
+	if (cost->invoices == NULL)
+		return TRUE;
+	for (int i = 0; cost->invoices[i] != NULL; i++) {
+		if (listed (invoice_ids, cost->invoices[i]))
+			return TRUE;
+		if (g_hash_table_contains (open_invoices, cost->invoices[i]))
+			orphan = FALSE;
+	}
+	return orphan;
+}
+
 static void
-restrict_costs (DsClaim *claim, const char *const *invoice_ids)
+restrict_costs (DsClaim *claim, const char *const *invoice_ids,
+		GHashTable *open_invoices)
 {
 	for (guint i = claim->costs->len; i-- > 0;) {
 		DsClaimCost *cost = claim->costs->pdata[i];
-		gboolean keep = TRUE;
+		gboolean keep;
 
 		if (cost->cost_id != 0)
-			continue;	/* earlier costs stay */
-		if (cost->kind == DS_CLAIM_COST_FEE)
+			keep = earlier_cost_kept (cost, invoice_ids,
+						  open_invoices);
+		else if (cost->kind == DS_CLAIM_COST_FEE)
 			keep = restrict_fee (cost, invoice_ids);
 		else
 			keep = listed (invoice_ids, cost->invoice_id);
@@ -188,8 +219,18 @@ sum (DsClaim *claim)
 void
 ds_claim_letter_restrict (DsClaim *claim, const char *const *invoice_ids)
 {
+	g_autoptr (GHashTable) open_invoices = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint i = 0; i < claim->items->len; i++) {
+		const DsClaimItem *item = claim->items->pdata[i];
+
+		if (item->open > 0)
+			g_hash_table_add (open_invoices,
+					  g_strdup (item->invoice_id));
+	}
 	restrict_items (claim, invoice_ids);
-	restrict_costs (claim, invoice_ids);
+	restrict_costs (claim, invoice_ids, open_invoices);
 	restrict_lines (claim);
 	sum (claim);
 }

@@ -30,7 +30,12 @@ ds_cli_verb_claim (int argc, char **argv)
 	static char *as_of_text;
 	static gboolean no_interest;
 	static char *step_name;
+	static gboolean paid_late;
 	const GOptionEntry options[] = {
+		{ "paid-late", 0, 0, G_OPTION_ARG_NONE, &paid_late,
+		  "Also claim interest and compensation on invoices paid "
+		  "late that no letter claimed them for (default: as "
+		  "[claims] paid_late says)", NULL },
 		{ "step", 0, 0, G_OPTION_ARG_STRING, &step_name,
 		  "As a letter of this strategy step would claim", "NAME" },
 		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of_text,
@@ -61,6 +66,8 @@ ds_cli_verb_claim (int argc, char **argv)
 		return ds_cli_fail (error);
 	ds_claim_policy_init (&policy, rates);
 	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
+	policy.settled_since = instance->config->rules.paid_late ?
+			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
 	if (step_name != NULL) {
 		const DsStep *step = ds_claim_letter_find_step (
 			instance->config, step_name);
@@ -73,6 +80,8 @@ ds_cli_verb_claim (int argc, char **argv)
 		ds_claim_letter_step_policy (instance->config, step, rates,
 					     &policy);
 	}
+	if (paid_late)
+		policy.settled_since = DS_CLAIM_SETTLED_ANY;
 	if (no_interest) {
 		policy.interest = FALSE;
 		policy.compensation = FALSE;
@@ -129,6 +138,8 @@ ds_cli_verb_waive (int argc, char **argv)
 		return ds_cli_fail (error);
 	ds_claim_policy_init (&policy, rates);
 	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
+	policy.settled_since = instance->config->rules.paid_late ?
+			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
 	if (!ds_claim_waive (instance->store, argv[1], invoice_id, on,
 			     reason, &policy, &waived, &error))
 		return ds_cli_fail (error);

@@ -141,7 +141,7 @@ queue_usage (void)
 {
 	g_printerr ("dunspool queue: list | show ID | hold TRACE_ID... | "
 		    "release TRACE_ID... | requeue TRACE_ID... | "
-		    "cancel TRACE_ID... | flush\n");
+		    "cancel TRACE_ID... | reconcile TRACE_ID... | flush\n");
 	return DS_CLI_EXIT_USAGE;
 }
 
@@ -155,7 +155,7 @@ ds_cli_verb_queue (int argc, char **argv)
 		  "list: every document, not only those still moving",
 		  NULL },
 		{ "reason", 0, 0, G_OPTION_ARG_STRING, &reason,
-		  "hold, release, requeue, cancel: why, for the journal",
+		  "hold, release, requeue, cancel, reconcile: why",
 		  "TEXT" },
 		{ NULL }
 	};

@@ -122,7 +122,8 @@ static const char default_text[] =
 	"page_limit = 10\n"
 	"\n"
 	"[fax]\n"
-	"# spool: fax jobs into spool/outgoing/fax for a fax server\n"
+	"# spool: fax jobs into spool/outgoing/fax for a fax server;\n"
+	"# hylafax: TIFF G3 through sendfax, followed with faxstat\n"
 	"driver = spool\n"
 	"page_limit = 5\n"
 	"\n"
@@ -296,6 +297,22 @@ config_fail (GError **error, const DsConfig *config, const char *group,
 	return FALSE;
 }
 
+/*
+ * Every key the loader looked at, as "GROUP\x1fKEY", so that a key it
+ * never looked at can be reported as unknown: a misspelt key must not
+ * leave a setting at its default without a word.  Set only while
+ * ds_config_load runs; loading happens on one thread.
+ */
+static GHashTable *keys_read;
+
+static void
+key_read (const char *group, const char *key)
+{
+	if (keys_read != NULL)
+		g_hash_table_add (keys_read,
+				  g_strconcat (group, "\x1f", key, NULL));
+}
+
 static gboolean
 read_string (GKeyFile *file, DsConfig *config, const char *group,
 	     const char *key, gboolean optional, char **out,
@@ -303,6 +320,7 @@ read_string (GKeyFile *file, DsConfig *config, const char *group,
 {
 	g_autoptr (GError) local = NULL;
 
+	key_read (group, key);
 	*out = g_key_file_get_string (file, group, key, &local);
 	if (*out != NULL)
 		g_strstrip (*out);
@@ -405,6 +423,7 @@ read_list (GKeyFile *file, const char *group, const char *key)
 	GStrv list = g_key_file_get_string_list (file, group, key, NULL,
 						 NULL);
 
+	key_read (group, key);
 	for (int i = 0; list != NULL && list[i] != NULL; i++)
 		g_strstrip (list[i]);
 	return list;
@@ -985,9 +1004,44 @@ read_channel_settings (GKeyFile *file, DsConfig *config, GError **error)
 	    config->mail_relay == NULL)
 		return config_fail (error, config, "mail", "relay",
 				    "the smtp driver needs a relay URL");
-	if (strcmp (config->fax_driver, "spool") != 0)
+	if (strcmp (config->fax_driver, "spool") != 0 &&
+	    strcmp (config->fax_driver, "hylafax") != 0)
 		return config_fail (error, config, "fax", "driver",
-				    "only the spool driver exists so far");
+				    "must be spool or hylafax");
+	return TRUE;
+}
+
+/*
+ * Groups read by other modules from the same file, each checking its own
+ * values: [agenda] and [collectors] (agenda.c), [policy] (policy.c).
+ */
+static const char *const groups_read_elsewhere[] = {
+	"agenda", "collectors", "policy", NULL,
+};
+
+/* Every key in the file was read by some part of the loader. */
+static gboolean
+check_unknown_keys (GKeyFile *file, DsConfig *config, GError **error)
+{
+	g_auto (GStrv) groups = g_key_file_get_groups (file, NULL);
+
+	for (int i = 0; groups[i] != NULL; i++) {
+		if (g_strv_contains (groups_read_elsewhere, groups[i]))
+			continue;
+		g_auto (GStrv) keys = g_key_file_get_keys (file, groups[i],
+							   NULL, NULL);
+
+		for (int k = 0; keys != NULL && keys[k] != NULL; k++) {
+			g_autofree char *both = g_strconcat (
+				groups[i], "\x1f", keys[k], NULL);
+
+			if (!g_hash_table_contains (keys_read, both))
+				return config_fail (error, config, groups[i],
+						    keys[k], "unknown key "
+						    "(misspelt, or in the "
+						    "wrong group?)");
+		}
+	}
 	return TRUE;
 }
 
@@ -996,6 +1050,7 @@ ds_config_load (const char *root, const char *path, GError **error)
 {
 	g_autoptr (GKeyFile) file = g_key_file_new ();
 	g_autoptr (DsConfig) config = g_new0 (DsConfig, 1);
+	gboolean loaded;
 
 	config->path = g_strdup (path);
 	config->root = g_strdup (root);
@@ -1008,16 +1063,19 @@ ds_config_load (const char *root, const char *path, GError **error)
 		g_prefix_error (error, "%s: ", path);
 		return NULL;
 	}
-	if (!read_instance (file, config, error) ||
-	    !read_channel_settings (file, config, error) ||
-	    !read_rules (file, config, error) ||
-	    !read_claims (file, config, error) ||
-	    !read_limits (file, config, error) ||
-	    !read_calendars (file, config, error) ||
-	    !read_strategies (file, config, error) ||
-	    !read_segments (file, config, error))
-		return NULL;
-	return g_steal_pointer (&config);
+	keys_read = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+					   NULL);
+	loaded = read_instance (file, config, error) &&
+		 read_channel_settings (file, config, error) &&
+		 read_rules (file, config, error) &&
+		 read_claims (file, config, error) &&
+		 read_limits (file, config, error) &&
+		 read_calendars (file, config, error) &&
+		 read_strategies (file, config, error) &&
+		 read_segments (file, config, error) &&
+		 check_unknown_keys (file, config, error);
+	g_clear_pointer (&keys_read, g_hash_table_unref);
+	return loaded ? g_steal_pointer (&config) : NULL;
 }
 
 void

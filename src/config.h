@@ -122,7 +122,7 @@ typedef struct {
 	gboolean mail_starttls;
 	char *mail_domain;	/* Message-ID and VERP domain */
 
-	char *fax_driver;	/* spool */
+	char *fax_driver;	/* spool, hylafax */
 	int page_limit_email;
 	int page_limit_fax;
 	int page_limit_letter;

@@ -1,14 +1,17 @@
 /*
  * cycle.c -- run the daily cycle.  See cycle.h.
  */
+#define G_LOG_DOMAIN "dunspool-cycle"
+
 #include "cycle.h"
 
 #include "batch.h"
 #include "dispatch.h"
 #include "document.h"
-#include "feedback.h"
 #include "ds-error.h"
+#include "feedback.h"
 #include "journal.h"
+#include "log.h"
 #include "planner.h"
 #include "production.h"
 #include "spool.h"
@@ -106,8 +109,10 @@ produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
 			continue;
 		}
 		tally->failures++;
-		g_warning ("%s: production failed: %s", trace_id,
-			   local->message);
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_CYCLE,
+			      &(DsLogFields) { .trace_id = trace_id },
+			      "%s: production failed: %s", trace_id,
+			      local->message);
 	}
 	return TRUE;
 }

@@ -1,6 +1,8 @@
 /*
  * daemon.c -- the main loop of dunspoold.  See daemon.h.
  */
+#define G_LOG_DOMAIN "dunspool-daemon"
+
 #include "daemon.h"
 
 #include <gio/gio.h>
@@ -14,6 +16,7 @@
 #include "feedback.h"
 #include "instance.h"
 #include "journal.h"
+#include "log.h"
 #include "spool.h"
 
 
@@ -38,7 +41,6 @@ static void
 scan_incoming (DsDaemon *daemon)
 {
 	g_autoptr (GError) error = NULL;
-
 	g_autoptr (GError) status_error = NULL;
 
 	if (!ds_spool_process_incoming (daemon->instance, &error))
@@ -107,17 +109,19 @@ run_cycle (DsDaemon *daemon, DsDate day)
 
 	sd_notifyf (0, "STATUS=running the cycle for %s", date);
 	if (!ds_cycle_run (daemon->cycle, day, &tally, &error)) {
-		g_warning ("cycle %s: failed: %s", date, error->message);
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_CYCLE, NULL,
+			      "cycle %s: failed: %s", date, error->message);
 		sd_notifyf (0, "STATUS=cycle %s failed: %s", date,
 			    error->message);
 		return;
 	}
 	daemon->last_cycle = day;
-	g_message ("cycle %s: done: planned=%" G_GINT64_FORMAT
-		   " produced=%" G_GINT64_FORMAT " batches=%"
-		   G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT, date,
-		   tally.planned, tally.produced, tally.batches,
-		   tally.failures);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_CYCLE, NULL,
+		      "cycle %s: done: planned=%" G_GINT64_FORMAT
+		      " produced=%" G_GINT64_FORMAT " batches=%"
+		      G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT, date,
+		      tally.planned, tally.produced, tally.batches,
+		      tally.failures);
 	sd_notifyf (0, "STATUS=idle; last cycle %s", date);
 }
 
@@ -156,7 +160,8 @@ schedule_cycle (DsDaemon *daemon)
 		g_source_remove (daemon->cycle_source);
 	daemon->cycle_source = g_timeout_add_seconds (seconds, cycle_cb,
 						      daemon);
-	g_info ("next cycle in %u s", seconds);
+	ds_log_event (G_LOG_LEVEL_INFO, DS_LOG_DAEMON, NULL,
+		      "next cycle in %u s", seconds);
 }
 
 static gboolean
@@ -165,7 +170,7 @@ stop_cb (gpointer user_data)
 	DsDaemon *daemon = user_data;
 
 	sd_notify (0, "STOPPING=1");
-	g_message ("stopping");
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_DAEMON, NULL, "stopping");
 	g_main_loop_quit (daemon->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -182,13 +187,15 @@ reload_cb (gpointer user_data)
 	sd_notify (0, "RELOADING=1");
 	config = ds_config_load (daemon->root, path, &error);
 	if (config == NULL) {
-		g_warning ("reload: keeping the old configuration: %s",
-			   error->message);
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_DAEMON, NULL,
+			      "reload: keeping the old configuration: %s",
+			      error->message);
 	} else {
 		ds_config_free (daemon->instance->config);
 		daemon->instance->config = config;
 		schedule_cycle (daemon);
-		g_message ("reload: configuration reloaded");
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_DAEMON, NULL,
+			      "reload: configuration reloaded");
 	}
 	sd_notify (0, "READY=1");
 	return G_SOURCE_CONTINUE;
@@ -289,7 +296,8 @@ ds_daemon_run (DsDaemon *daemon, GError **error)
 	scan_incoming (daemon);
 	schedule_cycle (daemon);
 	sd_notify (0, "READY=1\nSTATUS=idle");
-	g_message ("started: root=%s", daemon->root);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_DAEMON, NULL,
+		      "started: root=%s", daemon->root);
 	g_main_loop_run (daemon->loop);
 	return TRUE;
 }

@@ -103,6 +103,12 @@ ds_date_parse (const char *text, const char *format, DsDate *date,
 		return FALSE;
 	}
 	*date = ds_date_from_ymd (year, month, day);
+	if (year < DS_DATE_MIN_YEAR || year > DS_DATE_MAX_YEAR) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "date \"%s\": year outside %d-%d", text,
+			     DS_DATE_MIN_YEAR, DS_DATE_MAX_YEAR);
+		return FALSE;
+	}
 	if (*date == DS_DATE_NONE) {
 		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
 			     "date \"%s\": no such day", text);

@@ -21,6 +21,14 @@ typedef guint32 DsDate;
 #define DS_DATE_ISO_LEN 11	/* "YYYY-MM-DD" and its NUL */
 
 /*
+ * The years a parsed date may have.  Receivables live in decades, not
+ * millennia: a year outside this range is a typing error, and refusing
+ * it keeps every date plus any offset dunspool adds a four-digit year.
+ */
+#define DS_DATE_MIN_YEAR 1900
+#define DS_DATE_MAX_YEAR 2199
+
+/*
  * Date formats a mapping profile may declare.  "YYYY-MM-DD", "D/M/YYYY",
  * "M/D/YYYY", "D.M.YYYY"; D and M take one or two digits, DD and MM two.
  */

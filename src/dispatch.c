@@ -1,8 +1,12 @@
 /*
  * dispatch.c -- ready documents to channel attempts.  See dispatch.h.
  */
+#define G_LOG_DOMAIN "dunspool-dispatch"
+
 #include "dispatch.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "channel-email.h"
@@ -12,17 +16,39 @@
 #include "ds-error.h"
 #include "journal.h"
 #include "ledger.h"
+#include "log.h"
 #include "production.h"
 #include "spool.h"
 
+/*
+ * The relay's password, from a file only the service may read: a file
+ * that others can read (or write) is refused, since the secret in it is
+ * no longer one.  Read before anything is submitted, so that a refusal
+ * leaves the attempt queued, not half-sent.
+ */
 static gboolean
 read_password (const DsConfig *config, char **password, GError **error)
 {
+	const char *path = config->mail_password_file;
+	GStatBuf status;
+
 	*password = NULL;
-	if (config->mail_password_file == NULL)
+	if (path == NULL)
 		return TRUE;
-	if (!g_file_get_contents (config->mail_password_file, password,
-				  NULL, error))
+	if (g_stat (path, &status) != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
+			     "[mail] password_file %s: %s", path,
+			     g_strerror (errno));
+		return FALSE;
+	}
+	if ((status.st_mode & 077) != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
+			     "[mail] password_file %s: mode %04o lets others "
+			     "read it; chmod 600 it", path,
+			     (unsigned) (status.st_mode & 07777));
+		return FALSE;
+	}
+	if (!g_file_get_contents (path, password, NULL, error))
 		return FALSE;
 	g_strchomp (*password);
 	return TRUE;
@@ -34,7 +60,10 @@ ds_dispatch_escalate_to_letter (DsStore *store, const char *trace_id,
 {
 	gint64 attempt_id;
 
-	g_message ("%s: escalating to letter: %s", trace_id, why);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_ATTEMPT_STATE,
+		      &(DsLogFields) { .trace_id = trace_id,
+				       .channel = "email", .state = "failed" },
+		      "%s: escalating to letter: %s", trace_id, why);
 	return ds_attempt_create (store, trace_id, DS_CHANNEL_LETTER, "print",
 				  &attempt_id, error);
 }
@@ -63,8 +92,12 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
 	if (attempt->tries >= DS_DISPATCH_MAX_TRIES) {
 		evidence = g_strdup_printf ("try=%d, the last: %s",
 					    attempt->tries, why);
-		g_message ("%s: expired: attempt=%" G_GINT64_FORMAT ": %s",
-			   trace_id, attempt_id, why);
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_ATTEMPT_STATE,
+			      &(DsLogFields) { .trace_id = trace_id,
+					       .attempt = attempt_id,
+					       .state = "expired" },
+			      "%s: expired: attempt=%" G_GINT64_FORMAT ": %s",
+			      trace_id, attempt_id, why);
 		return ds_attempt_move (store, attempt_id, "deferred",
 					evidence, error) &&
 		       ds_attempt_move (store, attempt_id, "expired",
@@ -80,8 +113,13 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
 	next_text = g_date_time_format (next, "%Y-%m-%dT%H:%M:%SZ");
 	evidence = g_strdup_printf ("try=%d next=%s: %s", attempt->tries,
 				    next_text, why);
-	g_message ("%s: deferred: attempt=%" G_GINT64_FORMAT " next=%"
-		   G_GINT64_FORMAT "s: %s", trace_id, attempt_id, wait, why);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_ATTEMPT_STATE,
+		      &(DsLogFields) { .trace_id = trace_id,
+				       .attempt = attempt_id,
+				       .state = "deferred" },
+		      "%s: deferred: attempt=%" G_GINT64_FORMAT " next=%"
+		      G_GINT64_FORMAT "s: %s", trace_id, attempt_id, wait,
+		      why);
 	if (!ds_store_begin (store, error))
 		return FALSE;
 	if (ds_attempt_move (store, attempt_id, "deferred", evidence,
@@ -94,8 +132,8 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
 
 static gboolean
 send_smtp (DsInstance *instance, const DsDocument *document,
-	   GBytes *message, gint64 attempt_id, DsDispatchTally *tally,
-	   GError **error)
+	   GBytes *message, const char *password, gint64 attempt_id,
+	   DsDispatchTally *tally, GError **error)
 {
 	DsStore *store = instance->store;
 	const DsConfig *config = instance->config;
@@ -104,7 +142,6 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	g_autoptr (DsCustomer) customer = NULL;
 	g_autoptr (DsEmailResult) result = NULL;
 	g_autoptr (GError) local = NULL;
-	g_autofree char *password = NULL;
 	g_autofree char *return_path = NULL;
 	g_autofree char *pdf_name = NULL;
 	g_autofree char *evidence = NULL;
@@ -117,7 +154,7 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 		return FALSE;
 	customer = ds_ledger_get_customer (store, document->customer_id,
 					   error);
-	if (customer == NULL || !read_password (config, &password, error))
+	if (customer == NULL)
 		return FALSE;
 	ds_production_email_envelope (instance, document, entity, customer,
 				      &email, &return_path, &pdf_name);
@@ -164,17 +201,21 @@ submit_email (DsInstance *instance, const DsDocument *document,
 	      gint64 attempt_id, const char *driver, DsDispatchTally *tally,
 	      GError **error)
 {
+	gboolean pickup = strcmp (driver, "pickup") == 0;
 	g_autoptr (GBytes) message = ds_production_load_email (document,
 							       error);
 	g_autofree char *directory = NULL;
+	g_autofree char *password = NULL;
 
 	if (message == NULL ||
+	    (!pickup && !read_password (instance->config, &password,
+					error)) ||
 	    !ds_attempt_move (instance->store, attempt_id, "submitting", NULL,
 			      error))
 		return FALSE;
-	if (strcmp (driver, "pickup") != 0)
-		return send_smtp (instance, document, message, attempt_id,
-				  tally, error);
+	if (!pickup)
+		return send_smtp (instance, document, message, password,
+				  attempt_id, tally, error);
 	directory = ds_instance_spool_path (instance, "outgoing/mail");
 	if (!ds_email_write_pickup (directory, document->trace_id, message,
 				    error))
@@ -363,6 +404,19 @@ dispatch_letter (DsInstance *instance, const DsDocument *document,
 			     "queued for print", &attempt_id, error);
 }
 
+/*
+ * Failures that stop one document and not the others: the channel's
+ * (temporary, permanent) and a channel's configuration (a password file
+ * others can read), which the attempt waits out, queued.
+ */
+static gboolean
+per_document (const GError *error)
+{
+	return g_error_matches (error, DS_ERROR, DS_ERROR_TEMPORARY) ||
+	       g_error_matches (error, DS_ERROR, DS_ERROR_PERMANENT) ||
+	       g_error_matches (error, DS_ERROR, DS_ERROR_CONFIG);
+}
+
 static gboolean
 dispatch_one (DsInstance *instance, const char *trace_id,
 	      DsDispatchTally *tally, GError **error)
@@ -402,14 +456,15 @@ ds_dispatch_ready (DsInstance *instance, DsDispatchTally *tally,
 
 		if (dispatch_one (instance, trace_id, tally, &local))
 			continue;
-		if (!g_error_matches (local, DS_ERROR, DS_ERROR_TEMPORARY) &&
-		    !g_error_matches (local, DS_ERROR, DS_ERROR_PERMANENT)) {
+		if (!per_document (local)) {
 			g_propagate_error (error, g_steal_pointer (&local));
 			return FALSE;
 		}
 		tally->failures++;
-		g_warning ("%s: dispatch failed: %s", trace_id,
-			   local->message);
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_DOCUMENT_DISPATCHED,
+			      &(DsLogFields) { .trace_id = trace_id },
+			      "%s: dispatch failed: %s", trace_id,
+			      local->message);
 	}
 	return TRUE;
 }
@@ -444,6 +499,39 @@ submit_due (DsInstance *instance, gint64 attempt_id, DsDispatchTally *tally,
 	return TRUE;
 }
 
+/*
+ * An attempt left "submitting" longer than any submission takes was cut
+ * short by a crash: the provider may or may not have it.  It becomes
+ * unknown-outcome, for reconciliation, and is never simply sent again.
+ */
+static gboolean
+recover_stale (DsStore *store, GError **error)
+{
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GDateTime) limit = g_date_time_add_seconds (
+		now, -DS_DISPATCH_STALE_SECONDS);
+	g_autofree char *before = g_date_time_format (limit,
+						      "%Y-%m-%dT%H:%M:%SZ");
+	g_autoptr (GArray) stale = ds_attempt_list_stale (store,
+							  "submitting",
+							  before, error);
+
+	if (stale == NULL)
+		return FALSE;
+	for (guint i = 0; i < stale->len; i++) {
+		gint64 attempt_id = g_array_index (stale, gint64, i);
+
+		g_warning ("attempt %" G_GINT64_FORMAT ": found submitting "
+			   "since before %s: unknown outcome, reconcile it",
+			   attempt_id, before);
+		if (!ds_attempt_move (store, attempt_id, "unknown-outcome",
+				      "found submitting after an "
+				      "interruption: reconcile", error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 ds_dispatch_due (DsInstance *instance, gboolean flush,
 		 DsDispatchTally *tally, GError **error)
@@ -451,9 +539,11 @@ ds_dispatch_due (DsInstance *instance, gboolean flush,
 	/* Flush: every deferred attempt is due, whatever its back-off. */
 	g_autofree char *now = flush ? g_strdup ("9999-12-31T23:59:59Z") :
 			       ds_time_now_utc_iso ();
-	g_autoptr (GArray) due = ds_attempt_list_due (instance->store, now,
-						      error);
+	g_autoptr (GArray) due = NULL;
 
+	if (!recover_stale (instance->store, error))
+		return FALSE;
+	due = ds_attempt_list_due (instance->store, now, error);
 	if (due == NULL)
 		return FALSE;
 	for (guint i = 0; i < due->len; i++) {
@@ -462,8 +552,7 @@ ds_dispatch_due (DsInstance *instance, gboolean flush,
 
 		if (submit_due (instance, attempt_id, tally, &local))
 			continue;
-		if (!g_error_matches (local, DS_ERROR, DS_ERROR_TEMPORARY) &&
-		    !g_error_matches (local, DS_ERROR, DS_ERROR_PERMANENT)) {
+		if (!per_document (local)) {
 			g_propagate_error (error, g_steal_pointer (&local));
 			return FALSE;
 		}

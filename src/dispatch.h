@@ -10,6 +10,9 @@
  *               failed when every recipient was refused; failed and
  *               expired escalate to a new letter attempt; unknown-outcome
  *               when the connection was lost after the message was sent.
+ *               The relay's password comes from [mail] password_file,
+ *               refused while others may read it: the attempt then
+ *               waits, queued, and the other documents go on.
  *   fax         queued -> submitting -> handed-off (spool driver: the PDF
  *               and a job file in outgoing/fax; hylafax driver: a checked
  *               TIFF G3 given to sendfax, followed by ds_dispatch_poll).
@@ -41,6 +44,8 @@ typedef struct {
 #define DS_DISPATCH_BACKOFF_MAX ((gint64) 24 * 3600)
 /* Tries before a deferred attempt expires. */
 #define DS_DISPATCH_MAX_TRIES 8
+/* An attempt "submitting" longer than this was interrupted. */
+#define DS_DISPATCH_STALE_SECONDS ((gint64) 15 * 60)
 
 gboolean ds_dispatch_ready (DsInstance *instance,
 			    DsDispatchTally *tally, GError **error);
@@ -51,7 +56,9 @@ gboolean ds_dispatch_ready (DsInstance *instance,
  * crash before submission) and deferred ones whose next try has come
  * (attempts.next_try_at; none: at once).  Deferred again on a temporary
  * failure with a longer wait; expired after DS_DISPATCH_MAX_TRIES.
- * FLUSH: every deferred attempt is due now.
+ * FLUSH: every deferred attempt is due now.  First, an attempt found
+ * "submitting" for over DS_DISPATCH_STALE_SECONDS (a crash cut it short)
+ * becomes unknown-outcome: never resent until reconciled.
  */
 gboolean ds_dispatch_due (DsInstance *instance, gboolean flush,
 			  DsDispatchTally *tally, GError **error);

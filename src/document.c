@@ -2,6 +2,8 @@
  * document.c -- documents, their items and attempts in the store.
  * See document.h.
  */
+#define G_LOG_DOMAIN "dunspool-document"
+
 #include "document.h"
 
 #include <string.h>
@@ -745,6 +747,21 @@ ds_attempt_list_by_driver (DsStore *store, const char *driver,
 		return NULL;
 	bind_text (statement, 1, driver);
 	bind_text (statement, 2, state);
+	return attempt_ids (store, statement, error);
+}
+
+GArray *
+ds_attempt_list_stale (DsStore *store, const char *state, const char *before,
+		       GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT attempt_id FROM attempts WHERE state = ?"
+		" AND updated_at < ? ORDER BY attempt_id", error);
+
+	if (statement == NULL)
+		return NULL;
+	bind_text (statement, 1, state);
+	bind_text (statement, 2, before);
 	return attempt_ids (store, statement, error);
 }
 

@@ -152,6 +152,11 @@ gboolean ds_attempt_find_by_provider_id (DsStore *store,
 GArray *ds_attempt_list_by_driver (DsStore *store, const char *driver,
 				   const char *state, GError **error);
 
+/* Attempts in STATE last changed before BEFORE (UTC ISO time), oldest
+ * first: a GArray of gint64. */
+GArray *ds_attempt_list_stale (DsStore *store, const char *state,
+			       const char *before, GError **error);
+
 /* When a deferred attempt is tried next (UTC ISO time; NULL: now). */
 gboolean ds_attempt_set_next_try (DsStore *store, gint64 attempt_id,
 				  const char *next_try_at, GError **error);

@@ -39,7 +39,7 @@ static const DsCliVerb verbs[] = {
 	{ "trace", "ID", "A document's, invoice's or customer's story.",
 	  ds_cli_verb_trace },
 	{ "queue", "ACTION [TRACE_ID...]", "list, show, hold, release, "
-	  "requeue, cancel, flush.", ds_cli_verb_queue },
+	  "requeue, cancel, reconcile, flush.", ds_cli_verb_queue },
 	{ "batch", "ACTION [ID]", "list, show, print, printed, posted.",
 	  ds_cli_verb_batch },
 	{ "status", "FILE...", "Apply feedback files: bounces, mailroom, "
@@ -73,6 +73,8 @@ main (int argc, char **argv)
 	g_autofree char *user = NULL;
 
 	setlocale (LC_ALL, "");
+	/* Info and debug records too: stdout carries --json documents. */
+	g_log_writer_default_set_use_stderr (TRUE);
 	if (argc < 2)
 		return usage (stderr);
 	if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)

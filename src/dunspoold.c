@@ -24,6 +24,7 @@ main (int argc, char **argv)
 	const char *root;
 
 	setlocale (LC_ALL, "");
+	g_log_writer_default_set_use_stderr (TRUE);
 	g_option_context_set_summary (context,
 		"The dunspool daemon: watches the spool, runs the daily "
 		"cycle.");

@@ -8,6 +8,8 @@
  * journal; this module decides only which object a row names and which
  * state it asks for.
  */
+#define G_LOG_DOMAIN "dunspool-feedback"
+
 #include "feedback.h"
 
 #include <csv.h>
@@ -592,8 +594,8 @@ csv_field_cb (void *text, size_t length, void *data)
 {
 	CsvRows *rows = data;
 
-	g_ptr_array_add (rows->fields,
-			 g_strstrip (g_strndup (text, length)));
+	g_ptr_array_add (rows->fields, g_strstrip (
+		text != NULL ? g_strndup (text, length) : g_strdup ("")));
 }
 
 static void

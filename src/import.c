@@ -33,6 +33,7 @@
 #include "date.h"
 #include "journal.h"
 #include "ledger.h"
+#include "log.h"
 #include "money.h"
 #include "profile.h"
 
@@ -1390,7 +1391,11 @@ run_rows (ImportRun *run, GError **error)
 	       run_record (run, error);
 }
 
-/* An earlier import of the same bytes that took every row. */
+/*
+ * An earlier import of the same bytes, through the same profile, that
+ * took every row.  The same bytes read through another profile are read
+ * again: that is how an import under the wrong profile is corrected.
+ */
 static gboolean
 source_done_before (DsStore *store, ImportSource *source,
 		    DsImportReport *report, gboolean *done, GError **error)
@@ -1407,7 +1412,8 @@ source_done_before (DsStore *store, ImportSource *source,
 		g_propagate_error (error, g_steal_pointer (&lookup_error));
 		return FALSE;
 	}
-	if (earlier->rejected > 0)
+	if (earlier->rejected > 0 ||
+	    g_strcmp0 (earlier->profile, report->profile) != 0)
 		return TRUE;
 	*done = TRUE;
 	report->already_imported = TRUE;
@@ -1427,8 +1433,10 @@ source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 	if (!source_done_before (store, source, report, &done, error))
 		return FALSE;
 	if (done) {
-		g_message ("%s: already imported: sha256=%.12s at=%s",
-			   source->name, source->sha256, report->imported_at);
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_IMPORT, NULL,
+			      "%s: already imported: sha256=%.12s at=%s",
+			      source->name, source->sha256,
+			      report->imported_at);
 		return TRUE;
 	}
 	report->imported_at = ds_time_now_utc_iso ();
@@ -1440,13 +1448,15 @@ source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 		ds_store_rollback (store);
 		return FALSE;
 	}
-	g_message ("%s: imported: sha256=%.12s kind=%s profile=%s "
-		   "accepted=%" G_GINT64_FORMAT " updated=%" G_GINT64_FORMAT
-		   " unchanged=%" G_GINT64_FORMAT " rejected=%"
-		   G_GINT64_FORMAT, source->name, source->sha256,
-		   report->kind, report->profile ? report->profile : "native",
-		   report->accepted, report->updated, report->unchanged,
-		   report->rejected);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_IMPORT, NULL,
+		      "%s: imported: sha256=%.12s kind=%s profile=%s "
+		      "accepted=%" G_GINT64_FORMAT " updated=%"
+		      G_GINT64_FORMAT " unchanged=%" G_GINT64_FORMAT
+		      " rejected=%" G_GINT64_FORMAT, source->name,
+		      source->sha256, report->kind,
+		      report->profile ? report->profile : "native",
+		      report->accepted, report->updated, report->unchanged,
+		      report->rejected);
 	return TRUE;
 }
 
@@ -1455,7 +1465,8 @@ log_refusal (const DsImportReport *report)
 {
 	g_autofree char *name = g_path_get_basename (report->path);
 
-	g_warning ("%s: refused: %s", name, report->refusal);
+	ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_INPUT_REFUSED, NULL,
+		      "%s: refused: %s", name, report->refusal);
 }
 
 gboolean

@@ -10,6 +10,9 @@
 #include "ds-error.h"
 #include "spool.h"
 
+static DsInstance *instance_open (const char *root, gboolean create,
+				  GError **error);
+
 char *
 ds_data_path (const char *relative)
 {
@@ -86,22 +89,37 @@ ds_instance_create (const char *root, GError **error)
 				       G_FILE_SET_CONTENTS_CONSISTENT, 0640,
 				       error))
 		return FALSE;
-	instance = ds_instance_open (root, error);
+	instance = instance_open (root, TRUE, error);
 	return instance != NULL;
 }
 
-DsInstance *
-ds_instance_open (const char *root, GError **error)
+/*
+ * Open an instance.  The root is made absolute first, so that the paths
+ * stored in the database (documents, batches) name the same files from
+ * any working directory.  With `create` FALSE the database must exist:
+ * a mistyped path is an error, not a new empty ledger.
+ */
+static DsInstance *
+instance_open (const char *root, gboolean create, GError **error)
 {
 	g_autoptr (DsInstance) instance = g_new0 (DsInstance, 1);
-	g_autofree char *conf = g_build_filename (root, "dunspool.conf",
+	g_autofree char *absolute = g_canonicalize_filename (root, NULL);
+	g_autofree char *conf = g_build_filename (absolute, "dunspool.conf",
 						  NULL);
 	g_autofree char *database_dir = NULL;
 
-	instance->root = g_strdup (root);
-	instance->config = ds_config_load (root, conf, error);
+	instance->root = g_steal_pointer (&absolute);
+	instance->config = ds_config_load (instance->root, conf, error);
 	if (instance->config == NULL)
 		return NULL;
+	if (!create &&
+	    !g_file_test (instance->config->database, G_FILE_TEST_EXISTS)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
+			     "%s: [instance] database: %s does not exist "
+			     "(dunspool init creates it)", conf,
+			     instance->config->database);
+		return NULL;
+	}
 	if (!ds_spool_create_layout (instance->config->spool, error))
 		return NULL;
 	database_dir = g_path_get_dirname (instance->config->database);
@@ -114,6 +132,12 @@ ds_instance_open (const char *root, GError **error)
 	if (instance->store == NULL)
 		return NULL;
 	return g_steal_pointer (&instance);
+}
+
+DsInstance *
+ds_instance_open (const char *root, GError **error)
+{
+	return instance_open (root, FALSE, error);
 }
 
 void

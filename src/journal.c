@@ -15,6 +15,7 @@
 
 #include "date.h"
 #include "ds-error.h"
+#include "log.h"
 
 #define GENESIS_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
@@ -165,7 +166,13 @@ ds_journal_append (DsStore *store, const DsJournalEntry *entry,
 		ds_store_fail (store, error, "journal append");
 		goto fail;
 	}
-	return ds_store_commit (store, error);
+	if (!ds_store_commit (store, error))
+		return FALSE;
+	ds_log_journal_record (stamped.object_kind, stamped.object_id,
+			       stamped.trace_id, stamped.event,
+			       stamped.old_state, stamped.new_state,
+			       stamped.evidence);
+	return TRUE;
 
 fail:
 	ds_store_rollback (store);

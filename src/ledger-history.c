@@ -25,7 +25,6 @@ static void
 history_invoice_free (DsHistoryInvoice *invoice)
 {
 	g_free (invoice->invoice_id);
-	g_free (invoice->currency);
 	g_array_unref (invoice->events);
 	g_free (invoice);
 }
@@ -157,7 +156,8 @@ read_invoices (DsLedgerHistory *history, DsStore *store, GError **error)
 
 		invoice->invoice_id = column_strdup (statement, 0);
 		invoice->customer = customer;
-		invoice->currency = column_strdup (statement, 6);
+		invoice->currency = g_intern_string (
+			(const char *) sqlite3_column_text (statement, 6));
 		invoice->amount = sqlite3_column_int64 (statement, 7);
 		invoice->billing = billing_from_text (
 			(const char *) sqlite3_column_text (statement, 8));

@@ -43,7 +43,7 @@ typedef struct {
 	DsHistoryCustomer *customer;	/* borrowed from the history */
 	DsDate issue_date;
 	DsDate due_date;
-	char *currency;
+	const char *currency;	/* interned: g_intern_string */
 	gint64 amount;
 	DsBilling billing;
 	GArray *events;		/* DsHistoryEvent by date */

@@ -1267,7 +1267,22 @@ open_item_from_row (sqlite3_stmt *statement)
 	item->paid = sqlite3_column_int64 (statement, 9);
 	item->open = item->invoice.amount - item->paid;
 	item->disputed = sqlite3_column_int (statement, 10) != 0;
+	item->due = item->invoice.due_date;
+	item->due_open = item->open;
+	if (sqlite3_column_type (statement, 11) != SQLITE_NULL) {
+		ds_date_parse_iso ((const char *) sqlite3_column_text (
+			statement, 11), &item->due, NULL);
+		item->due_open = MAX (0, sqlite3_column_int64 (statement,
+							       12) -
+				      item->paid);
+	}
 	return item;
+}
+
+gint64
+ds_open_item_claimed (const DsOpenItem *item)
+{
+	return item->due_open > 0 ? item->due_open : item->open;
 }
 
 GPtrArray *
@@ -1288,14 +1303,29 @@ ds_ledger_open_items (DsStore *store, DsDate as_of, GError **error)
 		" disputed (invoice_id) AS ("
 		"  SELECT DISTINCT invoice_id FROM disputes"
 		"   WHERE opened <= ?1 AND (resolved IS NULL"
-		"   OR resolved > ?1))"
+		"   OR resolved > ?1)),"
+		/* per instalment, what falls due up to and including it */
+		" schedule (invoice_id, due_date, upto) AS ("
+		"  SELECT invoice_id, due_date, SUM (amount) OVER ("
+		"   PARTITION BY invoice_id ORDER BY number)"
+		"  FROM instalments),"
+		/* the first instalment not covered, and what is due now */
+		" parts (invoice_id, next_due, due_amount) AS ("
+		"  SELECT c.invoice_id,"
+		"   MIN (CASE WHEN c.upto > COALESCE (s.paid, 0)"
+		"    THEN c.due_date END),"
+		"   COALESCE (MAX (CASE WHEN c.due_date <= ?1"
+		"    THEN c.upto END), 0)"
+		"  FROM schedule c LEFT JOIN settled s USING (invoice_id)"
+		"  GROUP BY c.invoice_id)"
 		" SELECT i.invoice_id, i.customer_id, i.issue_date,"
 		"  i.due_date, i.currency, i.amount, i.tax_amount,"
 		"  i.reference, i.billing, COALESCE (s.paid, 0),"
-		"  d.invoice_id IS NOT NULL"
+		"  d.invoice_id IS NOT NULL, p.next_due, p.due_amount"
 		" FROM invoices i"
 		" LEFT JOIN settled s ON s.invoice_id = i.invoice_id"
 		" LEFT JOIN disputed d ON d.invoice_id = i.invoice_id"
+		" LEFT JOIN parts p ON p.invoice_id = i.invoice_id"
 		" WHERE i.issue_date <= ?1"
 		"  AND i.amount - COALESCE (s.paid, 0) > 0"
 		" ORDER BY i.customer_id, i.due_date, i.invoice_id",

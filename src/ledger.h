@@ -142,12 +142,28 @@ typedef struct {
 	gint64 paid;		/* payments and credit notes allocated */
 	gint64 open;		/* amount - paid */
 	gboolean disputed;	/* a dispute open on that date */
+	/*
+	 * What dunning goes by.  For an invoice without instalments, its
+	 * due date and open amount.  For one in instalments, the due date
+	 * of the first instalment not yet covered by what was paid, and
+	 * what of the instalments due on the date is still unpaid (case 4:
+	 * 1,000.00 in two parts, the first overdue: 500.00).
+	 */
+	DsDate due;
+	gint64 due_open;
 } DsOpenItem;
 
 void ds_entity_free (DsEntity *entity);
 void ds_customer_free (DsCustomer *customer);
 void ds_invoice_clear (DsInvoice *invoice);
 void ds_open_item_free (DsOpenItem *item);
+
+/*
+ * The amount a document asks for: what is due and unpaid (for an
+ * invoice in instalments, the parts fallen due), or, before anything is
+ * due (a reminder ahead of the due date), the whole open amount.
+ */
+gint64 ds_open_item_claimed (const DsOpenItem *item);
 void ds_invoice_free (DsInvoice *invoice);
 void ds_instalment_free (DsInstalment *instalment);
 void ds_payment_free (DsPayment *payment);

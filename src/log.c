@@ -158,11 +158,21 @@ ds_log_journal_record (const char *object_kind, const char *object_id,
 {
 	DsLogEvent kind;
 	gint64 attempt = 0;
+	g_autofree char *subject = NULL;
 
 	if (!journal_event_kind (object_kind, event, new_state, &kind))
 		return;
 	if (kind == DS_LOG_ATTEMPT_STATE)
 		attempt = g_ascii_strtoll (object_id, NULL, 10);
+
+	/* The object id first: the document's when there is one. */
+	if (g_strcmp0 (object_kind, "document") == 0)
+		subject = g_strdup (object_id);
+	else if (trace_id != NULL)
+		subject = g_strdup_printf ("%s: %s %s", trace_id, object_kind,
+					   object_id);
+	else
+		subject = g_strdup_printf ("%s: %s", object_id, object_kind);
 	ds_log_event_full ("dunspool-journal", __FILE__,
 			   G_STRINGIFY (__LINE__), G_STRFUNC,
 			   G_LOG_LEVEL_INFO, kind,
@@ -170,7 +180,7 @@ ds_log_journal_record (const char *object_kind, const char *object_id,
 					    .attempt = attempt,
 					    .state = new_state,
 					    .debtor = evidence },
-			   "%s %s: %s: %s -> %s", object_kind, object_id,
-			   event, old_state ? old_state : "-",
+			   "%s: %s: %s -> %s", subject, event,
+			   old_state ? old_state : "-",
 			   new_state ? new_state : "-");
 }

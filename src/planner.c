@@ -461,7 +461,7 @@ due_step (const DsStrategy *strategy, const DsOpenItem *item,
 {
 	int index = taken->step_index + 1;
 	const DsStep *step = ds_strategy_step (strategy, index);
-	DsDate due = item->invoice.due_date;
+	DsDate due = item->due;		/* an instalment's, where there are */
 	gint64 base;
 
 	while (step != NULL && step->offset_days < 0 &&
@@ -594,10 +594,9 @@ add_item (DsDocument *document, const DsOpenItem *item, DsDate as_of)
 	DsDocumentItem *entry = g_new0 (DsDocumentItem, 1);
 
 	entry->invoice_id = g_strdup (item->invoice.invoice_id);
-	entry->open_amount = item->open;
-	entry->days_overdue = (gint64) as_of -
-			      (gint64) item->invoice.due_date;
-	document->total += item->open;
+	entry->open_amount = ds_open_item_claimed (item);
+	entry->days_overdue = (gint64) as_of - (gint64) item->due;
+	document->total += entry->open_amount;
 	g_ptr_array_add (document->items, entry);
 }
 

@@ -11,6 +11,8 @@
  * another currency than its customer's is printed with its open items
  * only, as the claim covers the customer's currency.
  */
+#define G_LOG_DOMAIN "dunspool-production"
+
 #include "production.h"
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include "journal.h"
 #include "ledger-claim.h"
 #include "channel-email.h"
+#include "log.h"
 #include "spool.h"
 
 int
@@ -65,13 +68,13 @@ letter_items (const DsProduction *production, const DsDocument *document,
 		item->invoice_id = g_strdup (entry->invoice_id);
 		item->reference = g_strdup (open->invoice.reference);
 		item->issue_date = open->invoice.issue_date;
-		item->due_date = open->invoice.due_date;
+		item->due_date = open->due;
 		item->amount = open->invoice.amount;
 		item->paid = open->paid;
-		item->open = open->open;
+		item->open = ds_open_item_claimed (open);
 		item->days_overdue = (gint64) document->as_of -
-				     (gint64) open->invoice.due_date;
-		*total += open->open;
+				     (gint64) open->due;
+		*total += item->open;
 		g_ptr_array_add (items, item);
 	}
 	return items;
@@ -290,7 +293,10 @@ static gboolean
 require_action (DsStore *store, const char *trace_id, const char *reason,
 		char **final_state, GError **error)
 {
-	g_message ("%s: action required: %s", trace_id, reason);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_DOCUMENT_ACTION_REQUIRED,
+		      &(DsLogFields) { .trace_id = trace_id,
+				       .state = "action-required" },
+		      "%s: action required: %s", trace_id, reason);
 	*final_state = g_strdup ("action-required");
 	return ds_document_set_reason (store, trace_id, reason, error) &&
 	       ds_document_move (store, trace_id, "action-required", NULL,

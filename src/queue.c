@@ -2,9 +2,11 @@
  * queue.c -- hold, release, requeue, cancel, flush.  See queue.h.
  *
  * Hold, release and cancel are tables: for the document and for each
- * attempt, the state an object in a given state moves to.  Requeue and
- * flush are not moves of existing objects and have their own functions.
+ * attempt, the state an object in a given state moves to.  Requeue,
+ * reconcile and flush make new attempts and have their own functions.
  */
+#define G_LOG_DOMAIN "dunspool-queue"
+
 #include "queue.h"
 
 #include <string.h>
@@ -59,6 +61,7 @@ static const QueueRules queue_rules[] = {
 	[DS_QUEUE_REQUEUE] = { "requeue", NULL, 0, NULL, 0 },
 	[DS_QUEUE_CANCEL] = RULES ("cancel", cancel_document,
 				   cancel_attempt),
+	[DS_QUEUE_RECONCILE] = { "reconcile", NULL, 0, NULL, 0 },
 };
 
 gboolean
@@ -160,6 +163,31 @@ requeue (DsStore *store, GPtrArray *attempts, const char *evidence,
 	return TRUE;
 }
 
+/* Checked with the provider: the unknown outcome did not go out. */
+static gboolean
+reconcile (DsStore *store, GPtrArray *attempts, const char *evidence,
+	   guint *changed, GError **error)
+{
+	for (guint i = 0; i < attempts->len; i++) {
+		DsAttempt *attempt = g_ptr_array_index (attempts, i);
+		g_autofree char *why = NULL;
+		gint64 attempt_id;
+
+		if (strcmp (attempt->state, "unknown-outcome") != 0)
+			continue;
+		why = g_strdup_printf ("not delivered, by the operator: %s",
+				       evidence);
+		if (!ds_attempt_move (store, attempt->attempt_id, "failed",
+				      why, error) ||
+		    !ds_attempt_create (store, attempt->trace_id,
+					attempt->channel, attempt->driver,
+					&attempt_id, error))
+			return FALSE;
+		*changed += 2;
+	}
+	return TRUE;
+}
+
 static char *
 describe (const DsDocument *document, GPtrArray *attempts)
 {
@@ -191,17 +219,27 @@ ds_queue_act (DsInstance *instance, const char *trace_id,
 						     reason ? reason :
 						     "by the operator");
 	guint moved = 0;
-	gboolean ok;
+	gboolean ok = FALSE;
 
 	if (document == NULL)
 		return FALSE;
 	attempts = ds_attempt_list_for_trace (store, trace_id, error);
 	if (attempts == NULL || !ds_store_begin (store, error))
 		return FALSE;
-	ok = action == DS_QUEUE_REQUEUE ?
-	     requeue (store, attempts, evidence, &moved, error) :
-	     apply_rules (store, document, attempts, rules, evidence,
-			  &moved, error);
+	switch (action) {
+	case DS_QUEUE_REQUEUE:
+		ok = requeue (store, attempts, evidence, &moved, error);
+		break;
+	case DS_QUEUE_RECONCILE:
+		ok = reconcile (store, attempts, evidence, &moved, error);
+		break;
+	case DS_QUEUE_HOLD:
+	case DS_QUEUE_RELEASE:
+	case DS_QUEUE_CANCEL:
+		ok = apply_rules (store, document, attempts, rules, evidence,
+				  &moved, error);
+		break;
+	}
 	if (!ok) {
 		ds_store_rollback (store);
 		return FALSE;

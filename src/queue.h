@@ -15,8 +15,15 @@
  *   cancel   before hand-off it cancels (the document, its queued, held
  *            or deferred attempts); after hand-off it is a request,
  *            cancel-requested, until the provider's production point
- *            answers cancelled or printed (lp cancel, faxrm).  An e-mail
+ *            answers: the mailroom pulls the letter (cancelled) or
+ *            prints it; the fax server removes the job (faxrm, at the
+ *            next poll) or has sent it (lp cancel, faxrm).  An e-mail
  *            handed to the relay cannot be called back: refused.
+ *   reconcile  the operator checked with the provider that an attempt
+ *            in unknown-outcome did not go out: it fails, and a new
+ *            attempt on the same channel and driver is queued.  (That it
+ *            did go out, a delivery report or the provider's status
+ *            says.)
  *   flush    deferred attempts are tried now, whatever their back-off
  *            (postqueue -f).
  *
@@ -40,6 +47,7 @@ typedef enum {
 	DS_QUEUE_RELEASE,
 	DS_QUEUE_REQUEUE,
 	DS_QUEUE_CANCEL,
+	DS_QUEUE_RECONCILE,
 } DsQueueAction;
 
 /* "hold" etc. to the action; FALSE for an unknown name. */

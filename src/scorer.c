@@ -20,6 +20,8 @@
  * the open ones are not given as censored).  Its contributions are in log
  * days; reasons report them converted to days at the predicted value.
  */
+#define G_LOG_DOMAIN "dunspool-scorer"
+
 #include "scorer.h"
 
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <xgboost/c_api.h>
 
 #include "ds-error.h"
+#include "log.h"
 #include "money.h"
 
 #define SCORER_FORMAT "dunspool-scorer"
@@ -898,6 +901,56 @@ ds_scorer_score_open_items (DsScorer *scorer, DsStore *store, DsDate as_of,
 	return ds_scorer_score (scorer, matrix, reasons, error);
 }
 
+/* Predict the rows of `matrix` and append them to `predictions`. */
+static gboolean
+flush_predictions (DsScorer *scorer, const DsFeatureMatrix *matrix,
+		   GArray *predictions, GError **error)
+{
+	g_autofree double *late = g_new (double, MAX (matrix->rows, 1));
+	g_autofree double *days = g_new (double, MAX (matrix->rows, 1));
+
+	if (!ds_scorer_predict (scorer, matrix, late, days, error))
+		return FALSE;
+	for (guint row = 0; row < matrix->rows; row++) {
+		DsPrediction prediction = {
+			g_ptr_array_index (matrix->invoices, row), late[row],
+			days[row],
+		};
+
+		g_array_append_val (predictions, prediction);
+	}
+	return TRUE;
+}
+
+GArray *
+ds_scorer_predict_open_items (DsScorer *scorer,
+			      const DsLedgerHistory *history, DsDate as_of,
+			      GError **error)
+{
+	GPtrArray *invoices = ds_ledger_history_invoices (history);
+	g_autoptr (GArray) predictions = g_array_new (FALSE, FALSE,
+		sizeof (DsPrediction));
+	g_autoptr (DsFeatureMatrix) matrix = ds_feature_matrix_new ();
+
+	for (guint i = 0; i < invoices->len; i++) {
+		const DsHistoryInvoice *invoice = g_ptr_array_index (invoices,
+								     i);
+
+		if (!ds_history_invoice_open (invoice, as_of))
+			continue;
+		ds_scorer_features_add (matrix, invoice, as_of);
+		if (matrix->rows < PREDICT_CHUNK)
+			continue;
+		if (!flush_predictions (scorer, matrix, predictions, error))
+			return NULL;
+		g_clear_pointer (&matrix, ds_feature_matrix_free);
+		matrix = ds_feature_matrix_new ();
+	}
+	if (!flush_predictions (scorer, matrix, predictions, error))
+		return NULL;
+	return g_steal_pointer (&predictions);
+}
+
 /* ---- dunspool score --------------------------------------------------- */
 
 #define SCORE_REASONS 3
@@ -931,8 +984,9 @@ score_model (DsStore *store, const DsScoreOptions *options, DsDate as_of,
 	}
 	ds_scorer_params_init (&params);
 	params.threads = threads;
-	g_message ("scorer: no model at %s: training one",
-		   options->model_path);
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SCORER, NULL,
+		      "scorer: no model at %s: training one",
+		      options->model_path);
 	return ds_scorer_retrain (store, as_of, &params, options->model_path,
 				  error);
 }

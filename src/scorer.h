@@ -115,6 +115,24 @@ gboolean ds_scorer_contributions (DsScorer *scorer,
 				  double *late, double *delay,
 				  GError **error);
 
+/*
+ * Predictions for every invoice open on `as_of` in `history` (loaded
+ * with known_on >= as_of), in the order of
+ * ds_scorer_features_open_items.  The feature rows are built and
+ * predicted a chunk at a time, so that the memory taken beyond the
+ * history stays small however many invoices are open: a GArray of
+ * DsPrediction.
+ */
+typedef struct {
+	const DsHistoryInvoice *invoice;	/* borrowed from history */
+	double late_probability;
+	double days_to_settle;	/* predicted, from issue */
+} DsPrediction;
+
+GArray *ds_scorer_predict_open_items (DsScorer *scorer,
+				      const DsLedgerHistory *history,
+				      DsDate as_of, GError **error);
+
 /* One invoice's score as of a date, with its strongest reasons. */
 typedef struct {
 	guint feature;		/* index into ds_scorer_features_list () */

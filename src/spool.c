@@ -25,6 +25,7 @@
 #include "date.h"
 #include "ds-error.h"
 #include "import.h"
+#include "log.h"
 
 #define DIRECTORY_MODE 0750
 #define FILE_MODE 0640
@@ -332,9 +333,11 @@ ds_spool_requeue_stale (const char *dir, gint64 max_age_seconds,
 			return FALSE;
 		}
 		if (back != NULL)
-			g_message ("%s: requeued: claimed %" G_GINT64_FORMAT
-				   "s ago and never finished", name,
-				   now - (gint64) status.st_ctime);
+			ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL,
+				      NULL, "%s: requeued: claimed %"
+				      G_GINT64_FORMAT "s ago and never "
+				      "finished", name,
+				      now - (gint64) status.st_ctime);
 	}
 	return TRUE;
 }
@@ -501,7 +504,9 @@ ds_spool_reject (const char *root, const char *path, int line,
 	contents = g_bytes_new_take (text, strlen (text));
 	if (!ds_spool_write_file (corrupt, reason_name, contents, error))
 		return NULL;
-	g_warning ("%s: moved to corrupt: line=%d: %s", name, line, reason);
+	ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_INPUT_REFUSED, NULL,
+		      "%s: moved to corrupt: line=%d: %s", name, line,
+		      reason);
 	return g_steal_pointer (&moved);
 }
 
@@ -627,7 +632,9 @@ incoming_settle (IncomingRun *run, DsImportReport *report)
 		moved = ds_spool_archive (run->root, report->path,
 					  &move_error);
 		if (moved != NULL)
-			g_message ("%s: archived: to=%s", name, moved);
+			ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL,
+				      NULL, "%s: archived: to=%s", name,
+				      moved);
 	} else if (report->refusal_code == DS_ERROR_INPUT) {
 		moved = ds_spool_reject (run->root, report->path,
 					 report->refusal_line,

@@ -21,8 +21,8 @@
  *  - Input is opened with O_NOFOLLOW and checked before it is read:
  *    symbolic links, devices, directories, FIFOs, empty files, files
  *    over the size limit and content libmagic does not call text (or a
- *    mail message) are refused; so are names with a '/', a leading '.' or control
- *    characters.
+ *    mail message) are refused; so are names with a '/', a leading '.'
+ *    or control characters.
  *  - No new work while free space is under the threshold.
  *
  * Directories are created 0750 and files 0640.

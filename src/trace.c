@@ -86,9 +86,12 @@ print_one (DsStore *store, const char *trace_id, FILE *out,
 		DsAttempt *attempt = g_ptr_array_index (attempts, i);
 
 		fprintf (out, "  attempt %" G_GINT64_FORMAT " %s/%s "
-			 "state=%s batch=%s\n", attempt->attempt_id,
+			 "state=%s tries=%d batch=%s provider=%s\n",
+			 attempt->attempt_id,
 			 ds_channel_name (attempt->channel), attempt->driver,
-			 attempt->state, or_dash (attempt->batch_id));
+			 attempt->state, attempt->tries,
+			 or_dash (attempt->batch_id),
+			 or_dash (attempt->provider_id));
 	}
 	for (guint i = 0; i < records->len; i++) {
 		DsJournalRecord *record = g_ptr_array_index (records, i);
@@ -194,6 +197,8 @@ attempts_json (JsonBuilder *builder, GPtrArray *attempts)
 		add_string (builder, "driver", attempt->driver);
 		add_string (builder, "state", attempt->state);
 		add_string (builder, "batch_id", attempt->batch_id);
+		add_string (builder, "provider_id", attempt->provider_id);
+		add_int (builder, "tries", attempt->tries);
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);

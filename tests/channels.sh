@@ -8,13 +8,20 @@
 #   - `queue --json` lists carry trace_id, channel and state;
 #   - queue hold / release / requeue / cancel / flush answer by exit
 #     status; `dunspool status FILE` applies a mailroom confirmation;
+#   - `batch print` hands a batch to CUPS (stand-in lp) once;
 #   - altering one journal row and one stored PDF makes
-#     `dunspool trace --verify` exit 1 naming both.
+#     `dunspool trace --verify` exit 1 naming both;
+#   - dunspoold applies a returned-letter scan dropped into status/new.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-channels-XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+daemon=
+cleanup () {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 root="$work/root"
 failures=0
 checks=0
@@ -192,6 +199,32 @@ check "verify: altered, exit 1" "$?" 1
 check "verify names the record" \
 	"$(grep -q 'record 7' "$work/verify.out"; echo $?)" 0
 check "verify names the PDF" "$(grep -q "$pdf" "$work/verify.out"; echo $?)" 0
+
+# The daemon picks up a returned-letter scan dropped into status/new.
+wait_for () {
+	limit=$(( $1 * 10 ))
+	shift
+	while [ "$limit" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		limit=$((limit - 1))
+	done
+	return 1
+}
+"$builddir/src/dunspoold" --root "$root" > "$work/daemon.log" 2>&1 &
+daemon=$!
+wait_for 30 grep -q 'started' "$work/daemon.log"
+printf '%s\n' "$trace" > "$root/spool/status/tmp/scan.txt"
+mv "$root/spool/status/tmp/scan.txt" "$root/spool/status/new/scan.txt"
+wait_for 30 sh -c "ls '$root'/spool/archive/*/scan.txt > /dev/null 2>&1"
+check "daemon applied the scan" "$?" 0
+kill -TERM "$daemon"
+wait "$daemon"
+daemon=
+check "returned letter" "$(sql "SELECT state FROM attempts
+	WHERE trace_id = '$trace' AND channel = 'letter'")" returned
+check "task opened" "$(sql "SELECT count(*) FROM tasks
+	WHERE trace_id = '$trace' AND state = 'open'")" 1
 
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]

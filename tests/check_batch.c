@@ -156,6 +156,61 @@ START_TEST (test_batch_cups_printed_when_completed)
 }
 END_TEST
 
+static gboolean
+dot_files_in (const char *print_dir)
+{
+	g_autoptr (GDir) dir = g_dir_open (print_dir, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+		if (name[0] == '.')
+			return TRUE;
+	return FALSE;
+}
+
+/* What a run killed around the batch's record leaves, and the next run. */
+START_TEST (test_batch_interrupted_run_leaves_nothing_to_print_twice)
+{
+	g_autoptr (DsBatch) batch = the_batch ();
+	g_autofree char *print_dir = g_path_get_dirname (batch->pdf_path);
+	g_autofree char *pdf_name = g_path_get_basename (batch->pdf_path);
+	g_autofree char *csv_name = g_path_get_basename (
+		batch->manifest_path);
+	g_autofree char *hidden_pdf = NULL, *hidden_csv = NULL;
+	g_autofree char *orphan = g_build_filename (
+		print_dir, ".DE01-20240204-1.pdf", NULL);
+	g_autofree char *orphan_csv = g_build_filename (
+		print_dir, ".DE01-20240204-1.csv", NULL);
+	g_autofree char *orphan_named = g_build_filename (
+		print_dir, "DE01-20240204-1.pdf", NULL);
+	g_autoptr (GError) error = NULL;
+	gint64 built = 0;
+	DsDate day;
+
+	/* A normal run leaves no hidden file behind. */
+	ck_assert (!dot_files_in (print_dir));
+
+	/* Killed after the commit: the recorded batch's files hidden. */
+	hidden_pdf = g_strconcat (print_dir, "/.", pdf_name, NULL);
+	hidden_csv = g_strconcat (print_dir, "/.", csv_name, NULL);
+	ck_assert (g_rename (batch->pdf_path, hidden_pdf) == 0);
+	ck_assert (g_rename (batch->manifest_path, hidden_csv) == 0);
+	/* Killed before it: files of a batch never recorded. */
+	ck_assert (g_file_set_contents (orphan, "%PDF-1.4 half", -1, NULL));
+	ck_assert (g_file_set_contents (orphan_csv, "sequence\n", -1, NULL));
+
+	ck_assert (ds_date_parse_iso ("2024-02-04", &day, NULL));
+	ck_assert_msg (ds_batch_build (instance, day, &built, &error), "%s",
+		       error ? error->message : "");
+	ck_assert (g_file_test (batch->pdf_path, G_FILE_TEST_IS_REGULAR));
+	ck_assert (g_file_test (batch->manifest_path,
+				G_FILE_TEST_IS_REGULAR));
+	ck_assert (!g_file_test (orphan, G_FILE_TEST_EXISTS));
+	ck_assert (!g_file_test (orphan_named, G_FILE_TEST_EXISTS));
+	ck_assert (!dot_files_in (print_dir));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -167,6 +222,8 @@ main (void)
 	tcase_set_timeout (tc, 60);
 	tcase_add_checked_fixture (tc, setup, teardown);
 	tcase_add_test (tc, test_batch_cups_printed_when_completed);
+	tcase_add_test (tc,
+		test_batch_interrupted_run_leaves_nothing_to_print_twice);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

@@ -374,6 +374,30 @@ START_TEST (test_fax_line_faults_end_in_letter)
 }
 END_TEST
 
+START_TEST (test_fax_late_report_has_no_consequence)
+{
+	gint64 attempt_id = fax_attempt ("C3");
+	g_autoptr (DsDocument) document = document_of ("C3");
+	g_autoptr (GPtrArray) before = NULL;
+	g_autoptr (GPtrArray) after = NULL;
+	DsFaxStatus fault = { DS_FAX_LINE_FAULT, 0, 1, 'F', (char *) "busy" };
+	DsDispatchTally tally = { 0 };
+
+	server_says ("1|R|0:1|Dialing\n");
+	submit_and_poll (&tally);
+	ck_assert (ds_fax_record_outcome (instance->store, attempt_id,
+					  &fault, NULL));
+	before = ds_attempt_list_for_trace (instance->store,
+					    document->trace_id, NULL);
+	/* The same report again: journaled, no second call. */
+	ck_assert (ds_fax_record_outcome (instance->store, attempt_id,
+					  &fault, NULL));
+	after = ds_attempt_list_for_trace (instance->store,
+					   document->trace_id, NULL);
+	ck_assert_uint_eq (after->len, before->len);
+}
+END_TEST
+
 START_TEST (test_fax_server_down_defers)
 {
 	gint64 attempt_id = fax_attempt ("C2");
@@ -570,6 +594,7 @@ main (void)
 	tcase_add_test (tc, test_fax_case15_zero_pages_and_dropped_call);
 	tcase_add_test (tc, test_fax_line_faults_end_in_letter);
 	tcase_add_test (tc, test_fax_server_down_defers);
+	tcase_add_test (tc, test_fax_late_report_has_no_consequence);
 	tcase_add_test (tc, test_fax_cancel_with_faxrm);
 	tcase_add_test (tc, test_fax_http_idempotent_submit);
 	tcase_add_test (tc, test_fax_http_unavailable_is_temporary);

@@ -353,6 +353,41 @@ START_TEST (test_feedback_report_reconciles_unknown_outcome)
 }
 END_TEST
 
+/* Exim and others return the whole message as message/rfc822. */
+START_TEST (test_feedback_bounce_with_whole_original)
+{
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autoptr (GPtrArray) attempts = NULL;
+
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C1");
+	text = g_strdup_printf (
+		"From: Mail Delivery System <mailer-daemon@mx.example.test>\n"
+		"To: postmaster@dunspool.invalid\n"
+		"Subject: Mail delivery failed\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; "
+		"report-type=delivery-status; boundary=\"X\"\n\n"
+		"--X\nContent-Type: text/plain\n\nFailed.\n\n"
+		"--X\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.test\n\n"
+		"Final-Recipient: rfc822;ap@example.test\n"
+		"Action: failed\nStatus: 5.7.1\n\n"
+		"--X\nContent-Type: message/rfc822\n\n"
+		"From: forderungen@example.de\nTo: ap@example.test\n"
+		"Subject: Zahlungserinnerung\n"
+		"Message-ID: <%s@dunspool.invalid>\n\nText.\n\n"
+		"--X--\n", trace_id);
+	reports = drop_status ("exim.eml", text);
+	ck_assert_msg (!only_report (reports)->refused, "%s",
+		       only_report (reports)->refusal);
+	attempts = attempts_of (trace_id);
+	ck_assert_str_eq (attempt_state (attempts, 0), "bounced-hard");
+}
+END_TEST
+
 START_TEST (test_feedback_delivery_report_marks_delivered)
 {
 	g_autofree char *trace_id = NULL;
@@ -638,6 +673,7 @@ main (void)
 	tcase_add_test (tc, test_feedback_soft_bounce_by_message_id_then_hard);
 	tcase_add_test (tc, test_feedback_duplicate_bounce_is_journaled_only);
 	tcase_add_test (tc, test_feedback_delivery_report_marks_delivered);
+	tcase_add_test (tc, test_feedback_bounce_with_whole_original);
 	tcase_add_test (tc, test_feedback_report_reconciles_unknown_outcome);
 	tcase_add_loop_test (tc, test_feedback_refuses_bad_files_with_reason,
 			     0, G_N_ELEMENTS (refused_files));

@@ -117,6 +117,67 @@ START_TEST (test_log_debtor_data_only_when_asked)
 }
 END_TEST
 
+/* Journal records: (kind, id, trace, event, new state) to event kind
+ * and message; NULL message: not logged. */
+static const struct {
+	const char *object_kind;
+	const char *object_id;
+	const char *trace_id;
+	const char *event;
+	const char *new_state;
+	DsLogEvent kind;
+	const char *message;
+} journal_cases[] = {
+	{ "document", "DS1", "DS1", "planned", "scheduled",
+	  DS_LOG_DOCUMENT_PLANNED, "DS1: planned: - -> scheduled" },
+	{ "document", "DS1", "DS1", "rendered", "rendered",
+	  DS_LOG_DOCUMENT_RENDERED, "DS1: rendered: - -> rendered" },
+	{ "document", "DS1", "DS1", "dispatched", "dispatched",
+	  DS_LOG_DOCUMENT_DISPATCHED, "DS1: dispatched: - -> dispatched" },
+	{ "document", "DS1", "DS1", "validated", "action-required",
+	  DS_LOG_DOCUMENT_ACTION_REQUIRED,
+	  "DS1: validated: - -> action-required" },
+	{ "document", "DS1", "DS1", "ready", "ready",
+	  DS_LOG_DOCUMENT_STATE, "DS1: ready: - -> ready" },
+	{ "attempt", "17", "DS1", "handed-off", "handed-off",
+	  DS_LOG_ATTEMPT_STATE, "DS1: attempt 17: handed-off: - -> "
+	  "handed-off" },
+	{ "batch", "DE01-20240203-1", NULL, "created", "created",
+	  DS_LOG_BATCH, "DE01-20240203-1: batch: created: - -> created" },
+	{ "import", "f5d488ea", NULL, "imported", NULL, DS_LOG_IMPORT,
+	  "f5d488ea: import: imported: - -> -" },
+	{ "cycle", "2024-02-03", NULL, "cycle-run", NULL, DS_LOG_CYCLE,
+	  "2024-02-03: cycle: cycle-run: - -> -" },
+	{ "invoice", "A1", NULL, "dispute-opened", NULL, 0, NULL },
+};
+
+START_TEST (test_log_journal_records)
+{
+	g_unsetenv ("DUNSPOOL_LOG_DEBTOR_DATA");
+	g_hash_table_remove_all (last_record);
+	ds_log_journal_record (journal_cases[_i].object_kind,
+			       journal_cases[_i].object_id,
+			       journal_cases[_i].trace_id,
+			       journal_cases[_i].event, NULL,
+			       journal_cases[_i].new_state,
+			       "smtp: 250 ok for J\xc3\xbcrgen");
+
+	if (journal_cases[_i].message == NULL) {
+		ck_assert_ptr_null (field ("MESSAGE"));
+		return;
+	}
+	ck_assert_str_eq (field ("MESSAGE"), journal_cases[_i].message);
+	ck_assert_str_eq (field ("MESSAGE_ID"),
+			  ds_log_message_id (journal_cases[_i].kind));
+	ck_assert_str_eq (field ("GLIB_DOMAIN"), "dunspool-journal");
+	ck_assert_str_eq (field ("PRIORITY"), "6");
+	ck_assert_str_eq (field ("DUNSPOOL_TRACE_ID") ?
+			  field ("DUNSPOOL_TRACE_ID") : "",
+			  journal_cases[_i].trace_id ?
+			  journal_cases[_i].trace_id : "");
+}
+END_TEST
+
 /* Every event kind: a distinct id, 32 hex digits, in the catalog. */
 START_TEST (test_log_message_ids_in_catalog)
 {
@@ -150,6 +211,8 @@ log_suite (void)
 	tcase_add_test (tc, test_log_absent_ids_are_no_fields);
 	tcase_add_loop_test (tc, test_log_debtor_data_only_when_asked, 0,
 			     G_N_ELEMENTS (debtor_cases));
+	tcase_add_loop_test (tc, test_log_journal_records, 0,
+			     G_N_ELEMENTS (journal_cases));
 	tcase_add_test (tc, test_log_message_ids_in_catalog);
 	suite_add_tcase (suite, tc);
 	return suite;

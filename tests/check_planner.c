@@ -286,6 +286,41 @@ START_TEST (test_planner_idempotency_key_ignores_run_date)
 }
 END_TEST
 
+/*
+ * Case 4: 1,000.00 in two instalments, 500.00 due 2024-01-31 and 500.00
+ * due 2024-02-29, nothing paid: the overdue first part is chased from
+ * its own due date, for its own amount.
+ */
+START_TEST (test_planner_instalments_case_4)
+{
+	g_autoptr (DsPlan) early = NULL;
+	g_autoptr (DsPlan) plan = NULL;
+	DsInstalment parts[] = {
+		{ .invoice_id = "I1", .number = 1,
+		  .due_date = day ("2024-01-31"), .amount = 50000 },
+		{ .invoice_id = "I1", .number = 2,
+		  .due_date = day ("2024-02-29"), .amount = 50000 },
+	};
+	DsLedgerOutcome outcome;
+	DsDocument *document;
+	DsDocumentItem *item;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-02-29", 100000);
+	for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
+		ck_assert (ds_ledger_put_instalment (store, &parts[i],
+						     &outcome, NULL));
+	early = plan_on ("2024-02-02");
+	ck_assert_uint_eq (early->documents->len, 0);
+	plan = plan_on ("2024-02-10");
+	document = only_document (plan);
+	ck_assert_str_eq (document->step, "reminder");
+	item = g_ptr_array_index (document->items, 0);
+	ck_assert_int_eq (item->open_amount, 50000);
+	ck_assert_int_eq (item->days_overdue, 10);
+	ck_assert_int_eq (document->total, 50000);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -304,6 +339,7 @@ main (void)
 	tcase_add_test (tc, test_planner_one_document_per_customer_and_step);
 	tcase_add_test (tc, test_planner_paid_invoice_not_chased);
 	tcase_add_test (tc, test_planner_idempotency_key_ignores_run_date);
+	tcase_add_test (tc, test_planner_instalments_case_4);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

@@ -7,6 +7,7 @@
  * it requests, and an e-mail with the relay cannot be called back.
  */
 #include <check.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -460,6 +461,79 @@ START_TEST (test_queue_cancel_handed_off_email_refused)
 }
 END_TEST
 
+START_TEST (test_queue_password_file_others_can_read)
+{
+	g_autofree char *secret = ds_test_write (directory, "smtp-password",
+						 "s3cret\n");
+	g_autofree char *trace_id = NULL;
+	g_autoptr (DsAttempt) waiting = NULL;
+	g_autoptr (DsAttempt) sent = NULL;
+	g_autoptr (DsDocument) letter = NULL;
+	DsDispatchTally tally = { 0 };
+
+	ck_assert (g_chmod (secret, 0644) == 0);
+	g_free (instance->config->mail_password_file);
+	instance->config->mail_password_file = g_strdup (secret);
+	/* The e-mail waits, queued; the letter goes out regardless. */
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C1");
+	waiting = attempt_at (trace_id, 0);
+	ck_assert_str_eq (waiting->state, "queued");
+	ck_assert_int_eq (waiting->tries, 0);
+	letter = document_of ("C2");
+	ck_assert_str_eq (letter->state, "dispatched");
+
+	ck_assert (g_chmod (secret, 0600) == 0);
+	ck_assert (ds_queue_flush (instance, &tally, NULL));
+	sent = attempt_at (trace_id, 0);
+	ck_assert_int_eq (sent->tries, 1);
+	ck_assert_str_ne (sent->state, "queued");
+}
+END_TEST
+
+START_TEST (test_queue_interrupted_submission_is_reconciled)
+{
+	g_autofree char *trace_id = NULL;
+	g_autoptr (DsAttempt) stuck = NULL;
+	g_autoptr (DsAttempt) fresh = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *sql = NULL;
+	DsDispatchTally tally = { 0 };
+	gint64 attempt_id;
+
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C1");
+	/* A second try that a crash cut short an hour ago. */
+	ck_assert (ds_queue_act (instance, trace_id, DS_QUEUE_CANCEL, NULL,
+				 NULL, NULL));
+	ck_assert (ds_attempt_create (instance->store, trace_id,
+				      DS_CHANNEL_EMAIL, "smtp", &attempt_id,
+				      NULL));
+	ck_assert (ds_attempt_move (instance->store, attempt_id,
+				    "submitting", NULL, NULL));
+	sql = g_strdup_printf ("UPDATE attempts SET updated_at ="
+			       " '2020-01-01T00:00:00Z' WHERE attempt_id = %"
+			       G_GINT64_FORMAT, attempt_id);
+	ck_assert (ds_store_exec (instance->store, sql, NULL));
+
+	ck_assert (ds_queue_flush (instance, &tally, NULL));
+	stuck = ds_attempt_get (instance->store, attempt_id, NULL);
+	ck_assert_str_eq (stuck->state, "unknown-outcome");
+	ck_assert_int_eq (stuck->tries, 1);
+	/* Never simply sent again: requeue refuses it. */
+	ck_assert (!ds_queue_act (instance, trace_id, DS_QUEUE_REQUEUE, NULL,
+				  NULL, &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_STATE));
+	queue_ok (trace_id, DS_QUEUE_RECONCILE, 2);
+	g_clear_pointer (&stuck, ds_attempt_free);
+	stuck = ds_attempt_get (instance->store, attempt_id, NULL);
+	ck_assert_str_eq (stuck->state, "failed");
+	fresh = attempt_at (trace_id, 2);
+	ck_assert_str_eq (fresh->state, "queued");
+	ck_assert_int_eq (fresh->channel, DS_CHANNEL_EMAIL);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -478,6 +552,8 @@ main (void)
 	tcase_add_test (tc, test_queue_cancel_before_and_after_hand_off);
 	tcase_add_test (tc, test_queue_cancel_in_batch_is_a_request);
 	tcase_add_test (tc, test_queue_cancel_handed_off_email_refused);
+	tcase_add_test (tc, test_queue_password_file_others_can_read);
+	tcase_add_test (tc, test_queue_interrupted_submission_is_reconciled);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

@@ -686,6 +686,42 @@ START_TEST (test_rules_letter_prints_interest_fee_compensation)
 }
 END_TEST
 
+/*
+ * An earlier letter's costs go with its invoices: a letter the next day
+ * about another invoice of the same customer claims neither the first
+ * letter's fee nor its compensation (the fresh-eyes report's case-10
+ * double claim).
+ */
+START_TEST (test_rules_letter_claims_only_its_invoices_costs)
+{
+	g_autoptr (DsInstance) instance = letter_instance ();
+	g_autofree char *templates = ds_test_srcpath ("templates");
+	g_autoptr (DsRenderer) renderer = ds_renderer_new (templates, NULL,
+							   NULL);
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	g_autofree char *text = NULL;
+	DsInvoice later = {
+		.invoice_id = "INV-10", .customer_id = "C1",
+		.issue_date = day ("2023-05-22"),
+		.due_date = day ("2023-06-21"), .currency = "EUR",
+		.amount = 50000,
+	};
+	DsLedgerOutcome outcome;
+
+	letter_ledger (instance->store);
+	ck_assert (ds_ledger_put_invoice (instance->store, &later, &outcome,
+					  NULL));
+	first = produce (instance, renderer, "2023-08-31");	/* INV-9 */
+	second = produce (instance, renderer, "2023-09-01");	/* INV-10 */
+	ck_assert (first != NULL && second != NULL);
+	text = pdf_text (instance->store, second);
+	assert_contains (text, "Fixed compensation for invoice INV-10");
+	ck_assert_msg (strstr (text, "invoice INV-9") == NULL, "%s", text);
+	ck_assert_msg (strstr (text, "of our letter of") == NULL, "%s", text);
+}
+END_TEST
+
 static const struct {
 	const char *language;
 	const char *interest;
@@ -842,6 +878,8 @@ rules_suite (void)
 	tcase_add_test (tc, test_rules_catch_up_fee_once);
 	tcase_add_test (tc,
 			test_rules_letter_prints_interest_fee_compensation);
+	tcase_add_test (tc,
+			test_rules_letter_claims_only_its_invoices_costs);
 	tcase_add_test (tc, test_rules_email_lists_charges);
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));

@@ -175,13 +175,14 @@ check "case 9: the rate changes inside the late period: 2.91 + 20.59" \
 check "case 10: 30 days at 12.62% = 10.37 on the invoice paid late" \
 	"$(claim "$root" K10 2024-04-14 \
 	   '[(l["days"], l["rate"], l["amount"]) for l in d["interest"]
-	     if l["invoice_id"] == "R10A"]')" "[(30, '12.62', '10.37')]"
+	     if l["invoice_id"] == "R10A"]' --paid-late)" \
+	"[(30, '12.62', '10.37')]"
 
 check "case 10: EUR 40 per late invoice, 120.00 for three, each named" \
 	"$(claim "$root" K10 2024-04-14 \
 	   '(d["totals"]["compensation"], sorted ((c["invoice_id"],
 	     c["amount"]) for c in d["costs"]
-	     if c["kind"] == "compensation"))')" \
+	     if c["kind"] == "compensation"))' --paid-late)" \
 	"('120.00', [('R10A', '40.00'), ('R10B', '40.00'), ('R10C', '40.00')])"
 
 check "no statutory rate (US): the contract rate, 30 days at 8% = 6.58" \

@@ -32,17 +32,21 @@ export G_MESSAGES_DEBUG=all
 "$dunspool" init "$root" > /dev/null || exit 1
 (cd "$data" && "$dunspool" import --root "$root" entities.csv \
 	customers.csv WA_Fn-UseC_-Accounts-Receivable.csv) \
-	> /dev/null 2> "$work/log" || { echo "FAIL: import"; exit 1; }
+	> "$work/log" 2>&1 || { echo "FAIL: import"; exit 1; }
 "$dunspool" replay --root "$root" --from 2012-01-01 --to 2012-12-31 \
-	> /dev/null 2>> "$work/log" || { echo "FAIL: replay"; exit 1; }
+	>> "$work/log" 2>&1 || { echo "FAIL: replay"; exit 1; }
 
 # Records above debug level: GLib's "DOMAIN-DEBUG:" lines dropped, and
 # the time stamps, which could pass for amounts.
 grep -v -- '-DEBUG: ' "$work/log" |
 	sed 's/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]*//' > "$work/records"
-check "imports logged" "$(grep -c 'imported:' "$work/records")" 3
+check "imports logged" \
+	"$(grep -c 'dunspool-import-Message: .*: imported:' "$work/records")" 3
 check "batches logged" \
 	"$(grep -c 'batch created' "$work/records" | awk '{ print ($1 > 0) }')" 1
+check "state changes logged at info level" \
+	"$(grep -c 'dunspool-journal-INFO: .*: dispatched: ready -> dispatched' \
+		"$work/records" | awk '{ print ($1 > 0) }')" 1
 
 # Names, contacts, streets and addresses of customers, amounts of
 # invoices (as the ledger has them).
