@@ -48,12 +48,17 @@ for target in $targets; do
 	rm -rf "$crashes"
 	mkdir -p "$corpus" "$crashes"
 	log="$build/fuzz-$target.log"
+	# Children libFuzzer kills (crash, timeout) leave their directories.
+	export TMPDIR="$build/tmp/$target"
+	rm -rf "$TMPDIR"
+	mkdir -p "$TMPDIR"
 	"fuzz/fuzz-$target" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$crashes/" -timeout=10 -rss_limit_mb=2048 \
 		-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 		"$corpus" "$top/tests/fuzz/$target" > "$log" 2>&1
 	# Fork mode: the parent's last "#N: cov: ..." line counts them all.
 	executions=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)
+	rm -rf "$TMPDIR"
 	found=$(find "$crashes" -type f | wc -l)
 	total_crashes=$((total_crashes + found))
 	printf '%-10s %12s %8s %10s\n' "$target" "${executions:-0}" "$found" \

@@ -604,10 +604,13 @@ add_interest_lines (Engine *engine, Part *part, DsDate from, DsDate to,
 		    gboolean waived, GError **error)
 {
 	DsClaimItem *item = part->item;
-	g_autoptr (GPtrArray) lines = ds_interest_compute (
-		&engine->rule, engine->policy->rates, item->open,
-		item->due_date + 1, from, to, error);
+	DsInterestRule rule = engine->rule;
+	g_autoptr (GPtrArray) lines = NULL;
 
+	ds_interest_rule_for_invoice (&rule, item->issue_date);
+	lines = ds_interest_compute (&rule, engine->policy->rates,
+				     item->open, item->due_date + 1, from,
+				     to, error);
 	if (lines == NULL)
 		return FALSE;
 	for (guint i = 0; i < lines->len; i++) {

@@ -867,6 +867,27 @@ convert_entity (ImportRun *run, GError **error)
 	return TRUE;
 }
 
+/*
+ * An address the e-mail channel can use: one '@', something before it,
+ * a dotted domain after it, printable ASCII without spaces.  Caught here,
+ * a typing error is a row error with its line instead of a letter that
+ * silently goes by e-mail to nowhere.
+ */
+static gboolean
+email_plausible (const char *address)
+{
+	const char *at = strchr (address, '@');
+
+	if (at == NULL || at == address || strchr (at + 1, '@') != NULL ||
+	    strchr (at + 1, '.') == NULL || at[1] == '.' ||
+	    g_str_has_suffix (address, "."))
+		return FALSE;
+	for (const char *p = address; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 127)
+			return FALSE;
+	return TRUE;
+}
+
 static gboolean
 convert_customer (ImportRun *run, GError **error)
 {
@@ -901,6 +922,11 @@ convert_customer (ImportRun *run, GError **error)
 					       DS_CUSTOMER_FIELD_POSTAL_CODE);
 	customer->city = optional_text (run, DS_CUSTOMER_FIELD_CITY);
 	customer->email = optional_text (run, DS_CUSTOMER_FIELD_EMAIL);
+	if (customer->email != NULL && !email_plausible (customer->email))
+		return reject (run, DS_CUSTOMER_FIELD_EMAIL, error,
+			       "\"%s\" is not an e-mail address "
+			       "(local-part@domain, plain ASCII)",
+			       customer->email);
 	customer->fax = optional_text (run, DS_CUSTOMER_FIELD_FAX);
 	customer->phone = optional_text (run, DS_CUSTOMER_FIELD_PHONE);
 	customer->tags = optional_text (run, DS_CUSTOMER_FIELD_TAGS);

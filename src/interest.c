@@ -95,6 +95,23 @@ ds_interest_rule_statutory (const char *jurisdiction, gboolean b2b,
 	return FALSE;
 }
 
+/*
+ * § 288 (2) BGB was base rate + 8 points for claims from contracts made
+ * before 29 July 2014 and is + 9 since (Art. 229 § 34 EGBGB).  The
+ * invoice's issue date stands for the contract's.
+ */
+void
+ds_interest_rule_for_invoice (DsInterestRule *rule, DsDate issue_date)
+{
+	if (g_strcmp0 (rule->table, DS_RATE_TABLE_DE_BASE) == 0 &&
+	    rule->margin_bp == 900 &&
+	    issue_date < ds_date_from_ymd (2014, 7, 29)) {
+		rule->margin_bp = 800;
+		rule->law = "§ 288 (2) BGB in its version before "
+			    "29 July 2014";
+	}
+}
+
 void
 ds_interest_rule_contract (DsInterestRule *rule, int rate_bp)
 {

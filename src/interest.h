@@ -69,6 +69,9 @@ typedef struct {
  * "EU" for the directive floor) for a business or a consumer debtor.
  * FALSE when the law sets none, with the reason in *why_none (static).
  */
+/* The statutory rule as it stood for an invoice issued on that day. */
+void ds_interest_rule_for_invoice (DsInterestRule *rule, DsDate issue_date);
+
 gboolean ds_interest_rule_statutory (const char *jurisdiction, gboolean b2b,
 				     DsInterestRule *rule,
 				     const char **why_none);

@@ -228,6 +228,13 @@ ds_queue_act (DsInstance *instance, const char *trace_id,
 		return FALSE;
 	switch (action) {
 	case DS_QUEUE_REQUEUE:
+		if (strcmp (document->state, "action-required") == 0) {
+			/* fixed by the operator: produce it again */
+			ok = ds_document_move (store, trace_id, "scheduled",
+					       "requeued", evidence, error);
+			moved += ok;
+			break;
+		}
 		ok = requeue (store, attempts, evidence, &moved, error);
 		break;
 	case DS_QUEUE_RECONCILE:

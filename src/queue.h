@@ -12,6 +12,8 @@
  *            the same channel and driver; a deferred one is cancelled
  *            first so that only one is live (postsuper -r).  An attempt
  *            in unknown-outcome is never requeued: reconcile it first.
+ *            A document in action-required (its data fixed since) goes
+ *            back to scheduled and is produced again by the next cycle.
  *   cancel   before hand-off it cancels (the document, its queued, held
  *            or deferred attempts); after hand-off it is a request,
  *            cancel-requested, until the provider's production point

@@ -21,6 +21,7 @@
 #include "instance.h"
 #include "journal.h"
 #include "production.h"
+#include "queue.h"
 #include "testsink.h"
 #include "testutil.h"
 #include "trace.h"
@@ -358,6 +359,37 @@ START_TEST (test_cycle_verify_names_altered_pdf_and_record)
 }
 END_TEST
 
+START_TEST (test_cycle_requeue_after_fixing_action_required)
+{
+	DsCycleTally tally = { 0 };
+	g_autoptr (DsDocument) held = NULL;
+	g_autoptr (DsDocument) produced = NULL;
+	g_autoptr (DsCustomer) customer = NULL;
+	g_autoptr (GError) error = NULL;
+	DsLedgerOutcome outcome;
+	guint changed = 0;
+
+	run_cycle ("2024-02-03", &tally);
+	held = document_of ("C4");
+	ck_assert_str_eq (held->state, "action-required");
+	/* the operator corrects the name and requeues the document */
+	customer = ds_ledger_get_customer (instance->store, "C4", NULL);
+	g_free (customer->name);
+	customer->name = g_strdup ("Sample KK");
+	ck_assert (ds_ledger_put_customer (instance->store, customer,
+					   &outcome, NULL));
+	ck_assert_msg (ds_queue_act (instance, held->trace_id,
+				     DS_QUEUE_REQUEUE, "name fixed",
+				     &changed, &error), "%s",
+		       error ? error->message : "");
+	ck_assert_uint_eq (changed, 1);
+	run_cycle ("2024-02-04", &tally);
+	produced = document_of ("C4");
+	ck_assert_str_eq (produced->trace_id, held->trace_id);
+	ck_assert_str_eq (produced->state, "dispatched");
+}
+END_TEST
+
 int
 main (void)
 {
@@ -373,6 +405,7 @@ main (void)
 	tcase_add_test (tc, test_cycle_refused_email_escalates_to_letter);
 	tcase_add_test (tc, test_cycle_unrenderable_held_others_go);
 	tcase_add_test (tc, test_cycle_second_run_adds_nothing);
+	tcase_add_test (tc, test_cycle_requeue_after_fixing_action_required);
 	tcase_add_test (tc, test_cycle_verify_names_altered_pdf_and_record);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);

@@ -501,11 +501,14 @@ START_TEST (test_fax_http_unavailable_is_temporary)
 	g_autoptr (GBytes) tiff = fax_of ("C2");
 	g_autoptr (GError) error = NULL;
 	g_autofree char *fax_id = NULL;
+	g_autofree char *url = NULL;
 
 	ds_test_provider_start (&gateway, directory, "faxes",
 				(const char *const[]) {
 		"--fail-posts", "1", NULL });
-	settings.url = gateway.url;
+	/* kept past the stop below, where nobody listens any more */
+	url = g_strdup (gateway.url);
+	settings.url = url;
 	ck_assert (ds_fax_http_submit (&settings, "K", "+4930", "DS1", tiff,
 				       1, &error) == NULL);
 	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_TEMPORARY));

@@ -79,6 +79,22 @@ assert_line (GPtrArray *lines, guint index, const char *from,
 
 /* ---- rate tables ---- */
 
+/* § 288 (2) BGB: + 8 points for invoices before 29 July 2014, + 9 after. */
+START_TEST (test_interest_de_b2b_margin_by_issue_date)
+{
+	DsInterestRule before, after;
+	const char *why = NULL;
+
+	ck_assert (ds_interest_rule_statutory ("DE", TRUE, &before, &why));
+	after = before;
+	ds_interest_rule_for_invoice (&before, ds_date_from_ymd (2014, 7, 28));
+	ds_interest_rule_for_invoice (&after, ds_date_from_ymd (2014, 7, 29));
+	ck_assert_int_eq (before.margin_bp, 800);
+	ck_assert_int_eq (after.margin_bp, 900);
+	ck_assert (strstr (before.law, "before 29 July 2014") != NULL);
+}
+END_TEST
+
 START_TEST (test_rates_bundled_values)
 {
 	static const struct {
@@ -366,6 +382,7 @@ interest_suite (void)
 	TCase *interest = tcase_create ("interest");
 
 	tcase_add_unchecked_fixture (rates, load_bundled, free_bundled);
+	tcase_add_test (interest, test_interest_de_b2b_margin_by_issue_date);
 	tcase_add_test (rates, test_rates_bundled_values);
 	tcase_add_test (rates, test_rates_checked_through_and_changes);
 	tcase_add_loop_test (rates, test_rates_reject_bad_tables, 0,
