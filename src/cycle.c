@@ -13,12 +13,14 @@
 #include "journal.h"
 #include "log.h"
 #include "planner.h"
+#include "policy.h"
 #include "production.h"
 #include "spool.h"
 
 struct _DsCycle {
 	DsInstance *instance;
 	DsRenderer *renderer;
+	DsPolicy *policy;	/* the next best action, see policy.h */
 };
 
 DsCycle *
@@ -31,6 +33,9 @@ ds_cycle_new (DsInstance *instance, GError **error)
 					   DS_FONT_DIR, error);
 	if (cycle->renderer == NULL)
 		return NULL;
+	cycle->policy = ds_policy_new (instance, error);
+	if (cycle->policy == NULL)
+		return NULL;
 	return g_steal_pointer (&cycle);
 }
 
@@ -40,6 +45,7 @@ ds_cycle_free (DsCycle *cycle)
 	if (cycle == NULL)
 		return;
 	ds_renderer_free (cycle->renderer);
+	ds_policy_free (cycle->policy);
 	g_free (cycle);
 }
 
@@ -73,6 +79,38 @@ store_plan (DsStore *store, DsPlan *plan, DsCycleTally *tally,
 		tally->planned++;
 	}
 	return ds_planner_record_events (store, plan, error);
+}
+
+/*
+ * The next best action for each proposed document: drop the ones not
+ * worth sending today, send the others by the channel decided.
+ */
+static gboolean
+decide_plan (DsCycle *cycle, DsPlan *plan, DsDate as_of, GError **error)
+{
+	guint i = 0;
+
+	if (plan->documents->len > 0 &&
+	    !ds_policy_prepare (cycle->policy, as_of, error))
+		return FALSE;
+	while (i < plan->documents->len) {
+		DsDocument *document = g_ptr_array_index (plan->documents, i);
+		DsPolicyDecision decision;
+
+		if (!ds_policy_decide (cycle->policy, document,
+				       g_hash_table_lookup (
+					       plan->customers,
+					       document->customer_id),
+				       plan->open_items, &decision, error))
+			return FALSE;
+		if (decision.verdict == DS_POLICY_SKIP) {
+			g_ptr_array_remove_index (plan->documents, i);
+			continue;
+		}
+		document->channel = decision.channel;
+		i++;
+	}
+	return TRUE;
 }
 
 static void
@@ -155,7 +193,8 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	if (!import_incoming (cycle->instance))
 		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
-	if (plan == NULL || !store_plan (store, plan, tally, error) ||
+	if (plan == NULL || !decide_plan (cycle, plan, as_of, error) ||
+	    !store_plan (store, plan, tally, error) ||
 	    !produce_scheduled (cycle, plan, as_of, tally, error) ||
 	    !ds_dispatch_ready (cycle->instance, &dispatched, error) ||
 	    !ds_dispatch_due (cycle->instance, FALSE, &dispatched,

@@ -1,8 +1,10 @@
 /*
  * check_policy.c -- the next best action: the control group is a stable
  * share of customers, decisions reproduce and are journaled once with
- * their alternatives, waiting is bounded, and the response statistics
- * count each decision's outcome once, when it is known.
+ * their alternatives, waiting is bounded, the response statistics count
+ * each decision's outcome once, when it is known, the channel report
+ * adds them up, and in a replay the scorer takes over from the rules
+ * once enough invoices were settled.
  */
 #include <check.h>
 #include <math.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "channel-stats.h"
+#include "cycle.h"
 #include "document.h"
 #include "instance.h"
 #include "journal.h"
@@ -645,6 +648,95 @@ START_TEST (test_channel_report_figures)
 }
 END_TEST
 
+/* ---- the scorer takes over in a replay ---------------------------------- */
+
+/*
+ * Ten customers, an invoice each every ten days of 2013's first half,
+ * paid from 15 days early to 12 days late by customer.
+ */
+static void
+load_history (void)
+{
+	for (int c = 0; c < 10; c++) {
+		g_autofree char *customer = g_strdup_printf ("C%d", c);
+
+		put_customer (customer);
+		for (int n = 0; n < 18; n++) {
+			g_autofree char *id = g_strdup_printf ("I%d-%02d", c,
+							       n);
+			g_autofree char *payment = g_strdup_printf ("P%d-%02d",
+								    c, n);
+			DsDate issued = day ("2013-01-01") + 10 * n;
+			DsInvoice invoice = {
+				.invoice_id = id, .customer_id = customer,
+				.issue_date = issued, .due_date = issued + 30,
+				.currency = "EUR", .amount = 10000 + 731 * n,
+			};
+			g_autofree char *paid = ds_date_to_iso (
+				issued + 30 + 3 * c - 15);
+			DsLedgerOutcome outcome;
+
+			ck_assert (ds_ledger_put_invoice (instance->store,
+							  &invoice, &outcome,
+							  NULL));
+			put_payment (payment, customer, paid, invoice.amount,
+				     id);
+		}
+	}
+}
+
+static gint64
+count (const char *sql)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (
+		instance->store, sql, NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return sqlite3_column_int64 (statement, 0);
+}
+
+START_TEST (test_replay_scorer_takes_over)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	g_autoptr (DsScorer) scorer = NULL;
+	g_autofree char *model = NULL;
+	DsCycleTally tally = { 0 };
+	DsPolicyCounts counts;
+
+	open_instance ("control_share = 0.2\nmin_settled = 40\n"
+		       "retrain_days = 30\n");
+	load_history ();
+	cycle = ds_cycle_new (instance, &error);
+	ck_assert_msg (cycle != NULL, "%s", error ? error->message : "");
+	ck_assert_msg (ds_cycle_replay (cycle, day ("2013-01-01"),
+					day ("2013-06-30"), &tally, &error),
+		       "%s", error ? error->message : "");
+
+	ck_assert (ds_policy_count (instance->store, &counts, NULL));
+	ck_assert_int_gt (counts.decisions, 0);
+	ck_assert_int_gt (counts.rules, counts.control);
+	ck_assert (counts.first_scored != DS_DATE_NONE);
+	/* rules until 40 invoices were settled, then the model; the
+	 * control group on rules throughout */
+	ck_assert_int_eq (count ("SELECT count (*) FROM policy_decisions"
+				 " WHERE verdict = 'rules' AND control = 0"
+				 " AND decided_on >= (SELECT min (decided_on)"
+				 " FROM policy_decisions"
+				 " WHERE verdict != 'rules')"), 0);
+	ck_assert_int_eq (count ("SELECT count (*) FROM policy_decisions"
+				 " WHERE control = 1 AND verdict != 'rules'"),
+			  0);
+	/* retrained monthly: the model on disk is the last month's */
+	model = ds_instance_model_path (instance);
+	scorer = ds_scorer_load (model, 1, &error);
+	ck_assert_msg (scorer != NULL, "%s", error ? error->message : "");
+	ck_assert (ds_scorer_trained_until (scorer) > day ("2013-05-31"));
+	ck_assert (ds_scorer_trained_until (scorer) > counts.first_scored);
+}
+END_TEST
+
 static Suite *
 policy_suite (void)
 {
@@ -652,6 +744,7 @@ policy_suite (void)
 	TCase *control = tcase_create ("control");
 	TCase *decisions = tcase_create ("decisions");
 	TCase *bandit = tcase_create ("bandit");
+	TCase *takeover = tcase_create ("takeover");
 
 	tcase_add_test (control, test_control_split_share_and_stability);
 	tcase_add_checked_fixture (decisions, setup, teardown);
@@ -668,6 +761,10 @@ policy_suite (void)
 	suite_add_tcase (suite, control);
 	suite_add_tcase (suite, decisions);
 	suite_add_tcase (suite, bandit);
+	tcase_add_checked_fixture (takeover, setup, teardown);
+	tcase_add_test (takeover, test_replay_scorer_takes_over);
+	tcase_set_timeout (takeover, 120);
+	suite_add_tcase (suite, takeover);
 	return suite;
 }
 
