@@ -59,13 +59,6 @@ ds_batch_free (DsBatch *batch)
 	g_free (batch);
 }
 
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-	return g_strdup ((const char *) sqlite3_column_text (statement,
-							     column));
-}
-
 /* Queued print attempts, in postage order within each entity. */
 static GPtrArray *
 queued_letters (DsStore *store, GError **error)
@@ -89,12 +82,12 @@ queued_letters (DsStore *store, GError **error)
 		Letter *letter = g_new0 (Letter, 1);
 
 		letter->attempt_id = sqlite3_column_int64 (statement, 0);
-		letter->trace_id = column_text (statement, 1);
-		letter->entity_id = column_text (statement, 2);
-		letter->customer_id = column_text (statement, 3);
-		letter->country = column_text (statement, 4);
-		letter->postal_code = column_text (statement, 5);
-		letter->pdf_path = column_text (statement, 6);
+		letter->trace_id = ds_store_column_text (statement, 1);
+		letter->entity_id = ds_store_column_text (statement, 2);
+		letter->customer_id = ds_store_column_text (statement, 3);
+		letter->country = ds_store_column_text (statement, 4);
+		letter->postal_code = ds_store_column_text (statement, 5);
+		letter->pdf_path = ds_store_column_text (statement, 6);
 		letter->pages = sqlite3_column_int (statement, 7);
 		letter->registered = sqlite3_column_int (statement, 8);
 		g_ptr_array_add (letters, letter);
@@ -500,7 +493,7 @@ batch_state (DsStore *store, const char *batch_id, GError **error)
 			     "no batch %s", batch_id);
 		return NULL;
 	}
-	return column_text (statement, 0);
+	return ds_store_column_text (statement, 0);
 }
 
 static gboolean
@@ -576,13 +569,13 @@ ds_batch_list (DsInstance *instance, GError **error)
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
 		DsBatch *batch = g_new0 (DsBatch, 1);
 
-		batch->batch_id = column_text (statement, 0);
-		batch->entity_id = column_text (statement, 1);
+		batch->batch_id = ds_store_column_text (statement, 0);
+		batch->entity_id = ds_store_column_text (statement, 1);
 		ds_date_parse_iso ((const char *) sqlite3_column_text (
 			statement, 2), &batch->day, NULL);
-		batch->state = column_text (statement, 3);
-		batch->pdf_path = column_text (statement, 4);
-		batch->manifest_path = column_text (statement, 5);
+		batch->state = ds_store_column_text (statement, 3);
+		batch->pdf_path = ds_store_column_text (statement, 4);
+		batch->manifest_path = ds_store_column_text (statement, 5);
 		batch->documents = sqlite3_column_int (statement, 6);
 		batch->pages = sqlite3_column_int (statement, 7);
 		g_ptr_array_add (list, batch);
@@ -751,8 +744,8 @@ batches_at_printer (DsStore *store, GError **error)
 	if (statement == NULL)
 		return NULL;
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
-		g_hash_table_insert (sent, column_text (statement, 0),
-				     column_text (statement, 1));
+		g_hash_table_insert (sent, ds_store_column_text (statement, 0),
+				     ds_store_column_text (statement, 1));
 	if (step != SQLITE_DONE) {
 		ds_store_fail (store, error, "batches at the printer");
 		return NULL;

@@ -94,48 +94,6 @@ ds_document_derive_ids (DsDocument *document)
 	document->idempotency_key = g_string_free (key, FALSE);
 }
 
-static void
-bind_text (sqlite3_stmt *statement, int index, const char *value)
-{
-	if (value == NULL)
-		sqlite3_bind_null (statement, index);
-	else
-		sqlite3_bind_text (statement, index, value, -1,
-				   SQLITE_TRANSIENT);
-}
-
-static void
-bind_date (sqlite3_stmt *statement, int index, DsDate date)
-{
-	char text[DS_DATE_ISO_LEN];
-
-	if (date == DS_DATE_NONE) {
-		sqlite3_bind_null (statement, index);
-		return;
-	}
-	ds_date_format_iso (date, text);
-	sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-	return g_strdup ((const char *) sqlite3_column_text (statement,
-							     column));
-}
-
-static DsDate
-column_date (sqlite3_stmt *statement, int column)
-{
-	const char *text = (const char *) sqlite3_column_text (statement,
-							       column);
-	DsDate date = DS_DATE_NONE;
-
-	if (text != NULL && !ds_date_parse_iso (text, &date, NULL))
-		g_warning ("stored date \"%s\" is not ISO", text);
-	return date;
-}
-
 /* Run a statement that returns no rows. */
 static gboolean
 run (DsStore *store, sqlite3_stmt *statement, const char *what,
@@ -154,7 +112,7 @@ ds_document_exists (DsStore *store, const char *idempotency_key)
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, idempotency_key);
+	ds_store_bind_text (statement, 1, idempotency_key);
 	return sqlite3_step (statement) == SQLITE_ROW;
 }
 
@@ -171,20 +129,20 @@ insert_row (DsStore *store, const DsDocument *document, GError **error)
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, document->trace_id);
-	bind_text (statement, 2, document->idempotency_key);
-	bind_text (statement, 3, document->customer_id);
-	bind_text (statement, 4, document->entity_id);
-	bind_text (statement, 5, document->strategy);
-	bind_text (statement, 6, document->step);
+	ds_store_bind_text (statement, 1, document->trace_id);
+	ds_store_bind_text (statement, 2, document->idempotency_key);
+	ds_store_bind_text (statement, 3, document->customer_id);
+	ds_store_bind_text (statement, 4, document->entity_id);
+	ds_store_bind_text (statement, 5, document->strategy);
+	ds_store_bind_text (statement, 6, document->step);
 	sqlite3_bind_int (statement, 7, document->step_index);
-	bind_text (statement, 8, ds_channel_name (document->channel));
-	bind_date (statement, 9, document->as_of);
-	bind_text (statement, 10, document->language);
-	bind_text (statement, 11, document->currency);
+	ds_store_bind_text (statement, 8, ds_channel_name (document->channel));
+	ds_store_bind_date (statement, 9, document->as_of);
+	ds_store_bind_text (statement, 10, document->language);
+	ds_store_bind_text (statement, 11, document->currency);
 	sqlite3_bind_int64 (statement, 12, document->total);
-	bind_date (statement, 13, document->deadline);
-	bind_text (statement, 14, now);
+	ds_store_bind_date (statement, 13, document->deadline);
+	ds_store_bind_text (statement, 14, now);
 	return run (store, statement, "insert document", error);
 }
 
@@ -201,15 +159,15 @@ insert_item (DsStore *store, const DsDocument *document,
 
 	if (items == NULL || steps == NULL)
 		return FALSE;
-	bind_text (items, 1, document->trace_id);
-	bind_text (items, 2, item->invoice_id);
+	ds_store_bind_text (items, 1, document->trace_id);
+	ds_store_bind_text (items, 2, item->invoice_id);
 	sqlite3_bind_int64 (items, 3, item->open_amount);
 	sqlite3_bind_int (items, 4, item->days_overdue);
-	bind_text (steps, 1, item->invoice_id);
-	bind_text (steps, 2, document->strategy);
+	ds_store_bind_text (steps, 1, item->invoice_id);
+	ds_store_bind_text (steps, 2, document->strategy);
 	sqlite3_bind_int (steps, 3, document->step_index);
-	bind_text (steps, 4, document->trace_id);
-	bind_date (steps, 5, document->as_of);
+	ds_store_bind_text (steps, 4, document->trace_id);
+	ds_store_bind_date (steps, 5, document->as_of);
 	return run (store, items, "insert document item", error) &&
 	       run (store, steps, "record step taken", error);
 }
@@ -259,11 +217,11 @@ load_items (DsStore *store, DsDocument *document, GError **error)
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, document->trace_id);
+	ds_store_bind_text (statement, 1, document->trace_id);
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
 		DsDocumentItem *item = g_new0 (DsDocumentItem, 1);
 
-		item->invoice_id = column_text (statement, 0);
+		item->invoice_id = ds_store_column_text (statement, 0);
 		item->open_amount = sqlite3_column_int64 (statement, 1);
 		item->days_overdue = sqlite3_column_int (statement, 2);
 		g_ptr_array_add (document->items, item);
@@ -278,26 +236,26 @@ document_from_row (sqlite3_stmt *statement)
 {
 	DsDocument *document = g_new0 (DsDocument, 1);
 
-	document->trace_id = column_text (statement, 0);
-	document->idempotency_key = column_text (statement, 1);
-	document->customer_id = column_text (statement, 2);
-	document->entity_id = column_text (statement, 3);
-	document->strategy = column_text (statement, 4);
-	document->step = column_text (statement, 5);
+	document->trace_id = ds_store_column_text (statement, 0);
+	document->idempotency_key = ds_store_column_text (statement, 1);
+	document->customer_id = ds_store_column_text (statement, 2);
+	document->entity_id = ds_store_column_text (statement, 3);
+	document->strategy = ds_store_column_text (statement, 4);
+	document->step = ds_store_column_text (statement, 5);
 	document->step_index = sqlite3_column_int (statement, 6);
 	ds_channel_from_name ((const char *) sqlite3_column_text (statement,
 								  7),
 			      &document->channel);
-	document->as_of = column_date (statement, 8);
-	document->state = column_text (statement, 9);
-	document->language = column_text (statement, 10);
-	document->currency = column_text (statement, 11);
+	document->as_of = ds_store_column_date (statement, 8);
+	document->state = ds_store_column_text (statement, 9);
+	document->language = ds_store_column_text (statement, 10);
+	document->currency = ds_store_column_text (statement, 11);
 	document->total = sqlite3_column_int64 (statement, 12);
-	document->deadline = column_date (statement, 13);
-	document->pdf_path = column_text (statement, 14);
-	document->pdf_sha256 = column_text (statement, 15);
+	document->deadline = ds_store_column_date (statement, 13);
+	document->pdf_path = ds_store_column_text (statement, 14);
+	document->pdf_sha256 = ds_store_column_text (statement, 15);
 	document->pages = sqlite3_column_int (statement, 16);
-	document->reason = column_text (statement, 17);
+	document->reason = ds_store_column_text (statement, 17);
 	document->items = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_document_item_free);
 	return document;
@@ -315,7 +273,7 @@ ds_document_get (DsStore *store, const char *trace_id, GError **error)
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 1, trace_id);
 	if (sqlite3_step (statement) != SQLITE_ROW) {
 		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
 			     "no document %s", trace_id);
@@ -338,9 +296,9 @@ list_strings (DsStore *store, const char *sql, const char *parameter,
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, parameter);
+	ds_store_bind_text (statement, 1, parameter);
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
-		g_ptr_array_add (list, column_text (statement, 0));
+		g_ptr_array_add (list, ds_store_column_text (statement, 0));
 	if (step != SQLITE_DONE) {
 		ds_store_fail (store, error, "list");
 		return NULL;
@@ -367,7 +325,7 @@ current_state (DsStore *store, const char *sql, sqlite3_int64 id,
 	if (statement == NULL)
 		return NULL;
 	if (text_id != NULL)
-		bind_text (statement, 1, text_id);
+		ds_store_bind_text (statement, 1, text_id);
 	else
 		sqlite3_bind_int64 (statement, 1, id);
 	if (sqlite3_step (statement) != SQLITE_ROW) {
@@ -375,7 +333,7 @@ current_state (DsStore *store, const char *sql, sqlite3_int64 id,
 			     "no such object");
 		return NULL;
 	}
-	return column_text (statement, 0);
+	return ds_store_column_text (statement, 0);
 }
 
 /*
@@ -415,8 +373,8 @@ move (DsStore *store, DsMachine machine, const char *kind,
 
 		if (statement == NULL)
 			goto fail;
-		bind_text (statement, 1, to);
-		bind_text (statement, 2, object_id);
+		ds_store_bind_text (statement, 1, to);
+		ds_store_bind_text (statement, 2, object_id);
 		if (!run (store, statement, "state update", error))
 			goto fail;
 	}
@@ -456,10 +414,10 @@ update_document (DsStore *store, const char *sql, const char *trace_id,
 	if (statement == NULL)
 		return FALSE;
 	/* Parameters the statement does not use are left unbound. */
-	bind_text (statement, 1, trace_id);
-	bind_text (statement, 2, first);
+	ds_store_bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 2, first);
 	if (sqlite3_bind_parameter_count (statement) >= 4) {
-		bind_text (statement, 3, second);
+		ds_store_bind_text (statement, 3, second);
 		sqlite3_bind_int (statement, 4, number);
 	}
 	return run (store, statement, "update document", error);
@@ -500,14 +458,14 @@ ds_document_last_step (DsStore *store, const char *invoice_id,
 	taken->step_index = -1;
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, invoice_id);
-	bind_text (statement, 2, strategy);
+	ds_store_bind_text (statement, 1, invoice_id);
+	ds_store_bind_text (statement, 2, strategy);
 	switch (sqlite3_step (statement)) {
 	case SQLITE_ROW:
 		taken->step_index = sqlite3_column_int (statement, 0);
-		taken->taken_on = column_date (statement, 1);
-		taken->deadline = column_date (statement, 2);
-		taken->trace_id = column_text (statement, 3);
+		taken->taken_on = ds_store_column_date (statement, 1);
+		taken->deadline = ds_store_column_date (statement, 2);
+		taken->trace_id = ds_store_column_text (statement, 3);
 		return TRUE;
 	case SQLITE_DONE:
 		return TRUE;
@@ -551,11 +509,11 @@ ds_attempt_create (DsStore *store, const char *trace_id, DsChannel channel,
 		error);
 	if (statement == NULL)
 		goto fail;
-	bind_text (statement, 1, trace_id);
-	bind_text (statement, 2, ds_channel_name (channel));
-	bind_text (statement, 3, driver);
-	bind_text (statement, 4, now);
-	bind_text (statement, 5, now);
+	ds_store_bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 2, ds_channel_name (channel));
+	ds_store_bind_text (statement, 3, driver);
+	ds_store_bind_text (statement, 4, now);
+	ds_store_bind_text (statement, 5, now);
 	if (!run (store, statement, "insert attempt", error))
 		goto fail;
 	*attempt_id = sqlite3_last_insert_rowid (ds_store_db (store));
@@ -580,16 +538,16 @@ attempt_from_row (sqlite3_stmt *statement)
 	DsAttempt *attempt = g_new0 (DsAttempt, 1);
 
 	attempt->attempt_id = sqlite3_column_int64 (statement, 0);
-	attempt->trace_id = column_text (statement, 1);
+	attempt->trace_id = ds_store_column_text (statement, 1);
 	ds_channel_from_name ((const char *) sqlite3_column_text (statement,
 								  2),
 			      &attempt->channel);
-	attempt->driver = column_text (statement, 3);
-	attempt->state = column_text (statement, 4);
-	attempt->batch_id = column_text (statement, 5);
-	attempt->provider_id = column_text (statement, 6);
+	attempt->driver = ds_store_column_text (statement, 3);
+	attempt->state = ds_store_column_text (statement, 4);
+	attempt->batch_id = ds_store_column_text (statement, 5);
+	attempt->provider_id = ds_store_column_text (statement, 6);
 	attempt->tries = sqlite3_column_int (statement, 7);
-	attempt->detail = column_text (statement, 8);
+	attempt->detail = ds_store_column_text (statement, 8);
 	return attempt;
 }
 
@@ -624,7 +582,7 @@ ds_attempt_list_for_trace (DsStore *store, const char *trace_id,
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 1, trace_id);
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
 		g_ptr_array_add (list, attempt_from_row (statement));
 	if (step != SQLITE_DONE) {
@@ -663,7 +621,7 @@ update_attempt (DsStore *store, const char *sql, gint64 attempt_id,
 	if (statement == NULL)
 		return FALSE;
 	sqlite3_bind_int64 (statement, 1, attempt_id);
-	bind_text (statement, 2, value);
+	ds_store_bind_text (statement, 2, value);
 	return run (store, statement, "update attempt", error);
 }
 
@@ -696,7 +654,7 @@ ds_attempt_find_by_provider_id (DsStore *store, const char *provider_id,
 	*attempt_id = 0;
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, provider_id);
+	ds_store_bind_text (statement, 1, provider_id);
 	switch (sqlite3_step (statement)) {
 	case SQLITE_ROW:
 		*attempt_id = sqlite3_column_int64 (statement, 0);
@@ -745,8 +703,8 @@ ds_attempt_list_by_driver (DsStore *store, const char *driver,
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, driver);
-	bind_text (statement, 2, state);
+	ds_store_bind_text (statement, 1, driver);
+	ds_store_bind_text (statement, 2, state);
 	return attempt_ids (store, statement, error);
 }
 
@@ -760,8 +718,8 @@ ds_attempt_list_stale (DsStore *store, const char *state, const char *before,
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, state);
-	bind_text (statement, 2, before);
+	ds_store_bind_text (statement, 1, state);
+	ds_store_bind_text (statement, 2, before);
 	return attempt_ids (store, statement, error);
 }
 
@@ -776,7 +734,7 @@ ds_attempt_list_due (DsStore *store, const char *now, GError **error)
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, now);
+	ds_store_bind_text (statement, 1, now);
 	return attempt_ids (store, statement, error);
 }
 

@@ -115,16 +115,6 @@ journal_tail (DsStore *store, gint64 *seq, char **hash, GError **error)
 	}
 }
 
-static void
-bind_text (sqlite3_stmt *statement, int index, const char *value)
-{
-	if (value == NULL)
-		sqlite3_bind_null (statement, index);
-	else
-		sqlite3_bind_text (statement, index, value, -1,
-				   SQLITE_TRANSIENT);
-}
-
 gboolean
 ds_journal_append (DsStore *store, const DsJournalEntry *entry,
 		   GError **error)
@@ -151,17 +141,17 @@ ds_journal_append (DsStore *store, const DsJournalEntry *entry,
 	if (statement == NULL)
 		goto fail;
 	sqlite3_bind_int64 (statement, 1, seq + 1);
-	bind_text (statement, 2, at);
-	bind_text (statement, 3, stamped.actor);
-	bind_text (statement, 4, stamped.object_kind);
-	bind_text (statement, 5, stamped.object_id);
-	bind_text (statement, 6, stamped.trace_id);
-	bind_text (statement, 7, stamped.event);
-	bind_text (statement, 8, stamped.old_state);
-	bind_text (statement, 9, stamped.new_state);
-	bind_text (statement, 10, stamped.evidence);
-	bind_text (statement, 11, prev_hash);
-	bind_text (statement, 12, hash);
+	ds_store_bind_text (statement, 2, at);
+	ds_store_bind_text (statement, 3, stamped.actor);
+	ds_store_bind_text (statement, 4, stamped.object_kind);
+	ds_store_bind_text (statement, 5, stamped.object_id);
+	ds_store_bind_text (statement, 6, stamped.trace_id);
+	ds_store_bind_text (statement, 7, stamped.event);
+	ds_store_bind_text (statement, 8, stamped.old_state);
+	ds_store_bind_text (statement, 9, stamped.new_state);
+	ds_store_bind_text (statement, 10, stamped.evidence);
+	ds_store_bind_text (statement, 11, prev_hash);
+	ds_store_bind_text (statement, 12, hash);
 	if (sqlite3_step (statement) != SQLITE_DONE) {
 		ds_store_fail (store, error, "journal append");
 		goto fail;
@@ -183,29 +173,22 @@ fail:
 	"seq, at, actor, object_kind, object_id, trace_id, event," \
 	" old_state, new_state, evidence, hash, prev_hash"
 
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-	return g_strdup ((const char *) sqlite3_column_text (statement,
-							     column));
-}
-
 static DsJournalRecord *
 record_from_row (sqlite3_stmt *statement)
 {
 	DsJournalRecord *record = g_new0 (DsJournalRecord, 1);
 
 	record->seq = sqlite3_column_int64 (statement, 0);
-	record->at = column_text (statement, 1);
-	record->actor = column_text (statement, 2);
-	record->object_kind = column_text (statement, 3);
-	record->object_id = column_text (statement, 4);
-	record->trace_id = column_text (statement, 5);
-	record->event = column_text (statement, 6);
-	record->old_state = column_text (statement, 7);
-	record->new_state = column_text (statement, 8);
-	record->evidence = column_text (statement, 9);
-	record->hash = column_text (statement, 10);
+	record->at = ds_store_column_text (statement, 1);
+	record->actor = ds_store_column_text (statement, 2);
+	record->object_kind = ds_store_column_text (statement, 3);
+	record->object_id = ds_store_column_text (statement, 4);
+	record->trace_id = ds_store_column_text (statement, 5);
+	record->event = ds_store_column_text (statement, 6);
+	record->old_state = ds_store_column_text (statement, 7);
+	record->new_state = ds_store_column_text (statement, 8);
+	record->evidence = ds_store_column_text (statement, 9);
+	record->hash = ds_store_column_text (statement, 10);
 	return record;
 }
 
@@ -223,9 +206,9 @@ select_records (DsStore *store, const char *where, const char *first,
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, first);
+	ds_store_bind_text (statement, 1, first);
 	if (second != NULL)
-		bind_text (statement, 2, second);
+		ds_store_bind_text (statement, 2, second);
 	records = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_journal_record_free);
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
@@ -298,7 +281,7 @@ ds_journal_verify (DsStore *store, gint64 *records, gint64 *bad_seq,
 			return FALSE;
 		}
 		g_free (prev);
-		prev = column_text (statement, 10);
+		prev = ds_store_column_text (statement, 10);
 	}
 	*records = count;
 	if (step != SQLITE_DONE)

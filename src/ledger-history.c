@@ -50,18 +50,6 @@ ds_ledger_history_free (DsLedgerHistory *history)
 	g_free (history);
 }
 
-static DsDate
-column_date (sqlite3_stmt *statement, int column)
-{
-	const char *text = (const char *) sqlite3_column_text (statement,
-							       column);
-	DsDate date = DS_DATE_NONE;
-
-	if (text != NULL && !ds_date_parse_iso (text, &date, NULL))
-		return DS_DATE_NONE;
-	return date;
-}
-
 static char *
 column_strdup (sqlite3_stmt *statement, int column)
 {
@@ -243,7 +231,7 @@ read_disputes (DsLedgerHistory *history, DsStore *store, GError **error)
 		if (!require_date (statement, 1, &invoice->dispute_opened,
 				   error))
 			return FALSE;
-		resolved = column_date (statement, 2);
+		resolved = ds_store_column_date (statement, 2);
 		if (resolved != DS_DATE_NONE && resolved <= history->known_on)
 			invoice->dispute_resolved = resolved;
 	}

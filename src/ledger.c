@@ -266,49 +266,6 @@ billing_from_name (const char *name)
 
 /* Binding values and reading columns. */
 
-static void
-bind_text (sqlite3_stmt *statement, int index, const char *value)
-{
-	if (value == NULL)
-		sqlite3_bind_null (statement, index);
-	else
-		sqlite3_bind_text (statement, index, value, -1,
-				   SQLITE_TRANSIENT);
-}
-
-static void
-bind_date (sqlite3_stmt *statement, int index, DsDate date)
-{
-	char text[DS_DATE_ISO_LEN];
-
-	if (date == DS_DATE_NONE) {
-		sqlite3_bind_null (statement, index);
-		return;
-	}
-	ds_date_format_iso (date, text);
-	sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-	return g_strdup ((const char *) sqlite3_column_text (statement,
-							     column));
-}
-
-/* A stored date that does not parse reads as no date. */
-static DsDate
-column_date (sqlite3_stmt *statement, int column)
-{
-	const char *text = (const char *) sqlite3_column_text (statement,
-							       column);
-	DsDate date = DS_DATE_NONE;
-
-	if (text != NULL && !ds_date_parse_iso (text, &date, NULL))
-		return DS_DATE_NONE;
-	return date;
-}
-
 /* The bindings of each table, in the column order of table_specs. */
 
 static void
@@ -316,19 +273,19 @@ bind_entity (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsEntity *entity = record;
 
-	bind_text (statement, 1, entity->entity_id);
-	bind_text (statement, 2, entity->name);
-	bind_text (statement, 3, entity->street);
-	bind_text (statement, 4, entity->postal_code);
-	bind_text (statement, 5, entity->city);
-	bind_text (statement, 6, entity->country);
-	bind_text (statement, 7, entity->iban);
-	bind_text (statement, 8, entity->bic);
-	bind_text (statement, 9, entity->vat_id);
-	bind_text (statement, 10, entity->email);
-	bind_text (statement, 11, entity->phone);
-	bind_text (statement, 12, entity->jurisdiction);
-	bind_text (statement, 13, entity->letter_profile);
+	ds_store_bind_text (statement, 1, entity->entity_id);
+	ds_store_bind_text (statement, 2, entity->name);
+	ds_store_bind_text (statement, 3, entity->street);
+	ds_store_bind_text (statement, 4, entity->postal_code);
+	ds_store_bind_text (statement, 5, entity->city);
+	ds_store_bind_text (statement, 6, entity->country);
+	ds_store_bind_text (statement, 7, entity->iban);
+	ds_store_bind_text (statement, 8, entity->bic);
+	ds_store_bind_text (statement, 9, entity->vat_id);
+	ds_store_bind_text (statement, 10, entity->email);
+	ds_store_bind_text (statement, 11, entity->phone);
+	ds_store_bind_text (statement, 12, entity->jurisdiction);
+	ds_store_bind_text (statement, 13, entity->letter_profile);
 }
 
 static void
@@ -336,23 +293,23 @@ bind_customer (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsCustomer *customer = record;
 
-	bind_text (statement, 1, customer->customer_id);
-	bind_text (statement, 2, customer->name);
-	bind_text (statement, 3, customer->contact);
-	bind_text (statement, 4, customer->street);
-	bind_text (statement, 5, customer->postal_code);
-	bind_text (statement, 6, customer->city);
-	bind_text (statement, 7, customer->country);
-	bind_text (statement, 8, customer->language);
-	bind_text (statement, 9, customer->currency);
-	bind_text (statement, 10, customer->entity_id);
-	bind_text (statement, 11, customer->email);
-	bind_text (statement, 12, customer->fax);
-	bind_text (statement, 13, customer->phone);
+	ds_store_bind_text (statement, 1, customer->customer_id);
+	ds_store_bind_text (statement, 2, customer->name);
+	ds_store_bind_text (statement, 3, customer->contact);
+	ds_store_bind_text (statement, 4, customer->street);
+	ds_store_bind_text (statement, 5, customer->postal_code);
+	ds_store_bind_text (statement, 6, customer->city);
+	ds_store_bind_text (statement, 7, customer->country);
+	ds_store_bind_text (statement, 8, customer->language);
+	ds_store_bind_text (statement, 9, customer->currency);
+	ds_store_bind_text (statement, 10, customer->entity_id);
+	ds_store_bind_text (statement, 11, customer->email);
+	ds_store_bind_text (statement, 12, customer->fax);
+	ds_store_bind_text (statement, 13, customer->phone);
 	sqlite3_bind_int (statement, 14, customer->b2b ? 1 : 0);
-	bind_text (statement, 15, customer->tags);
-	bind_text (statement, 16, customer->collector);
-	bind_date (statement, 17, customer->paperless_since);
+	ds_store_bind_text (statement, 15, customer->tags);
+	ds_store_bind_text (statement, 16, customer->collector);
+	ds_store_bind_date (statement, 17, customer->paperless_since);
 }
 
 /* A tax amount of 0 is stored as none given. */
@@ -361,18 +318,18 @@ bind_invoice (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsInvoice *invoice = record;
 
-	bind_text (statement, 1, invoice->invoice_id);
-	bind_text (statement, 2, invoice->customer_id);
-	bind_date (statement, 3, invoice->issue_date);
-	bind_date (statement, 4, invoice->due_date);
-	bind_text (statement, 5, invoice->currency);
+	ds_store_bind_text (statement, 1, invoice->invoice_id);
+	ds_store_bind_text (statement, 2, invoice->customer_id);
+	ds_store_bind_date (statement, 3, invoice->issue_date);
+	ds_store_bind_date (statement, 4, invoice->due_date);
+	ds_store_bind_text (statement, 5, invoice->currency);
 	sqlite3_bind_int64 (statement, 6, invoice->amount);
 	if (invoice->tax_amount != 0)
 		sqlite3_bind_int64 (statement, 7, invoice->tax_amount);
 	else
 		sqlite3_bind_null (statement, 7);
-	bind_text (statement, 8, invoice->reference);
-	bind_text (statement, 9, ds_billing_name (invoice->billing));
+	ds_store_bind_text (statement, 8, invoice->reference);
+	ds_store_bind_text (statement, 9, ds_billing_name (invoice->billing));
 }
 
 static void
@@ -380,9 +337,9 @@ bind_instalment (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsInstalment *instalment = record;
 
-	bind_text (statement, 1, instalment->invoice_id);
+	ds_store_bind_text (statement, 1, instalment->invoice_id);
 	sqlite3_bind_int (statement, 2, instalment->number);
-	bind_date (statement, 3, instalment->due_date);
+	ds_store_bind_date (statement, 3, instalment->due_date);
 	sqlite3_bind_int64 (statement, 4, instalment->amount);
 }
 
@@ -391,12 +348,12 @@ bind_payment (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsPayment *payment = record;
 
-	bind_text (statement, 1, payment->payment_id);
-	bind_text (statement, 2, payment->customer_id);
-	bind_date (statement, 3, payment->date);
-	bind_text (statement, 4, payment->currency);
+	ds_store_bind_text (statement, 1, payment->payment_id);
+	ds_store_bind_text (statement, 2, payment->customer_id);
+	ds_store_bind_date (statement, 3, payment->date);
+	ds_store_bind_text (statement, 4, payment->currency);
 	sqlite3_bind_int64 (statement, 5, payment->amount);
-	bind_text (statement, 6, payment->invoice_id);
+	ds_store_bind_text (statement, 6, payment->invoice_id);
 }
 
 static void
@@ -404,13 +361,13 @@ bind_credit_note (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsCreditNote *credit_note = record;
 
-	bind_text (statement, 1, credit_note->credit_note_id);
-	bind_text (statement, 2, credit_note->customer_id);
-	bind_date (statement, 3, credit_note->date);
-	bind_text (statement, 4, credit_note->currency);
+	ds_store_bind_text (statement, 1, credit_note->credit_note_id);
+	ds_store_bind_text (statement, 2, credit_note->customer_id);
+	ds_store_bind_date (statement, 3, credit_note->date);
+	ds_store_bind_text (statement, 4, credit_note->currency);
 	sqlite3_bind_int64 (statement, 5, credit_note->amount);
-	bind_text (statement, 6, credit_note->invoice_id);
-	bind_text (statement, 7,
+	ds_store_bind_text (statement, 6, credit_note->invoice_id);
+	ds_store_bind_text (statement, 7,
 		   credit_note->status == DS_CREDIT_NOTE_CANCELLED ?
 		   "cancelled" : "open");
 }
@@ -420,10 +377,10 @@ bind_dispute (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsDispute *dispute = record;
 
-	bind_text (statement, 1, dispute->invoice_id);
-	bind_date (statement, 2, dispute->opened);
-	bind_date (statement, 3, dispute->resolved);
-	bind_text (statement, 4, dispute->reason);
+	ds_store_bind_text (statement, 1, dispute->invoice_id);
+	ds_store_bind_date (statement, 2, dispute->opened);
+	ds_store_bind_date (statement, 3, dispute->resolved);
+	ds_store_bind_text (statement, 4, dispute->reason);
 }
 
 static void
@@ -431,12 +388,12 @@ bind_promise (sqlite3_stmt *statement, gconstpointer record)
 {
 	const DsPromise *promise = record;
 
-	bind_text (statement, 1, promise->promise_id);
-	bind_text (statement, 2, promise->customer_id);
-	bind_date (statement, 3, promise->promised_date);
+	ds_store_bind_text (statement, 1, promise->promise_id);
+	ds_store_bind_text (statement, 2, promise->customer_id);
+	ds_store_bind_date (statement, 3, promise->promised_date);
 	sqlite3_bind_int64 (statement, 4, promise->amount);
-	bind_text (statement, 5, promise->invoice_id);
-	bind_date (statement, 6, promise->made_on);
+	ds_store_bind_text (statement, 5, promise->invoice_id);
+	ds_store_bind_date (statement, 6, promise->made_on);
 }
 
 /* Generating and keeping the statements of a writer. */
@@ -789,7 +746,7 @@ ds_ledger_writer_find_entity (DsLedgerWriter *writer, const char *entity_id,
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, entity_id);
+	ds_store_bind_text (statement, 1, entity_id);
 	found = lookup_step (writer, statement, "entity", entity_id, error);
 	sqlite3_reset (statement);
 	return found;
@@ -806,11 +763,11 @@ ds_ledger_writer_find_customer (DsLedgerWriter *writer,
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, customer_id);
+	ds_store_bind_text (statement, 1, customer_id);
 	found = lookup_step (writer, statement, "customer", customer_id,
 			     error);
 	if (found && currency != NULL)
-		*currency = column_text (statement, 0);
+		*currency = ds_store_column_text (statement, 0);
 	sqlite3_reset (statement);
 	return found;
 }
@@ -826,13 +783,13 @@ ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, invoice_id);
+	ds_store_bind_text (statement, 1, invoice_id);
 	found = lookup_step (writer, statement, "invoice", invoice_id,
 			     error);
 	if (found && customer_id != NULL)
-		*customer_id = column_text (statement, 0);
+		*customer_id = ds_store_column_text (statement, 0);
 	if (found && currency != NULL)
-		*currency = column_text (statement, 1);
+		*currency = ds_store_column_text (statement, 1);
 	sqlite3_reset (statement);
 	return found;
 }
@@ -851,7 +808,7 @@ ds_ledger_get_import (DsStore *store, const char *sha256, GError **error)
 
 	if (statement == NULL)
 		return NULL;
-	bind_text (statement, 1, sha256);
+	ds_store_bind_text (statement, 1, sha256);
 	step = sqlite3_step (statement);
 	if (step == SQLITE_DONE) {
 		lookup_missing (error, "import of", sha256);
@@ -862,11 +819,11 @@ ds_ledger_get_import (DsStore *store, const char *sha256, GError **error)
 		return NULL;
 	}
 	import = g_new0 (DsLedgerImport, 1);
-	import->file_sha256 = column_text (statement, 0);
-	import->file_name = column_text (statement, 1);
-	import->kind = column_text (statement, 2);
-	import->profile = column_text (statement, 3);
-	import->imported_at = column_text (statement, 4);
+	import->file_sha256 = ds_store_column_text (statement, 0);
+	import->file_name = ds_store_column_text (statement, 1);
+	import->kind = ds_store_column_text (statement, 2);
+	import->profile = ds_store_column_text (statement, 3);
+	import->imported_at = ds_store_column_text (statement, 4);
 	import->accepted = sqlite3_column_int64 (statement, 5);
 	import->updated = sqlite3_column_int64 (statement, 6);
 	import->unchanged = sqlite3_column_int64 (statement, 7);
@@ -884,7 +841,7 @@ ds_ledger_put_import (DsStore *store, const DsLedgerImport *import,
 
 	if (forget == NULL)
 		return FALSE;
-	bind_text (forget, 1, import->file_sha256);
+	ds_store_bind_text (forget, 1, import->file_sha256);
 	if (sqlite3_step (forget) != SQLITE_DONE)
 		return ds_store_fail (store, error, "import_errors");
 
@@ -898,11 +855,11 @@ ds_ledger_put_import (DsStore *store, const DsLedgerImport *import,
 		" rejected = ?9", error);
 	if (record == NULL)
 		return FALSE;
-	bind_text (record, 1, import->file_sha256);
-	bind_text (record, 2, import->file_name);
-	bind_text (record, 3, import->kind);
-	bind_text (record, 4, import->profile);
-	bind_text (record, 5, import->imported_at);
+	ds_store_bind_text (record, 1, import->file_sha256);
+	ds_store_bind_text (record, 2, import->file_name);
+	ds_store_bind_text (record, 3, import->kind);
+	ds_store_bind_text (record, 4, import->profile);
+	ds_store_bind_text (record, 5, import->imported_at);
 	sqlite3_bind_int64 (record, 6, import->accepted);
 	sqlite3_bind_int64 (record, 7, import->updated);
 	sqlite3_bind_int64 (record, 8, import->unchanged);
@@ -924,10 +881,10 @@ ds_ledger_writer_put_import_error (DsLedgerWriter *writer,
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, sha256);
+	ds_store_bind_text (statement, 1, sha256);
 	sqlite3_bind_int (statement, 2, line);
-	bind_text (statement, 3, field);
-	bind_text (statement, 4, reason);
+	ds_store_bind_text (statement, 3, field);
+	ds_store_bind_text (statement, 4, reason);
 	return writer_step (writer, statement, "import_errors", &changed,
 			    error);
 }
@@ -950,9 +907,9 @@ select_rows (DsStore *store, const char *sql, const char *first,
 	if (statement == NULL)
 		return NULL;
 	if (first != NULL)
-		bind_text (statement, 1, first);
+		ds_store_bind_text (statement, 1, first);
 	if (second != NULL)
-		bind_text (statement, 2, second);
+		ds_store_bind_text (statement, 2, second);
 	rows = g_ptr_array_new_with_free_func (free_func);
 	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
 		g_ptr_array_add (rows, row (statement));
@@ -986,19 +943,19 @@ entity_from_row (sqlite3_stmt *statement)
 {
 	DsEntity *entity = g_new0 (DsEntity, 1);
 
-	entity->entity_id = column_text (statement, 0);
-	entity->name = column_text (statement, 1);
-	entity->street = column_text (statement, 2);
-	entity->postal_code = column_text (statement, 3);
-	entity->city = column_text (statement, 4);
-	entity->country = column_text (statement, 5);
-	entity->iban = column_text (statement, 6);
-	entity->bic = column_text (statement, 7);
-	entity->vat_id = column_text (statement, 8);
-	entity->email = column_text (statement, 9);
-	entity->phone = column_text (statement, 10);
-	entity->jurisdiction = column_text (statement, 11);
-	entity->letter_profile = column_text (statement, 12);
+	entity->entity_id = ds_store_column_text (statement, 0);
+	entity->name = ds_store_column_text (statement, 1);
+	entity->street = ds_store_column_text (statement, 2);
+	entity->postal_code = ds_store_column_text (statement, 3);
+	entity->city = ds_store_column_text (statement, 4);
+	entity->country = ds_store_column_text (statement, 5);
+	entity->iban = ds_store_column_text (statement, 6);
+	entity->bic = ds_store_column_text (statement, 7);
+	entity->vat_id = ds_store_column_text (statement, 8);
+	entity->email = ds_store_column_text (statement, 9);
+	entity->phone = ds_store_column_text (statement, 10);
+	entity->jurisdiction = ds_store_column_text (statement, 11);
+	entity->letter_profile = ds_store_column_text (statement, 12);
 	return entity;
 }
 
@@ -1007,23 +964,23 @@ customer_from_row (sqlite3_stmt *statement)
 {
 	DsCustomer *customer = g_new0 (DsCustomer, 1);
 
-	customer->customer_id = column_text (statement, 0);
-	customer->name = column_text (statement, 1);
-	customer->contact = column_text (statement, 2);
-	customer->street = column_text (statement, 3);
-	customer->postal_code = column_text (statement, 4);
-	customer->city = column_text (statement, 5);
-	customer->country = column_text (statement, 6);
-	customer->language = column_text (statement, 7);
-	customer->currency = column_text (statement, 8);
-	customer->entity_id = column_text (statement, 9);
-	customer->email = column_text (statement, 10);
-	customer->fax = column_text (statement, 11);
-	customer->phone = column_text (statement, 12);
+	customer->customer_id = ds_store_column_text (statement, 0);
+	customer->name = ds_store_column_text (statement, 1);
+	customer->contact = ds_store_column_text (statement, 2);
+	customer->street = ds_store_column_text (statement, 3);
+	customer->postal_code = ds_store_column_text (statement, 4);
+	customer->city = ds_store_column_text (statement, 5);
+	customer->country = ds_store_column_text (statement, 6);
+	customer->language = ds_store_column_text (statement, 7);
+	customer->currency = ds_store_column_text (statement, 8);
+	customer->entity_id = ds_store_column_text (statement, 9);
+	customer->email = ds_store_column_text (statement, 10);
+	customer->fax = ds_store_column_text (statement, 11);
+	customer->phone = ds_store_column_text (statement, 12);
 	customer->b2b = sqlite3_column_int (statement, 13) != 0;
-	customer->tags = column_text (statement, 14);
-	customer->collector = column_text (statement, 15);
-	customer->paperless_since = column_date (statement, 16);
+	customer->tags = ds_store_column_text (statement, 14);
+	customer->collector = ds_store_column_text (statement, 15);
+	customer->paperless_since = ds_store_column_date (statement, 16);
 	return customer;
 }
 
@@ -1034,14 +991,14 @@ customer_from_row (sqlite3_stmt *statement)
 static void
 invoice_from_row (sqlite3_stmt *statement, DsInvoice *invoice)
 {
-	invoice->invoice_id = column_text (statement, 0);
-	invoice->customer_id = column_text (statement, 1);
-	invoice->issue_date = column_date (statement, 2);
-	invoice->due_date = column_date (statement, 3);
-	invoice->currency = column_text (statement, 4);
+	invoice->invoice_id = ds_store_column_text (statement, 0);
+	invoice->customer_id = ds_store_column_text (statement, 1);
+	invoice->issue_date = ds_store_column_date (statement, 2);
+	invoice->due_date = ds_store_column_date (statement, 3);
+	invoice->currency = ds_store_column_text (statement, 4);
 	invoice->amount = sqlite3_column_int64 (statement, 5);
 	invoice->tax_amount = sqlite3_column_int64 (statement, 6);
-	invoice->reference = column_text (statement, 7);
+	invoice->reference = ds_store_column_text (statement, 7);
 	invoice->billing = billing_from_name (
 		(const char *) sqlite3_column_text (statement, 8));
 }
@@ -1060,9 +1017,9 @@ instalment_from_row (sqlite3_stmt *statement)
 {
 	DsInstalment *instalment = g_new0 (DsInstalment, 1);
 
-	instalment->invoice_id = column_text (statement, 0);
+	instalment->invoice_id = ds_store_column_text (statement, 0);
 	instalment->number = sqlite3_column_int (statement, 1);
-	instalment->due_date = column_date (statement, 2);
+	instalment->due_date = ds_store_column_date (statement, 2);
 	instalment->amount = sqlite3_column_int64 (statement, 3);
 	return instalment;
 }
@@ -1072,12 +1029,12 @@ payment_from_row (sqlite3_stmt *statement)
 {
 	DsPayment *payment = g_new0 (DsPayment, 1);
 
-	payment->payment_id = column_text (statement, 0);
-	payment->customer_id = column_text (statement, 1);
-	payment->date = column_date (statement, 2);
-	payment->currency = column_text (statement, 3);
+	payment->payment_id = ds_store_column_text (statement, 0);
+	payment->customer_id = ds_store_column_text (statement, 1);
+	payment->date = ds_store_column_date (statement, 2);
+	payment->currency = ds_store_column_text (statement, 3);
 	payment->amount = sqlite3_column_int64 (statement, 4);
-	payment->invoice_id = column_text (statement, 5);
+	payment->invoice_id = ds_store_column_text (statement, 5);
 	return payment;
 }
 
@@ -1088,12 +1045,12 @@ credit_note_from_row (sqlite3_stmt *statement)
 	const char *status = (const char *) sqlite3_column_text (statement,
 								 6);
 
-	credit_note->credit_note_id = column_text (statement, 0);
-	credit_note->customer_id = column_text (statement, 1);
-	credit_note->date = column_date (statement, 2);
-	credit_note->currency = column_text (statement, 3);
+	credit_note->credit_note_id = ds_store_column_text (statement, 0);
+	credit_note->customer_id = ds_store_column_text (statement, 1);
+	credit_note->date = ds_store_column_date (statement, 2);
+	credit_note->currency = ds_store_column_text (statement, 3);
 	credit_note->amount = sqlite3_column_int64 (statement, 4);
-	credit_note->invoice_id = column_text (statement, 5);
+	credit_note->invoice_id = ds_store_column_text (statement, 5);
 	credit_note->status = g_strcmp0 (status, "cancelled") == 0 ?
 			      DS_CREDIT_NOTE_CANCELLED : DS_CREDIT_NOTE_OPEN;
 	return credit_note;
@@ -1104,10 +1061,10 @@ dispute_from_row (sqlite3_stmt *statement)
 {
 	DsDispute *dispute = g_new0 (DsDispute, 1);
 
-	dispute->invoice_id = column_text (statement, 0);
-	dispute->opened = column_date (statement, 1);
-	dispute->resolved = column_date (statement, 2);
-	dispute->reason = column_text (statement, 3);
+	dispute->invoice_id = ds_store_column_text (statement, 0);
+	dispute->opened = ds_store_column_date (statement, 1);
+	dispute->resolved = ds_store_column_date (statement, 2);
+	dispute->reason = ds_store_column_text (statement, 3);
 	return dispute;
 }
 
@@ -1116,12 +1073,12 @@ promise_from_row (sqlite3_stmt *statement)
 {
 	DsPromise *promise = g_new0 (DsPromise, 1);
 
-	promise->promise_id = column_text (statement, 0);
-	promise->customer_id = column_text (statement, 1);
-	promise->promised_date = column_date (statement, 2);
+	promise->promise_id = ds_store_column_text (statement, 0);
+	promise->customer_id = ds_store_column_text (statement, 1);
+	promise->promised_date = ds_store_column_date (statement, 2);
 	promise->amount = sqlite3_column_int64 (statement, 3);
-	promise->invoice_id = column_text (statement, 4);
-	promise->made_on = column_date (statement, 5);
+	promise->invoice_id = ds_store_column_text (statement, 4);
+	promise->made_on = ds_store_column_date (statement, 5);
 	return promise;
 }
 
@@ -1168,7 +1125,7 @@ row_exists (DsStore *store, const char *sql, const char *key)
 
 	if (statement == NULL)
 		return FALSE;
-	bind_text (statement, 1, key);
+	ds_store_bind_text (statement, 1, key);
 	return sqlite3_step (statement) == SQLITE_ROW;
 }
 
@@ -1342,7 +1299,7 @@ count_dated (DsStore *store, const char *sql, DsDate as_of)
 
 	if (statement == NULL)
 		return -1;
-	bind_text (statement, 1, date);
+	ds_store_bind_text (statement, 1, date);
 	if (sqlite3_step (statement) != SQLITE_ROW)
 		return -1;
 	return sqlite3_column_int64 (statement, 0);

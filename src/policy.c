@@ -1020,13 +1020,6 @@ open_decision_free (OpenDecision *decision)
 	g_free (decision);
 }
 
-static char *
-column_text (sqlite3_stmt *statement, int column)
-{
-	return g_strdup ((const char *) sqlite3_column_text (statement,
-							     column));
-}
-
 /* The unresolved decisions made before `as_of`, with their invoices. */
 static GPtrArray *
 open_decisions (DsStore *store, DsDate as_of, GError **error)
@@ -1055,15 +1048,16 @@ open_decisions (DsStore *store, DsDate as_of, GError **error)
 			last->decision_id = id;
 			ds_date_parse_iso ((const char *) sqlite3_column_text (
 				statement, 1), &last->decided_on, NULL);
-			last->trace_id = column_text (statement, 2);
-			last->segment = column_text (statement, 3);
-			last->step = column_text (statement, 4);
-			last->action = column_text (statement, 5);
+			last->trace_id = ds_store_column_text (statement, 2);
+			last->segment = ds_store_column_text (statement, 3);
+			last->step = ds_store_column_text (statement, 4);
+			last->action = ds_store_column_text (statement, 5);
 			last->invoices = g_ptr_array_new_with_free_func (
 				g_free);
 			g_ptr_array_add (decisions, last);
 		}
-		g_ptr_array_add (last->invoices, column_text (statement, 6));
+		g_ptr_array_add (last->invoices,
+				 ds_store_column_text (statement, 6));
 	}
 	if (status != SQLITE_DONE) {
 		ds_store_fail (store, error, "policy_decisions");
@@ -1287,16 +1281,16 @@ record_from_row (sqlite3_stmt *statement)
 								 5);
 	DsChannel channel;
 
-	record->trace_id = column_text (statement, 1);
-	record->customer_id = column_text (statement, 2);
-	record->segment = column_text (statement, 3);
-	record->step = column_text (statement, 4);
+	record->trace_id = ds_store_column_text (statement, 1);
+	record->customer_id = ds_store_column_text (statement, 2);
+	record->segment = ds_store_column_text (statement, 3);
+	record->step = ds_store_column_text (statement, 4);
 	record->action = ds_channel_from_name (action, &channel) ?
 			 (int) channel : DS_POLICY_WAIT;
 	record->control = sqlite3_column_int (statement, 6);
 	ds_date_parse_iso ((const char *) sqlite3_column_text (statement, 7),
 			   &record->decided_on, NULL);
-	record->currency = column_text (statement, 8);
+	record->currency = ds_store_column_text (statement, 8);
 	record->total = sqlite3_column_int64 (statement, 9);
 	record->cost = sqlite3_column_int64 (statement, 10);
 	record->invoices = g_ptr_array_new_with_free_func (
@@ -1334,7 +1328,7 @@ ds_policy_records (DsStore *store, DsDate as_of, GError **error)
 			last = record_from_row (statement);
 			g_ptr_array_add (records, last);
 		}
-		item->invoice_id = column_text (statement, 11);
+		item->invoice_id = ds_store_column_text (statement, 11);
 		item->open_amount = sqlite3_column_int64 (statement, 12);
 		g_ptr_array_add (last->invoices, item);
 	}

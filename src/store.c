@@ -12,6 +12,7 @@
  */
 #include "store.h"
 
+#include "date.h"
 #include "ds-error.h"
 
 struct _DsStore {
@@ -371,4 +372,48 @@ ds_store_check_integrity (DsStore *store, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+void
+ds_store_bind_text (sqlite3_stmt *statement, int index, const char *value)
+{
+	if (value == NULL)
+		sqlite3_bind_null (statement, index);
+	else
+		sqlite3_bind_text (statement, index, value, -1,
+				   SQLITE_TRANSIENT);
+}
+
+void
+ds_store_bind_date (sqlite3_stmt *statement, int index, guint32 date)
+{
+	char text[DS_DATE_ISO_LEN];
+
+	if (date == DS_DATE_NONE) {
+		sqlite3_bind_null (statement, index);
+		return;
+	}
+	ds_date_format_iso (date, text);
+	sqlite3_bind_text (statement, index, text, -1, SQLITE_TRANSIENT);
+}
+
+char *
+ds_store_column_text (sqlite3_stmt *statement, int column)
+{
+	return g_strdup ((const char *) sqlite3_column_text (statement,
+							     column));
+}
+
+guint32
+ds_store_column_date (sqlite3_stmt *statement, int column)
+{
+	const char *text = (const char *) sqlite3_column_text (statement,
+							       column);
+	DsDate date = DS_DATE_NONE;
+
+	if (text != NULL && !ds_date_parse_iso (text, &date, NULL)) {
+		g_warning ("stored date \"%s\" is not ISO", text);
+		return DS_DATE_NONE;
+	}
+	return date;
 }

@@ -41,6 +41,20 @@ sqlite3_stmt *ds_store_prepare (DsStore *store, const char *sql,
 gboolean ds_store_fail (DsStore *store, GError **error, const char *what);
 gboolean ds_store_exec (DsStore *store, const char *sql, GError **error);
 
+/*
+ * Column helpers for the modules that own tables.  Text NULL binds NULL;
+ * a date binds as ISO "YYYY-MM-DD", DS_DATE_NONE as NULL.  Reading, a
+ * NULL text is NULL (column_text returns a copy), and a NULL date is
+ * DS_DATE_NONE, as is a stored date that does not parse (with a
+ * warning: the database was written by dunspool, so that is damage).
+ */
+void ds_store_bind_text (sqlite3_stmt *statement, int index,
+			 const char *value);
+void ds_store_bind_date (sqlite3_stmt *statement, int index,
+			 guint32 date);
+char *ds_store_column_text (sqlite3_stmt *statement, int column);
+guint32 ds_store_column_date (sqlite3_stmt *statement, int column);
+
 /* PRAGMA integrity_check says "ok". */
 gboolean ds_store_check_integrity (DsStore *store, GError **error);
 
