@@ -48,7 +48,8 @@ typedef struct {
 	int deadline_days;	/* new payment deadline; 0: none printed */
 	DsChannel channels[DS_CHANNEL_COUNT];
 	int n_channels;		/* in order of preference */
-	gint64 fee;		/* minor units of the claim's currency; 0: none */
+	gint64 fee;		/* minor units of the claim's currency;
+				   0: none */
 	gboolean interest;	/* claim statutory interest at this step */
 	gboolean compensation;	/* claim the fixed compensation */
 } DsStep;

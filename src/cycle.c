@@ -70,7 +70,8 @@ store_plan (DsStore *store, DsPlan *plan, DsCycleTally *tally,
 		DsDocument *document = g_ptr_array_index (plan->documents,
 							  i);
 		g_autofree char *evidence = g_strdup_printf (
-			"key=%s channel=%s items=%u", document->idempotency_key,
+			"key=%s channel=%s items=%u",
+			document->idempotency_key,
 			ds_channel_name (document->channel),
 			document->items->len);
 

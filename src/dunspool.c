@@ -18,7 +18,8 @@
 static const DsCliVerb verbs[] = {
 	{ "init", "[DIR]", "Create an instance: config, spool, database.",
 	  ds_cli_verb_init },
-	{ "import", "FILE...", "Import ledger files now.", ds_cli_verb_import },
+	{ "import", "FILE...", "Import ledger files now.",
+	  ds_cli_verb_import },
 	{ "run", "", "Run one full daily cycle.", ds_cli_verb_run },
 	{ "replay", "", "Run the daily cycle day by day over a history.",
 	  ds_cli_verb_replay },

@@ -16,8 +16,8 @@
  * after its date (the day D itself is not closed when D is scored), a
  * dispute counts from its opening until its resolution.
  *
- * Unallocated payments (no invoice) are not read: XXX they settle nothing
- * until the ledger allocates them, so the history ignores them.
+ * XXX: unallocated payments (no invoice) are not read.  They settle
+ * nothing until the ledger allocates them, so the history ignores them.
  */
 #ifndef DS_LEDGER_HISTORY_H
 #define DS_LEDGER_HISTORY_H

@@ -49,7 +49,8 @@ START_TEST (test_money_parse_good)
 
 	ck_assert_msg (ds_money_parse (good_amounts[_i].text,
 				       good_amounts[_i].currency,
-				       good_amounts[_i].format, &minor, &error),
+				       good_amounts[_i].format, &minor,
+				       &error),
 		       "%s: %s", good_amounts[_i].text,
 		       error ? error->message : "");
 	ck_assert_int_eq (minor, good_amounts[_i].minor);
