@@ -45,17 +45,25 @@ static const struct {
 	  "art. 1343-1 Code civil" },
 };
 
-/* Fixed compensation per late invoice, business debtors only. */
+/*
+ * Fixed compensation per late invoice, business debtors only, for
+ * invoices issued from the day the rule took effect: § 288 (5) BGB for
+ * obligations arising after 28 July 2014 (Art. 229 § 34 EGBGB), the
+ * French indemnité forfaitaire from 1 January 2013, the directive's
+ * transposition date 16 March 2013, the UK fixed sums from 7 August 2002.
+ */
 static const struct {
 	const char *jurisdiction;
 	const char *currency;
 	const char *law;
+	int year, month, day;		/* in force from */
 } compensation_rules[] = {
-	{ "DE", "EUR", "§ 288 (5) BGB" },
-	{ "FR", "EUR", "art. L441-10 and D441-5 Code de commerce" },
-	{ "EU", "EUR", "art. 6 directive 2011/7/EU" },
+	{ "DE", "EUR", "§ 288 (5) BGB", 2014, 7, 29 },
+	{ "FR", "EUR", "art. L441-10 and D441-5 Code de commerce",
+	  2013, 1, 1 },
+	{ "EU", "EUR", "art. 6 directive 2011/7/EU", 2013, 3, 16 },
 	{ "GB", "GBP", "s. 5A Late Payment of Commercial Debts (Interest) "
-		       "Act 1998" },
+		       "Act 1998", 2002, 8, 7 },
 };
 
 /* UK fixed sums by the size of the debt, in pence. */
@@ -1034,6 +1042,11 @@ add_compensation (Engine *engine, const Group *group)
 	    rule < 0 || has_compensation (engine, invoice->invoice_id) ||
 	    group->waived_through != DS_DATE_NONE)
 		return;
+	if (invoice->issue_date <
+	    ds_date_from_ymd (compensation_rules[rule].year,
+			      compensation_rules[rule].month,
+			      compensation_rules[rule].day))
+		return;		/* the law did not apply to it yet */
 	if (strcmp (compensation_rules[rule].currency,
 		    engine->input->currency) != 0) {
 		claim_note (engine->claim, "no fixed compensation for %s: "

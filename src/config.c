@@ -123,7 +123,10 @@ static const char default_text[] =
 	"\n"
 	"[fax]\n"
 	"# spool: fax jobs into spool/outgoing/fax for a fax server;\n"
-	"# hylafax: TIFF G3 through sendfax, followed with faxstat\n"
+	"# hylafax: TIFF G3 through sendfax, followed with faxstat;\n"
+	"# http: TIFF G3 to a REST fax gateway (url, token_file)\n"
+	"#url = https://fax.example/api\n"
+	"#token_file = /etc/dunspool/fax-token\n"
 	"driver = spool\n"
 	"page_limit = 5\n"
 	"\n"
@@ -1005,9 +1008,20 @@ read_channel_settings (GKeyFile *file, DsConfig *config, GError **error)
 		return config_fail (error, config, "mail", "relay",
 				    "the smtp driver needs a relay URL");
 	if (strcmp (config->fax_driver, "spool") != 0 &&
-	    strcmp (config->fax_driver, "hylafax") != 0)
+	    strcmp (config->fax_driver, "hylafax") != 0 &&
+	    strcmp (config->fax_driver, "http") != 0)
 		return config_fail (error, config, "fax", "driver",
-				    "must be spool or hylafax");
+				    "must be spool, hylafax or http");
+	if (!read_string (file, config, "fax", "url", TRUE,
+			  &config->fax_url, error) ||
+	    !read_string (file, config, "fax", "token_file", TRUE,
+			  &config->fax_token_file, error))
+		return FALSE;
+	if (strcmp (config->fax_driver, "http") == 0 &&
+	    config->fax_url == NULL)
+		return config_fail (error, config, "fax", "url",
+				    "the http driver needs the gateway's "
+				    "URL");
 	return TRUE;
 }
 
@@ -1095,6 +1109,8 @@ ds_config_free (DsConfig *config)
 	g_free (config->mail_password_file);
 	g_free (config->mail_domain);
 	g_free (config->fax_driver);
+	g_free (config->fax_url);
+	g_free (config->fax_token_file);
 	g_free (config->strategy);
 	g_clear_pointer (&config->steps, g_ptr_array_unref);
 	g_clear_pointer (&config->segments, g_ptr_array_unref);

@@ -123,7 +123,9 @@ typedef struct {
 	gboolean mail_starttls;
 	char *mail_domain;	/* Message-ID and VERP domain */
 
-	char *fax_driver;	/* spool, hylafax */
+	char *fax_driver;	/* spool, hylafax, http */
+	char *fax_url;		/* http: the gateway's base URL */
+	char *fax_token_file;	/* http: its bearer token, or NULL */
 	int page_limit_email;
 	int page_limit_fax;
 	int page_limit_letter;

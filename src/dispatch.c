@@ -26,31 +26,34 @@
  * no longer one.  Read before anything is submitted, so that a refusal
  * leaves the attempt queued, not half-sent.
  */
+/*
+ * A secret from a file only the service may read: the SMTP password,
+ * the fax gateway's token.  `what` names the key for messages.
+ */
 static gboolean
-read_password (const DsConfig *config, char **password, GError **error)
+read_secret (const char *path, const char *what, char **secret,
+	     GError **error)
 {
-	const char *path = config->mail_password_file;
 	GStatBuf status;
 
-	*password = NULL;
+	*secret = NULL;
 	if (path == NULL)
 		return TRUE;
 	if (g_stat (path, &status) != 0) {
-		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
-			     "[mail] password_file %s: %s", path,
-			     g_strerror (errno));
+		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG, "%s %s: %s",
+			     what, path, g_strerror (errno));
 		return FALSE;
 	}
 	if ((status.st_mode & 077) != 0) {
 		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
-			     "[mail] password_file %s: mode %04o lets others "
-			     "read it; chmod 600 it", path,
+			     "%s %s: mode %04o lets others read it; chmod "
+			     "600 it", what, path,
 			     (unsigned) (status.st_mode & 07777));
 		return FALSE;
 	}
-	if (!g_file_get_contents (path, password, NULL, error))
+	if (!g_file_get_contents (path, secret, NULL, error))
 		return FALSE;
-	g_strchomp (*password);
+	g_strchomp (*secret);
 	return TRUE;
 }
 
@@ -208,8 +211,9 @@ submit_email (DsInstance *instance, const DsDocument *document,
 	g_autofree char *password = NULL;
 
 	if (message == NULL ||
-	    (!pickup && !read_password (instance->config, &password,
-					error)) ||
+	    (!pickup && !read_secret (instance->config->mail_password_file,
+				       "[mail] password_file", &password,
+				       error)) ||
 	    !ds_attempt_move (instance->store, attempt_id, "submitting", NULL,
 			      error))
 		return FALSE;
@@ -364,6 +368,60 @@ submit_fax_hylafax (DsInstance *instance, const DsDocument *document,
 				error);
 }
 
+/*
+ * The http driver: the same checked TIFF G3 to a REST fax gateway,
+ * submitted with the idempotency key TRACE-ATTEMPT so that a submission
+ * whose answer was lost is not sent twice; the gateway's fax id is the
+ * attempt's provider id for ds_dispatch_poll.
+ */
+static gboolean
+submit_fax_http (DsInstance *instance, const DsDocument *document,
+		 gint64 attempt_id, DsDispatchTally *tally, GError **error)
+{
+	DsStore *store = instance->store;
+	const DsConfig *config = instance->config;
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		store, document->customer_id, error);
+	g_autofree char *key = g_strdup_printf (
+		"%s-%" G_GINT64_FORMAT, document->trace_id, attempt_id);
+	g_autofree char *header = NULL;
+	g_autofree char *token = NULL;
+	g_autofree char *fax_id = NULL;
+	g_autofree char *evidence = NULL;
+	g_autoptr (GBytes) pdf = NULL;
+	g_autoptr (GBytes) tiff = NULL;
+	g_autoptr (GError) local = NULL;
+	DsFaxGateway gateway = { config->fax_url, NULL, 0 };
+
+	if (customer == NULL ||
+	    !read_secret (config->fax_token_file, "[fax] token_file",
+			  &token, error) ||
+	    (header = fax_header (store, document, error)) == NULL ||
+	    (pdf = ds_production_load_pdf (document, error)) == NULL ||
+	    !ds_attempt_move (store, attempt_id, "submitting", NULL, error))
+		return FALSE;
+	gateway.token = token;
+	tiff = ds_fax_convert (pdf, document->pages, header, &local);
+	if (tiff == NULL && local->code == DS_ERROR_PERMANENT)
+		return ds_attempt_move (store, attempt_id, "failed",
+					local->message, error) &&
+		       ds_dispatch_escalate_to_letter (store,
+						       document->trace_id,
+						       local->message, error);
+	if (tiff == NULL ||
+	    (fax_id = ds_fax_http_submit (&gateway, key, customer->fax,
+					  document->trace_id, tiff,
+					  document->pages, &local)) == NULL)
+		return defer (store, document->trace_id, attempt_id,
+			      local->message, tally, error);
+	evidence = g_strdup_printf ("fax=%s key=%s pages=%d", fax_id, key,
+				    document->pages);
+	return ds_attempt_set_provider_id (store, attempt_id, fax_id,
+					   error) &&
+	       ds_attempt_move (store, attempt_id, "handed-off", evidence,
+				error);
+}
+
 static gboolean
 submit_fax (DsInstance *instance, const DsDocument *document,
 	    gint64 attempt_id, const char *driver, DsDispatchTally *tally,
@@ -372,6 +430,9 @@ submit_fax (DsInstance *instance, const DsDocument *document,
 	if (strcmp (driver, "hylafax") == 0)
 		return submit_fax_hylafax (instance, document, attempt_id,
 					   tally, error);
+	if (strcmp (driver, "http") == 0)
+		return submit_fax_http (instance, document, attempt_id,
+					tally, error);
 	return submit_fax_spool (instance, document, attempt_id, error);
 }
 
@@ -602,6 +663,64 @@ cancel_hylafax (DsStore *store, gint64 attempt_id, DsDispatchTally *tally,
 	return poll_hylafax (store, attempt_id, tally, error);
 }
 
+static gboolean
+poll_http (DsInstance *instance, gint64 attempt_id, DsDispatchTally *tally,
+	   GError **error)
+{
+	const DsConfig *config = instance->config;
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (instance->store,
+							attempt_id, error);
+	g_autofree char *token = NULL;
+	g_auto (DsFaxStatus) status = { 0 };
+	DsFaxGateway gateway = { config->fax_url, NULL, 0 };
+
+	if (attempt == NULL ||
+	    !read_secret (config->fax_token_file, "[fax] token_file",
+			  &token, error))
+		return FALSE;
+	gateway.token = token;
+	if (attempt->provider_id == NULL || config->fax_url == NULL ||
+	    !ds_fax_http_poll (&gateway, attempt->provider_id, &status,
+			       error))
+		return FALSE;
+	tally->failures += status.outcome == DS_FAX_FAILED ||
+			   status.outcome == DS_FAX_PARTIAL;
+	return ds_fax_record_outcome (instance->store, attempt_id, &status,
+				      error);
+}
+
+/* Faxes the http gateway has, handed off or asked to cancel. */
+static gboolean
+poll_http_gateway (DsInstance *instance, DsDispatchTally *tally,
+		   GError **error)
+{
+	const char *const states[] = { "handed-off", "cancel-requested" };
+
+	for (gsize s = 0; s < G_N_ELEMENTS (states); s++) {
+		g_autoptr (GArray) ids = ds_attempt_list_by_driver (
+			instance->store, "http", states[s], error);
+
+		if (ids == NULL)
+			return FALSE;
+		for (guint i = 0; i < ids->len; i++) {
+			gint64 attempt_id = g_array_index (ids, gint64, i);
+			g_autoptr (GError) local = NULL;
+
+			if (poll_http (instance, attempt_id, tally, &local))
+				continue;
+			if (local->domain != DS_ERROR ||
+			    local->code == DS_ERROR_CORRUPT) {
+				g_propagate_error (error,
+						   g_steal_pointer (&local));
+				return FALSE;
+			}
+			g_warning ("attempt %" G_GINT64_FORMAT ": poll: %s",
+				   attempt_id, local->message);
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 ds_dispatch_poll (DsInstance *instance, DsDispatchTally *tally,
 		  GError **error)
@@ -634,5 +753,5 @@ ds_dispatch_poll (DsInstance *instance, DsDispatchTally *tally,
 		g_warning ("attempt %" G_GINT64_FORMAT ": poll: %s",
 			   attempt_id, local->message);
 	}
-	return TRUE;
+	return poll_http_gateway (instance, tally, error);
 }

@@ -888,6 +888,21 @@ email_plausible (const char *address)
 	return TRUE;
 }
 
+/* A number a fax server can dial: 5 to 20 digits and the usual marks. */
+static gboolean
+fax_plausible (const char *number)
+{
+	int digits = 0;
+
+	for (const char *p = number; *p != '\0'; p++) {
+		if (g_ascii_isdigit (*p))
+			digits++;
+		else if (strchr ("+()-/. ", *p) == NULL)
+			return FALSE;
+	}
+	return digits >= 5 && digits <= 20;
+}
+
 static gboolean
 convert_customer (ImportRun *run, GError **error)
 {
@@ -928,6 +943,10 @@ convert_customer (ImportRun *run, GError **error)
 			       "(local-part@domain, plain ASCII)",
 			       customer->email);
 	customer->fax = optional_text (run, DS_CUSTOMER_FIELD_FAX);
+	if (customer->fax != NULL && !fax_plausible (customer->fax))
+		return reject (run, DS_CUSTOMER_FIELD_FAX, error,
+			       "\"%s\" is not a fax number (digits, with "
+			       "+ ( ) - / . and spaces)", customer->fax);
 	customer->phone = optional_text (run, DS_CUSTOMER_FIELD_PHONE);
 	customer->tags = optional_text (run, DS_CUSTOMER_FIELD_TAGS);
 	customer->collector = optional_text (run,

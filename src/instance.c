@@ -93,6 +93,15 @@ ds_instance_create (const char *root, GError **error)
 	return instance != NULL;
 }
 
+/* SQLite takes an empty file for a new database: that is not one. */
+static gboolean
+database_present (const char *path)
+{
+	GStatBuf status;
+
+	return g_stat (path, &status) == 0 && status.st_size > 0;
+}
+
 /*
  * Open an instance.  The root is made absolute first, so that the paths
  * stored in the database (documents, batches) name the same files from
@@ -112,11 +121,10 @@ instance_open (const char *root, gboolean create, GError **error)
 	instance->config = ds_config_load (instance->root, conf, error);
 	if (instance->config == NULL)
 		return NULL;
-	if (!create &&
-	    !g_file_test (instance->config->database, G_FILE_TEST_EXISTS)) {
+	if (!create && !database_present (instance->config->database)) {
 		g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
-			     "%s: [instance] database: %s does not exist "
-			     "(dunspool init creates it)", conf,
+			     "%s: [instance] database: %s does not exist or "
+			     "is empty (dunspool init creates it)", conf,
 			     instance->config->database);
 		return NULL;
 	}

@@ -97,8 +97,9 @@ ds_interest_rule_statutory (const char *jurisdiction, gboolean b2b,
 
 /*
  * § 288 (2) BGB was base rate + 8 points for claims from contracts made
- * before 29 July 2014 and is + 9 since (Art. 229 § 34 EGBGB).  The
- * invoice's issue date stands for the contract's.
+ * before 29 July 2014 and is + 9 since (Art. 229 § 34 EGBGB); the old
+ * rule is cited as "a. F." (alte Fassung).  The invoice's issue date
+ * stands for the contract's.
  */
 void
 ds_interest_rule_for_invoice (DsInterestRule *rule, DsDate issue_date)
@@ -107,8 +108,7 @@ ds_interest_rule_for_invoice (DsInterestRule *rule, DsDate issue_date)
 	    rule->margin_bp == 900 &&
 	    issue_date < ds_date_from_ymd (2014, 7, 29)) {
 		rule->margin_bp = 800;
-		rule->law = "§ 288 (2) BGB in its version before "
-			    "29 July 2014";
+		rule->law = "§ 288 (2) BGB a. F.";
 	}
 }
 

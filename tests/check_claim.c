@@ -580,6 +580,28 @@ START_TEST (test_claim_case10_interest_and_compensation)
 }
 END_TEST
 
+/* § 288 (5) BGB holds for invoices from 29 July 2014 on, not before. */
+START_TEST (test_claim_no_compensation_before_the_law)
+{
+	g_autoptr (DsClaimInput) input = ds_claim_input_new ("C11", "EUR",
+							     "DE", TRUE);
+	DsClaimPolicy policy;
+	g_autoptr (DsClaim) claim = NULL;
+
+	ds_claim_input_add_invoice (input, "OLD", day ("2014-07-28"),
+				    day ("2014-08-27"), 100000);
+	ds_claim_input_add_invoice (input, "NEW", day ("2014-07-29"),
+				    day ("2014-08-28"), 100000);
+	ds_claim_policy_init (&policy, rates);
+	claim = compute (input, "2014-10-01", &policy);
+	ck_assert_ptr_null (cost_of (claim, DS_CLAIM_COST_COMPENSATION,
+				     "OLD"));
+	ck_assert_ptr_nonnull (cost_of (claim, DS_CLAIM_COST_COMPENSATION,
+					"NEW"));
+	ck_assert_int_eq (claim->compensation, 4000);
+}
+END_TEST
+
 START_TEST (test_claim_compensation_never_twice)
 {
 	g_autoptr (DsClaimInput) input = case10_input ();
@@ -961,6 +983,7 @@ claim_suite (void)
 	tcase_add_test (cases, test_claim_case8_deadline);
 	tcase_add_test (cases, test_claim_case9_two_interest_lines);
 	tcase_add_test (cases, test_claim_case10_interest_and_compensation);
+	tcase_add_test (cases, test_claim_no_compensation_before_the_law);
 	suite_add_tcase (suite, cases);
 
 	tcase_add_unchecked_fixture (rules, load_rates, free_rates);

@@ -525,6 +525,34 @@ START_TEST (test_fax_http_unavailable_is_temporary)
 }
 END_TEST
 
+/*
+ * The http driver chosen in dunspool.conf: the fax goes to the gateway
+ * with its idempotency key and its outcome comes back through the poll.
+ */
+START_TEST (test_fax_http_driver_through_dispatch)
+{
+	DsTestProvider gateway;
+	DsDispatchTally tally = { 0 };
+	g_autoptr (DsDocument) document = document_of ("C3");
+	g_autoptr (DsAttempt) sent = NULL;
+	gint64 attempt_id;
+
+	ds_test_provider_start (&gateway, directory, "faxes", NULL);
+	g_free (instance->config->fax_driver);
+	instance->config->fax_driver = g_strdup ("http");
+	instance->config->fax_url = g_strdup (gateway.url);
+	ck_assert (ds_attempt_create (instance->store, document->trace_id,
+				      DS_CHANNEL_FAX, "http", &attempt_id,
+				      NULL));
+	submit_and_poll (&tally);
+	sent = attempt (attempt_id);
+	ck_assert_str_eq (sent->state, "delivered");
+	ck_assert (sent->provider_id != NULL);
+	ck_assert_uint_eq (ds_test_provider_count (&gateway), 1);
+	ds_test_provider_stop (&gateway);
+}
+END_TEST
+
 START_TEST (test_fax_http_poll_states)
 {
 	static const char plan[] =
@@ -602,6 +630,7 @@ main (void)
 	tcase_add_test (tc, test_fax_http_idempotent_submit);
 	tcase_add_test (tc, test_fax_http_unavailable_is_temporary);
 	tcase_add_test (tc, test_fax_http_poll_states);
+	tcase_add_test (tc, test_fax_http_driver_through_dispatch);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);
