@@ -300,6 +300,18 @@ config_fail (GError **error, const DsConfig *config, const char *group,
 	return FALSE;
 }
 
+/* An error about a whole group, at the line of its header. */
+static gboolean
+group_fail (GError **error, const DsConfig *config, const char *group,
+	    const char *why)
+{
+	int line = config_line (config->path, group, "[");
+
+	g_set_error (error, DS_ERROR, DS_ERROR_CONFIG, "%s:%d: [%s]: %s",
+		     config->path, line, group, why);
+	return FALSE;
+}
+
 /*
  * Every key the loader looked at, as "GROUP\x1fKEY", so that a key it
  * never looked at can be reported as unknown: a misspelt key must not
@@ -307,13 +319,15 @@ config_fail (GError **error, const DsConfig *config, const char *group,
  * ds_config_load runs; loading happens on one thread.
  */
 static GHashTable *keys_read;
+static GHashTable *groups_read;
 
 static void
 key_read (const char *group, const char *key)
 {
-	if (keys_read != NULL)
-		g_hash_table_add (keys_read,
-				  g_strconcat (group, "\x1f", key, NULL));
+	if (keys_read == NULL)
+		return;
+	g_hash_table_add (keys_read, g_strconcat (group, "\x1f", key, NULL));
+	g_hash_table_add (groups_read, g_strdup (group));
 }
 
 static gboolean
@@ -1045,6 +1059,11 @@ check_unknown_keys (GKeyFile *file, DsConfig *config, GError **error)
 		g_auto (GStrv) keys = g_key_file_get_keys (file, groups[i],
 							   NULL, NULL);
 
+		if (!g_hash_table_contains (groups_read, groups[i]))
+			return group_fail (error, config, groups[i],
+					   "unknown group (misspelt, or a "
+					   "step no strategy names?)");
+
 		for (int k = 0; keys != NULL && keys[k] != NULL; k++) {
 			g_autofree char *both = g_strconcat (
 				groups[i], "\x1f", keys[k], NULL);
@@ -1055,6 +1074,54 @@ check_unknown_keys (GKeyFile *file, DsConfig *config, GError **error)
 						    "(misspelt, or in the "
 						    "wrong group?)");
 		}
+	}
+	return TRUE;
+}
+
+/*
+ * GKeyFile keeps the last of two values given for one key, which would
+ * leave a setting the administrator believes in without effect: a key
+ * given twice in a group (or in two headers of the same group) is an
+ * error naming both lines.
+ */
+static gboolean
+check_repeated_keys (const DsConfig *config, GError **error)
+{
+	g_autofree char *contents = NULL;
+	g_auto (GStrv) lines = NULL;
+	g_autoptr (GHashTable) first_line = g_hash_table_new_full (
+		g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *group = g_strdup ("");
+
+	if (!g_file_get_contents (config->path, &contents, NULL, error))
+		return FALSE;
+	lines = g_strsplit (contents, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip (lines[i]);
+		char *equals = strchr (line, '=');
+		g_autofree char *both = NULL;
+		gpointer seen;
+
+		if (*line == '[' && line[strlen (line) - 1] == ']') {
+			g_free (group);
+			group = g_strndup (line + 1, strlen (line) - 2);
+			continue;
+		}
+		if (*line == '#' || equals == NULL)
+			continue;
+		*equals = '\0';
+		both = g_strconcat (group, "\x1f", g_strchomp (line), NULL);
+		seen = g_hash_table_lookup (first_line, both);
+		if (seen != NULL) {
+			g_set_error (error, DS_ERROR, DS_ERROR_CONFIG,
+				     "%s:%d: [%s] %s: given twice (first on "
+				     "line %d); remove one", config->path,
+				     i + 1, group, line,
+				     GPOINTER_TO_INT (seen));
+			return FALSE;
+		}
+		g_hash_table_insert (first_line, g_steal_pointer (&both),
+				     GINT_TO_POINTER (i + 1));
 	}
 	return TRUE;
 }
@@ -1077,8 +1144,12 @@ ds_config_load (const char *root, const char *path, GError **error)
 		g_prefix_error (error, "%s: ", path);
 		return NULL;
 	}
+	if (!check_repeated_keys (config, error))
+		return NULL;
 	keys_read = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
 					   NULL);
+	groups_read = g_hash_table_new_full (g_str_hash, g_str_equal,
+					     g_free, NULL);
 	loaded = read_instance (file, config, error) &&
 		 read_channel_settings (file, config, error) &&
 		 read_rules (file, config, error) &&
@@ -1089,6 +1160,7 @@ ds_config_load (const char *root, const char *path, GError **error)
 		 read_segments (file, config, error) &&
 		 check_unknown_keys (file, config, error);
 	g_clear_pointer (&keys_read, g_hash_table_unref);
+	g_clear_pointer (&groups_read, g_hash_table_unref);
 	return loaded ? g_steal_pointer (&config) : NULL;
 }
 

@@ -67,6 +67,33 @@ usage (FILE *out)
 	return out == stdout ? EXIT_SUCCESS : DS_CLI_EXIT_USAGE;
 }
 
+/*
+ * `dunspool --root DIR queue list` reads as well as `dunspool queue list
+ * --root DIR`: options before the verb are moved after it, where the
+ * verb's own parser reads them.
+ */
+static void
+move_verb_first (int argc, char **argv)
+{
+	int leading = 1;
+	char *verb;
+
+	while (leading < argc && argv[leading][0] == '-' &&
+	       strcmp (argv[leading], "--help") != 0 &&
+	       strcmp (argv[leading], "-h") != 0) {
+		if ((strcmp (argv[leading], "--root") == 0 ||
+		     strcmp (argv[leading], "-r") == 0) &&
+		    leading + 1 < argc)
+			leading++;
+		leading++;
+	}
+	if (leading == 1 || leading >= argc)
+		return;
+	verb = argv[leading];
+	memmove (argv + 2, argv + 1, (leading - 1) * sizeof *argv);
+	argv[1] = verb;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -78,6 +105,7 @@ main (int argc, char **argv)
 	g_log_writer_default_set_use_stderr (TRUE);
 	if (argc < 2)
 		return usage (stderr);
+	move_verb_first (argc, argv);
 	if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
 		return usage (stdout);
 	verb = ds_cli_find_verb (argv[1]);

@@ -50,6 +50,31 @@ day (const char *iso)
 	return date;
 }
 
+/*
+ * Cut from `text` the groups `extra` gives again, as an administrator
+ * would edit them: a key given twice is a configuration error.
+ */
+static void
+drop_groups_given (char *text, const char *extra)
+{
+	g_auto (GStrv) lines = g_strsplit (extra, "\n", -1);
+
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_autofree char *header = g_strconcat ("\n", lines[i], "\n",
+						       NULL);
+		char *start = lines[i][0] == '[' ? strstr (text, header)
+						   : NULL;
+		char *end;
+
+		if (start == NULL)
+			continue;
+		start++;
+		end = strstr (start, "\n[");
+		end = end != NULL ? end + 1 : start + strlen (start);
+		memmove (start, end, strlen (end) + 1);
+	}
+}
+
 /* The default text with `extra` before its strategy and ours after. */
 static DsConfig *
 load_config (const char *extra, const char *strategy, GError **error)
@@ -59,6 +84,7 @@ load_config (const char *extra, const char *strategy, GError **error)
 	g_autofree char *path = NULL;
 
 	*strstr (text, "[strategy]") = '\0';
+	drop_groups_given (text, extra);
 	whole = g_strconcat (text, extra, strategy, NULL);
 	path = ds_test_write (directory, "dunspool.conf", whole);
 	return ds_config_load (directory, path, error);
@@ -195,7 +221,25 @@ static const struct {
 	  "steps = a\n[step a]\noffset = 3\nchannels = letter\n"
 	  "deadline = 0\n",
 	  "[calendar DE01] holidays:" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter\ndeadline = 0\noffset = 4\n",
+	  "[step a] offset: given twice (first on line" },
 };
+
+/* A group nobody reads is named, even when it holds no key. */
+START_TEST (test_rules_config_unknown_empty_group)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsConfig) bad = load_config (
+		"", "[strategy]\nname = x\nsteps = a\n[step a]\n"
+		"offset = 3\nchannels = letter\ndeadline = 0\n[stepp b]\n",
+		&error);
+
+	ck_assert (bad == NULL);
+	ck_assert_msg (strstr (error->message, "[stepp b]: unknown group")
+		       != NULL, "%s", error->message);
+}
+END_TEST
 
 /* The error names the file, the line of the key, the group and key. */
 START_TEST (test_rules_config_error_names_file_line_key)
@@ -866,6 +910,7 @@ rules_suite (void)
 	tcase_set_timeout (tc, 60);
 	tcase_add_loop_test (tc, test_rules_config_error_names_file_line_key,
 			     0, G_N_ELEMENTS (bad_configs));
+	tcase_add_test (tc, test_rules_config_unknown_empty_group);
 	tcase_add_test (tc, test_rules_segment_assigns_strategy);
 	tcase_add_test (tc, test_rules_calendar_moves_step_and_deadline);
 	tcase_add_test (tc, test_rules_exclusions);

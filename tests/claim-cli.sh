@@ -221,5 +221,12 @@ check "case 2: the waiver is a journal record" \
 	"$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
 	   "SELECT count(*) > 0 FROM journal WHERE event LIKE '%waive%'")" 1
 
+"$dunspool" --root "$root" --json claim --as-of 2024-03-14 K2 \
+	> "$work/before.json" 2>&1
+"$dunspool" claim K2 --as-of 2024-03-14 --root "$root" --json \
+	> "$work/after.json" 2>&1
+check "options before the verb read as after it" \
+	"$(cmp -s "$work/before.json" "$work/after.json" && echo same)" same
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]
