@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "iso-codes.h"
 #include "journal.h"
 #include "ledger.h"
 #include "log.h"
@@ -701,6 +702,37 @@ read_code (ImportRun *run, guint field, gboolean required, gsize length,
 		       *code, length, upper ? "capital" : "small");
 }
 
+static const struct {
+	gsize length;
+	gboolean upper;
+	const char *standard;
+} iso_shapes[DS_ISO_LIST_COUNT] = {
+	[DS_ISO_COUNTRY] = { 2, TRUE, "ISO 3166-1 country" },
+	[DS_ISO_LANGUAGE] = { 2, FALSE, "ISO 639-1 language" },
+	[DS_ISO_CURRENCY] = { 3, TRUE, "ISO 4217 currency" },
+};
+
+/*
+ * A country, language or currency code: of the right shape, and one the
+ * standard lists.  "DE" for Germany, "de" for German, "EUR".
+ */
+static gboolean
+read_iso_code (ImportRun *run, guint field, DsIsoList list, char **code,
+	       GError **error)
+{
+	gboolean known;
+
+	if (!read_code (run, field, TRUE, iso_shapes[list].length,
+			iso_shapes[list].upper, code, error))
+		return FALSE;
+	if (!ds_iso_code_known (list, *code, &known, error))
+		return FALSE;
+	if (known)
+		return TRUE;
+	return reject (run, field, error, "\"%s\" is no %s code", *code,
+		       iso_shapes[list].standard);
+}
+
 /* A failed lookup: NOT_FOUND rejects the row, anything else fails. */
 static gboolean
 lookup_failed (ImportRun *run, guint field, GError *lookup_error,
@@ -846,8 +878,8 @@ convert_entity (ImportRun *run, GError **error)
 	    !required_text (run, DS_ENTITY_FIELD_POSTAL_CODE,
 			    &entity->postal_code, error) ||
 	    !required_text (run, DS_ENTITY_FIELD_CITY, &entity->city, error) ||
-	    !read_code (run, DS_ENTITY_FIELD_COUNTRY, TRUE, 2, TRUE,
-			&entity->country, error) ||
+	    !read_iso_code (run, DS_ENTITY_FIELD_COUNTRY, DS_ISO_COUNTRY,
+			    &entity->country, error) ||
 	    !read_code (run, DS_ENTITY_FIELD_JURISDICTION, FALSE, 2, TRUE,
 			&entity->jurisdiction, error))
 		return FALSE;
@@ -913,12 +945,12 @@ convert_customer (ImportRun *run, GError **error)
 			    &customer->customer_id, error) ||
 	    !required_text (run, DS_CUSTOMER_FIELD_NAME, &customer->name,
 			    error) ||
-	    !read_code (run, DS_CUSTOMER_FIELD_COUNTRY, TRUE, 2, TRUE,
-			&customer->country, error) ||
-	    !read_code (run, DS_CUSTOMER_FIELD_LANGUAGE, TRUE, 2, FALSE,
-			&customer->language, error) ||
-	    !read_code (run, DS_CUSTOMER_FIELD_CURRENCY, TRUE, 3, TRUE,
-			&customer->currency, error) ||
+	    !read_iso_code (run, DS_CUSTOMER_FIELD_COUNTRY, DS_ISO_COUNTRY,
+			    &customer->country, error) ||
+	    !read_iso_code (run, DS_CUSTOMER_FIELD_LANGUAGE,
+			    DS_ISO_LANGUAGE, &customer->language, error) ||
+	    !read_iso_code (run, DS_CUSTOMER_FIELD_CURRENCY,
+			    DS_ISO_CURRENCY, &customer->currency, error) ||
 	    !required_text (run, DS_CUSTOMER_FIELD_ENTITY,
 			    &customer->entity_id, error) ||
 	    !read_boolean (run, DS_CUSTOMER_FIELD_B2B, TRUE, &customer->b2b,

@@ -416,6 +416,46 @@ START_TEST (test_import_row_errors)
 }
 END_TEST
 
+/* Codes of the right shape that no standard lists: the row, the field
+ * and the code are named, and the good rows go in. */
+START_TEST (test_import_unknown_iso_codes)
+{
+	static const struct {
+		int line;
+		const char *field;
+		const char *reason;
+	} wanted[] = {
+		{ 3, "country", "\"XQ\" is no ISO 3166-1 country code" },
+		{ 4, "language", "\"qq\" is no ISO 639-1 language code" },
+		{ 5, "currency", "\"EUX\" is no ISO 4217 currency code" },
+		{ 6, "country", "\"uk\" is not 2 capital letters" },
+	};
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) entities = import_text (
+		&fixture, "entities.csv", ENTITIES, NULL);
+	g_autoptr (DsImportReport) report = import_text (
+		&fixture, "customers.csv",
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax,paperless_since\n"
+		"C1,A,,S 1,1,X,CH,it,CHF,DE01,,,\n"
+		"C2,B,,S 1,1,X,XQ,en,EUR,DE01,,,\n"
+		"C3,C,,S 1,1,X,GB,qq,GBP,DE01,,,\n"
+		"C4,D,,S 1,1,X,DE,de,EUX,DE01,,,\n"
+		"C5,E,,S 1,1,X,uk,en,GBP,DE01,,,\n", NULL);
+
+	ck_assert_int_eq (report->accepted, 1);
+	ck_assert_int_eq (report->rejected, G_N_ELEMENTS (wanted));
+	for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++) {
+		const DsImportError *row_error = error_at (report,
+							   wanted[i].line);
+
+		ck_assert_str_eq (row_error->field, wanted[i].field);
+		ck_assert_str_eq (row_error->reason, wanted[i].reason);
+	}
+	fixture_free (&fixture);
+}
+END_TEST
+
 START_TEST (test_import_report_for_people_and_programs)
 {
 	Fixture fixture = fixture_new ();
@@ -902,6 +942,7 @@ main (void)
 	tcase_add_test (ledger, test_import_every_native_kind);
 	tcase_add_loop_test (rows, test_import_row_errors, 0,
 			     G_N_ELEMENTS (row_errors));
+	tcase_add_test (rows, test_import_unknown_iso_codes);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
 	tcase_add_test (rows,
 			test_import_line_numbers_count_quoted_line_breaks);
