@@ -126,11 +126,11 @@ count_outcome (DsCycleTally *tally, const char *state)
 }
 
 static gboolean
-produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
+produce_scheduled (DsCycle *cycle, GHashTable *open_items, DsDate as_of,
 		   DsCycleTally *tally, GError **error)
 {
 	DsProduction production = {
-		cycle->instance, cycle->renderer, plan->open_items, as_of,
+		cycle->instance, cycle->renderer, open_items, as_of,
 	};
 	g_autoptr (GPtrArray) scheduled = ds_document_list_in_state (
 		cycle->instance->store, "scheduled", error);
@@ -154,6 +154,39 @@ produce_scheduled (DsCycle *cycle, DsPlan *plan, DsDate as_of,
 			      local->message);
 	}
 	return TRUE;
+}
+
+/*
+ * Documents left scheduled by an earlier day (requeued from
+ * action-required, or a production that failed) are made before the
+ * day's plan, dated today: the planner then counts the next step from
+ * them instead of planning it beside them.
+ */
+static gboolean
+produce_carried_over (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
+		      GError **error)
+{
+	DsStore *store = cycle->instance->store;
+	g_autoptr (GPtrArray) scheduled = ds_document_list_in_state (
+		store, "scheduled", error);
+	g_autoptr (GPtrArray) items = NULL;
+	g_autoptr (GHashTable) open_items = NULL;
+
+	if (scheduled == NULL)
+		return FALSE;
+	if (scheduled->len == 0)
+		return TRUE;
+	items = ds_ledger_open_items (store, as_of, error);
+	if (items == NULL)
+		return FALSE;
+	open_items = g_hash_table_new (g_str_hash, g_str_equal);
+	for (guint i = 0; i < items->len; i++) {
+		DsOpenItem *item = g_ptr_array_index (items, i);
+
+		g_hash_table_insert (open_items, item->invoice.invoice_id,
+				     item);
+	}
+	return produce_scheduled (cycle, open_items, as_of, tally, error);
 }
 
 /* Batches CUPS has finished are printed; a CUPS fault waits a day. */
@@ -193,10 +226,13 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 
 	if (!import_incoming (cycle->instance))
 		return FALSE;
+	if (!produce_carried_over (cycle, as_of, tally, error))
+		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
 	if (plan == NULL || !decide_plan (cycle, plan, as_of, error) ||
 	    !store_plan (store, plan, tally, error) ||
-	    !produce_scheduled (cycle, plan, as_of, tally, error) ||
+	    !produce_scheduled (cycle, plan->open_items, as_of, tally,
+				error) ||
 	    !ds_dispatch_ready (cycle->instance, &dispatched, error) ||
 	    !ds_dispatch_due (cycle->instance, FALSE, &dispatched,
 			      error) ||

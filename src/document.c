@@ -443,13 +443,68 @@ ds_document_set_reason (DsStore *store, const char *trace_id,
 		trace_id, reason, NULL, 0, error);
 }
 
+static gboolean
+redate_rows (DsStore *store, const DsDocument *document, GError **error)
+{
+	g_autoptr (sqlite3_stmt) row = ds_store_prepare (store,
+		"UPDATE documents SET as_of = ?2, deadline = ?3"
+		" WHERE trace_id = ?1", error);
+	g_autoptr (sqlite3_stmt) steps = ds_store_prepare (store,
+		"UPDATE invoice_steps SET taken_on = ?2 WHERE trace_id = ?1",
+		error);
+
+	if (row == NULL || steps == NULL)
+		return FALSE;
+	ds_store_bind_text (row, 1, document->trace_id);
+	ds_store_bind_date (row, 2, document->as_of);
+	ds_store_bind_date (row, 3, document->deadline);
+	ds_store_bind_text (steps, 1, document->trace_id);
+	ds_store_bind_date (steps, 2, document->as_of);
+	return run (store, row, "redate document", error) &&
+	       run (store, steps, "redate steps", error);
+}
+
+gboolean
+ds_document_redate (DsStore *store, DsDocument *document, DsDate as_of,
+		    const DsCalendar *calendar, GError **error)
+{
+	g_autofree char *from = ds_date_to_iso (document->as_of);
+	g_autofree char *to = ds_date_to_iso (as_of);
+	g_autofree char *evidence = g_strdup_printf ("from %s to %s", from,
+						     to);
+	DsJournalEntry entry = {
+		.object_kind = "document",
+		.object_id = document->trace_id,
+		.trace_id = document->trace_id,
+		.event = "redated",
+		.evidence = evidence,
+	};
+
+	if (document->deadline != DS_DATE_NONE) {
+		document->deadline += as_of - document->as_of;
+		if (calendar != NULL)
+			document->deadline = ds_calendar_next_working_day (
+				calendar, document->deadline);
+	}
+	document->as_of = as_of;
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!redate_rows (store, document, error) ||
+	    !ds_journal_append (store, &entry, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return ds_store_commit (store, error);
+}
+
 gboolean
 ds_document_last_step (DsStore *store, const char *invoice_id,
 		       const char *strategy, DsStepTaken *taken,
 		       GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT s.step_index, s.taken_on, d.deadline, s.trace_id"
+		"SELECT s.step_index, s.taken_on, d.deadline, s.trace_id,"
+		" d.state IN ('action-required', 'held')"
 		" FROM invoice_steps s JOIN documents d USING (trace_id)"
 		" WHERE s.invoice_id = ? AND s.strategy = ?"
 		" ORDER BY s.step_index DESC LIMIT 1", error);
@@ -466,6 +521,7 @@ ds_document_last_step (DsStore *store, const char *invoice_id,
 		taken->taken_on = ds_store_column_date (statement, 1);
 		taken->deadline = ds_store_column_date (statement, 2);
 		taken->trace_id = ds_store_column_text (statement, 3);
+		taken->unsent = sqlite3_column_int (statement, 4) != 0;
 		return TRUE;
 	case SQLITE_DONE:
 		return TRUE;

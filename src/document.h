@@ -98,12 +98,29 @@ gboolean ds_document_set_pdf (DsStore *store, const char *trace_id,
 gboolean ds_document_set_reason (DsStore *store, const char *trace_id,
 				 const char *reason, GError **error);
 
-/* The step an invoice last took under a strategy: -1 for none. */
+/*
+ * Date a document made later than planned (requeued from
+ * action-required, or produced after a failed day) on `as_of`, its
+ * payment deadline moved by as many days and then to a working day of
+ * `calendar` (may be NULL); the steps it takes count from the new date.
+ * Journaled as "redated" with both dates.
+ */
+gboolean ds_document_redate (DsStore *store, DsDocument *document,
+			     DsDate as_of, const DsCalendar *calendar,
+			     GError **error);
+
+/*
+ * The step an invoice last took under a strategy: -1 for none.  Unsent
+ * when its document waits for the operator (action-required, or held
+ * in the queue): the next step waits for it.  A document merely
+ * scheduled is made by the same cycle, or redated by the next one.
+ */
 typedef struct {
 	int step_index;
 	DsDate taken_on;
 	DsDate deadline;
 	char *trace_id;
+	gboolean unsent;
 } DsStepTaken;
 
 gboolean ds_document_last_step (DsStore *store, const char *invoice_id,

@@ -684,6 +684,8 @@ plan_steps (Planner *planner, CustomerState *state, const DsOpenItem *item,
 				    strategy->name, &taken, error))
 		return FALSE;
 	last_trace_id = taken.trace_id;
+	if (taken.unsent)
+		return TRUE;	/* the last step's document has not gone out */
 	step_index = due_step (strategy, item, &taken, planner->as_of);
 	escalating = step_index < 0 &&
 		     escalation_due (planner, strategy, &taken);

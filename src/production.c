@@ -10,6 +10,11 @@
  * re-run never records a fee or compensation twice.  A document in
  * another currency than its customer's is printed with its open items
  * only, as the claim covers the customer's currency.
+ *
+ * A document produced later than planned (requeued from
+ * action-required, or left scheduled by a failed day) is dated on the
+ * production day first (ds_document_redate): a letter never carries a
+ * date from before it was made.
  */
 #define G_LOG_DOMAIN "dunspool-production"
 
@@ -494,8 +499,15 @@ ds_production_run (DsProduction *production, const char *trace_id,
 	g_autoptr (DsRendered) rendered = NULL;
 	g_autoptr (GError) local = NULL;
 
-	if (document == NULL ||
-	    !letter_data_load (production, document, &data, error))
+	if (document == NULL)
+		return FALSE;
+	if (document->as_of < production->as_of &&
+	    !ds_document_redate (store, document, production->as_of,
+				 ds_config_calendar (
+					 production->instance->config,
+					 document->entity_id), error))
+		return FALSE;
+	if (!letter_data_load (production, document, &data, error))
 		return FALSE;
 	if (data.settled) {
 		*final_state = g_strdup ("superseded");

@@ -19,6 +19,7 @@
 #include "feedback.h"
 #include "import.h"
 #include "instance.h"
+#include "journal.h"
 #include "planner.h"
 #include "production.h"
 #include "queue.h"
@@ -336,6 +337,102 @@ START_TEST (test_queue_requeue_makes_new_attempt)
 }
 END_TEST
 
+static void
+import_text (const char *name, const char *text)
+{
+	g_autofree char *path = ds_test_write (directory, name, text);
+	const char *paths[] = { path, NULL };
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autoptr (GError) error = NULL;
+
+	ck_assert_msg (ds_import_files (instance->store, paths,
+					instance->config->profiles, NULL,
+					&reports, &error), "%s",
+		       error ? error->message : "");
+}
+
+static void
+copy_templates (const char *from, const char *to)
+{
+	g_autofree char *source = g_build_filename (
+		instance->config->templates, from, NULL);
+	g_autofree char *target = g_build_filename (
+		instance->config->templates, to, NULL);
+	g_autofree char *command = g_strdup_printf ("cp -r '%s' '%s'",
+						    source, target);
+
+	ck_assert_int_eq (system (command), 0);
+}
+
+static gboolean
+journaled (const char *trace_id, const char *event, const char *evidence)
+{
+	g_autoptr (GPtrArray) records = ds_journal_for_object (
+		instance->store, "document", trace_id, NULL);
+
+	for (guint i = 0; records != NULL && i < records->len; i++) {
+		const DsJournalRecord *record = records->pdata[i];
+
+		if (g_strcmp0 (record->event, event) == 0 &&
+		    g_strcmp0 (record->evidence, evidence) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * A reminder stuck in action-required (no Italian templates) holds the
+ * next step back; fixed and requeued three weeks later, it is dated on
+ * the day it is made, and the next step counts from that day.
+ */
+START_TEST (test_queue_requeued_document_dated_when_made)
+{
+	g_autofree char *trace_id = NULL;
+	g_autoptr (DsDocument) stuck = NULL;
+	g_autoptr (DsDocument) made = NULL;
+	g_autoptr (GPtrArray) documents = NULL;
+	DsDate day;
+
+	import_text ("customers-it.csv", "customer_id,name,contact,street,"
+		"postal_code,city,country,language,currency,entity,email,fax,"
+		"paperless_since\n"
+		"C2,Großkreutz Getränkehandel KG,,Łódzka 5,40212,Düsseldorf,"
+		"DE,it,EUR,DE01,,,\n");
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C2");
+	stuck = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (stuck->state, "action-required");
+	for (const char *const *d = (const char *const[]) {
+		     "2024-02-14", "2024-02-20", "2024-02-23", NULL };
+	     *d != NULL; d++)
+		run_cycle (*d);
+	documents = ds_document_list_for (instance->store, "C2", NULL);
+	ck_assert_uint_eq (documents->len, 1);	/* no first notice yet */
+
+	/* The operator adds Italian templates (English ones will do). */
+	copy_templates ("en", "it");
+	queue_ok (trace_id, DS_QUEUE_REQUEUE, 1);
+	run_cycle ("2024-02-24");
+	made = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (made->state, "dispatched");
+	ck_assert (ds_date_parse_iso ("2024-02-24", &day, NULL));
+	ck_assert_int_eq (made->as_of, day);
+	ck_assert (journaled (trace_id, "redated",
+			      "from 2024-02-03 to 2024-02-24"));
+
+	/* The first notice keeps its gap of 10 days from the reminder's
+	 * new date. */
+	run_cycle ("2024-03-04");
+	g_clear_pointer (&documents, g_ptr_array_unref);
+	documents = ds_document_list_for (instance->store, "C2", NULL);
+	ck_assert_uint_eq (documents->len, 1);
+	run_cycle ("2024-03-05");
+	g_clear_pointer (&documents, g_ptr_array_unref);
+	documents = ds_document_list_for (instance->store, "C2", NULL);
+	ck_assert_uint_eq (documents->len, 2);
+}
+END_TEST
+
 START_TEST (test_queue_hold_and_release_ready_document)
 {
 	g_autoptr (DsDocument) held = NULL;
@@ -554,6 +651,7 @@ main (void)
 	tcase_add_test (tc, test_queue_cancel_handed_off_email_refused);
 	tcase_add_test (tc, test_queue_password_file_others_can_read);
 	tcase_add_test (tc, test_queue_interrupted_submission_is_reconciled);
+	tcase_add_test (tc, test_queue_requeued_document_dated_when_made);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);
