@@ -1043,8 +1043,8 @@ build_content (Builder *b)
 				   DS_RENDER_BOLD);
 	content->salutation = expand (b, b->step->letter, "salutation",
 				      DS_RENDER_REGULAR);
+	build_table (b);	/* first: the body may use items */
 	build_body (b);
-	build_table (b);
 	if (b->letter->event == NULL)
 		build_payment (b);
 	content->closing = expand (b, b->step->letter, "closing",

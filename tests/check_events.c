@@ -3,8 +3,8 @@
  * in the ledger makes exactly one confirmation with the promised date
  * and amount in its PDF, made on the first run after downtime, and
  * neither a re-run of the date nor a catch-up adds one; two payments on
- * one invoice make two acknowledgements when [events] enables them and
- * none when it does not; a dispute makes one notice and the invoice is
+ * one invoice make two acknowledgements when [events] enables them (and
+ * unapplied cash one without a table) and none when it does not; a dispute makes one notice and the invoice is
  * not chased afterwards while the customer's other invoice is.
  */
 #include <check.h>
@@ -45,7 +45,8 @@ static const char invoices_csv[] =
 static const char payments_csv[] =
 	"payment_id,customer_id,date,currency,amount,invoice_id\n"
 	"P1,C1,2024-03-02,GBP,250.00,INV-1001\n"
-	"P2,C1,2024-03-03,GBP,300.00,INV-1001\n";
+	"P2,C1,2024-03-03,GBP,300.00,INV-1001\n"
+	"P3,C1,2024-03-04,GBP,20.00,\n";
 
 static const char promises_csv[] =
 	"promise_id,customer_id,promised_date,amount,invoice_id,made_on\n"
@@ -252,7 +253,9 @@ START_TEST (test_payments_acknowledged)
 {
 	g_autoptr (DsDocument) first = NULL;
 	g_autoptr (DsDocument) second = NULL;
+	g_autoptr (DsDocument) unapplied = NULL;
 	g_autofree char *text = NULL;
+	g_autofree char *unapplied_text = NULL;
 
 	open_instance ("acknowledge_payments = true\n"
 		       "confirm_promises = false\n"
@@ -262,9 +265,13 @@ START_TEST (test_payments_acknowledged)
 	replay ("2024-03-02", "2024-03-05");
 	replay ("2024-03-05", "2024-03-05");
 	ck_assert_int_eq (count ("SELECT count(*) FROM documents WHERE"
-				 " step = 'acknowledgement'"), 2);
+				 " step = 'acknowledgement'"), 3);
+	ck_assert_int_eq (count ("SELECT count(*) FROM documents d JOIN"
+				 " document_items i USING (trace_id) WHERE"
+				 " d.step = 'acknowledgement' AND"
+				 " i.invoice_id = 'INV-1001'"), 2);
 	ck_assert_int_eq (count ("SELECT count(*) FROM documents WHERE"
-				 " event_object IS NOT NULL"), 2);
+				 " event_object IS NOT NULL"), 3);
 	first = event_document (DS_EVENT_ACKNOWLEDGEMENT, "payment:P1");
 	second = event_document (DS_EVENT_ACKNOWLEDGEMENT, "payment:P2");
 	ck_assert_str_ne (first->trace_id, second->trace_id);
@@ -277,6 +284,17 @@ START_TEST (test_payments_acknowledged)
 	text = pdf_text (second);
 	ck_assert_msg (strstr (text, "300.00 GBP") != NULL, "%s", text);
 	ck_assert_msg (strstr (text, "3 March 2024") != NULL, "%s", text);
+	ck_assert_msg (strstr (text, "shows the invoice as it now stands")
+		       != NULL, "%s", text);
+	ck_assert_msg (strstr (text, "INV-1001") != NULL, "%s", text);
+	/* Unapplied cash: credited to the account, no table. */
+	unapplied = event_document (DS_EVENT_ACKNOWLEDGEMENT, "payment:P3");
+	ck_assert_uint_eq (unapplied->items->len, 0);
+	unapplied_text = pdf_text (unapplied);
+	ck_assert_msg (strstr (unapplied_text, "credited it to your account")
+		       != NULL, "%s", unapplied_text);
+	ck_assert_msg (strstr (unapplied_text, "Days overdue") == NULL, "%s",
+		       unapplied_text);
 	/* Acknowledgements take no step of a strategy. */
 	ck_assert_int_eq (count ("SELECT count(*) FROM invoice_steps s JOIN"
 				 " documents d USING (trace_id) WHERE"
@@ -292,7 +310,7 @@ START_TEST (test_payments_not_acknowledged)
 	ck_assert_int_eq (count ("SELECT count(*) FROM documents WHERE"
 				 " step = 'acknowledgement'"), 0);
 	ck_assert_int_eq (count ("SELECT count(*) FROM journal WHERE"
-				 " event = 'payment-received'"), 2);
+				 " event = 'payment-received'"), 3);
 }
 END_TEST
 
