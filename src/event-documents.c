@@ -18,7 +18,7 @@ typedef struct {
 	char *customer_id;
 	char *currency;			/* NULL: the customer's */
 	char *invoice_id;		/* the invoice named; may be NULL */
-	DsLetterEvent event;		/* its id, invoice, reason: below */
+	DsLetterEvent event;		/* its dates and amount only */
 	DsDate resolved;		/* a dispute's; NONE: open */
 	char *id;
 	char *reason;

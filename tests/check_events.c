@@ -4,8 +4,9 @@
  * and amount in its PDF, made on the first run after downtime, and
  * neither a re-run of the date nor a catch-up adds one; two payments on
  * one invoice make two acknowledgements when [events] enables them (and
- * unapplied cash one without a table) and none when it does not; a dispute makes one notice and the invoice is
- * not chased afterwards while the customer's other invoice is.
+ * unapplied cash one without a table) and none when it does not; a
+ * dispute makes one notice and the invoice is not chased afterwards
+ * while the customer's other invoice is.
  */
 #include <check.h>
 #include <sqlite3.h>
