@@ -47,6 +47,12 @@
  *              (default: the step's name), fee (an amount with two
  *              decimals in the claim's currency; 0.00), interest and
  *              compensation (true | false; false).
+ * [events]     optional.  acknowledge_payments (a letter or e-mail
+ *              acknowledging each payment received; false),
+ *              confirm_promises (confirming each promise to pay, its
+ *              date and amount; true), dispute_notices (telling the
+ *              customer that chasing of a disputed invoice is paused;
+ *              true), channels (in order of preference; email;letter).
  * [segment NAME]   in the order they appear, first match wins: strategy
  *              (required), and any of entity, country, tags, currency
  *              (lists), b2b (true | false), amount_min, amount_max (the
@@ -186,6 +192,18 @@ static const char default_text[] =
 	"#strategy = gentle\n"
 	"#[strategy gentle]\n"
 	"#steps = reminder;first;final\n"
+	"\n"
+	"# Documents made because of ledger events, once per event:\n"
+	"# acknowledge_payments: each payment received; confirm_promises:\n"
+	"# each promise to pay, with its date and amount; dispute_notices:\n"
+	"# each dispute opened, saying chasing of the invoice is paused.\n"
+	"# channels: the first the customer can receive (email needs an\n"
+	"# address, fax a number, letters a postal address).\n"
+	"[events]\n"
+	"acknowledge_payments = false\n"
+	"confirm_promises = true\n"
+	"dispute_notices = true\n"
+	"channels = email;letter\n"
 	"\n"
 	"# The default strategy.  escalation: legal or agency, a hand-over\n"
 	"# task escalation_days after the final step's document and its\n"
@@ -841,6 +859,34 @@ read_limits (GKeyFile *file, DsConfig *config, GError **error)
 	return TRUE;
 }
 
+/* [events]: every key optional; the channels checked as a step's. */
+static gboolean
+read_events (GKeyFile *file, DsConfig *config, GError **error)
+{
+	DsEventSettings *events = &config->events;
+	DsStep channels = { 0 };
+
+	if (!read_bool_or (file, config, "events", "acknowledge_payments",
+			   FALSE, &events->acknowledge_payments, error) ||
+	    !read_bool_or (file, config, "events", "confirm_promises", TRUE,
+			   &events->confirm_promises, error) ||
+	    !read_bool_or (file, config, "events", "dispute_notices", TRUE,
+			   &events->dispute_notices, error))
+		return FALSE;
+	if (!g_key_file_has_key (file, "events", "channels", NULL)) {
+		events->channels[0] = DS_CHANNEL_EMAIL;
+		events->channels[1] = DS_CHANNEL_LETTER;
+		events->n_channels = 2;
+		return TRUE;
+	}
+	if (!read_channels (file, config, "events", &channels, error))
+		return FALSE;
+	memcpy (events->channels, channels.channels,
+		sizeof events->channels);
+	events->n_channels = channels.n_channels;
+	return TRUE;
+}
+
 /* ---- calendars ----------------------------------------------------- */
 
 /* A country code names a shipped file; anything else is a path. */
@@ -1155,6 +1201,7 @@ ds_config_load (const char *root, const char *path, GError **error)
 		 read_rules (file, config, error) &&
 		 read_claims (file, config, error) &&
 		 read_limits (file, config, error) &&
+		 read_events (file, config, error) &&
 		 read_calendars (file, config, error) &&
 		 read_strategies (file, config, error) &&
 		 read_segments (file, config, error) &&

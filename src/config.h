@@ -102,6 +102,15 @@ typedef struct {
 				   -1: none */
 } DsRules;
 
+/* [events]: documents made because of ledger events (event-documents.h). */
+typedef struct {
+	gboolean acknowledge_payments;	/* a payment received */
+	gboolean confirm_promises;	/* a promise to pay made */
+	gboolean dispute_notices;	/* a dispute opened: chasing paused */
+	DsChannel channels[DS_CHANNEL_COUNT];
+	int n_channels;			/* in order of preference */
+} DsEventSettings;
+
 typedef struct {
 	char *path;		/* the file read, for messages */
 	char *root;		/* instance root */
@@ -137,6 +146,7 @@ typedef struct {
 	DsLimits limits;
 	DsRules rules;
 	GHashTable *calendars;	/* entity id ("" default) -> DsCalendar */
+	DsEventSettings events;
 } DsConfig;
 
 DsConfig *ds_config_load (const char *root, const char *path,

@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "document.h"
 #include "ds-error.h"
+#include "event-documents.h"
 #include "feedback.h"
 #include "journal.h"
 #include "log.h"
@@ -230,6 +231,8 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
 	if (plan == NULL || !decide_plan (cycle, plan, as_of, error) ||
+	    !ds_event_documents_plan (store, cycle->instance->config, plan,
+				      as_of, error) ||
 	    !store_plan (store, plan, tally, error) ||
 	    !produce_scheduled (cycle, plan->open_items, as_of, tally,
 				error) ||

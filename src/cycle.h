@@ -2,7 +2,8 @@
  * cycle.h -- the daily cycle for one as-of date.
  *
  * One cycle: import what waits in incoming/new and apply the feedback in
- * status/new (feedback.h); plan the documents due on the date; store
+ * status/new (feedback.h); plan the documents due on the date and the
+ * event documents its ledger events call for (event-documents.h); store
  * them; produce (render, store, validate) every scheduled document;
  * dispatch every ready one, submit again the deferred attempts that are
  * due and ask the fax server about the faxes it has; build the day's

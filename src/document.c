@@ -39,6 +39,7 @@ ds_document_free (DsDocument *document)
 	g_free (document->pdf_path);
 	g_free (document->pdf_sha256);
 	g_free (document->reason);
+	g_free (document->event_object);
 	if (document->items != NULL)
 		g_ptr_array_unref (document->items);
 	g_free (document);
@@ -71,7 +72,10 @@ ds_document_derive_ids (DsDocument *document)
 	g_ptr_array_sort (document->items, compare_items);
 	g_string_append_printf (key, "%s/%s/%s", document->strategy,
 				document->step, document->customer_id);
-	for (guint i = 0; i < document->items->len; i++) {
+	if (document->event_object != NULL)
+		g_string_append_printf (key, "/%s", document->event_object);
+	for (guint i = 0; document->event_object == NULL &&
+			  i < document->items->len; i++) {
 		DsDocumentItem *item = g_ptr_array_index (document->items, i);
 
 		g_string_append_printf (key, "%c%s", i == 0 ? ':' : ',',
@@ -124,8 +128,8 @@ insert_row (DsStore *store, const DsDocument *document, GError **error)
 		"INSERT INTO documents (trace_id, idempotency_key,"
 		" customer_id, entity_id, strategy, step, step_index,"
 		" channel, as_of, state, language, currency, total,"
-		" deadline, created_at)"
-		" VALUES (?,?,?,?,?,?,?,?,?,'scheduled',?,?,?,?,?)", error);
+		" deadline, created_at, event_object)"
+		" VALUES (?,?,?,?,?,?,?,?,?,'scheduled',?,?,?,?,?,?)", error);
 
 	if (statement == NULL)
 		return FALSE;
@@ -143,6 +147,7 @@ insert_row (DsStore *store, const DsDocument *document, GError **error)
 	sqlite3_bind_int64 (statement, 12, document->total);
 	ds_store_bind_date (statement, 13, document->deadline);
 	ds_store_bind_text (statement, 14, now);
+	ds_store_bind_text (statement, 15, document->event_object);
 	return run (store, statement, "insert document", error);
 }
 
@@ -169,7 +174,8 @@ insert_item (DsStore *store, const DsDocument *document,
 	ds_store_bind_text (steps, 4, document->trace_id);
 	ds_store_bind_date (steps, 5, document->as_of);
 	return run (store, items, "insert document item", error) &&
-	       run (store, steps, "record step taken", error);
+	       (document->event_object != NULL ||
+		run (store, steps, "record step taken", error));
 }
 
 gboolean
@@ -256,6 +262,7 @@ document_from_row (sqlite3_stmt *statement)
 	document->pdf_sha256 = ds_store_column_text (statement, 15);
 	document->pages = sqlite3_column_int (statement, 16);
 	document->reason = ds_store_column_text (statement, 17);
+	document->event_object = ds_store_column_text (statement, 18);
 	document->items = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_document_item_free);
 	return document;
@@ -268,7 +275,8 @@ ds_document_get (DsStore *store, const char *trace_id, GError **error)
 		"SELECT trace_id, idempotency_key, customer_id, entity_id,"
 		" strategy, step, step_index, channel, as_of, state,"
 		" language, currency, total, deadline, pdf_path, pdf_sha256,"
-		" pages, reason FROM documents WHERE trace_id = ?", error);
+		" pages, reason, event_object FROM documents"
+		" WHERE trace_id = ?", error);
 	g_autoptr (DsDocument) document = NULL;
 
 	if (statement == NULL)

@@ -8,6 +8,15 @@
  * Its trace id is derived from that key.  An attempt is one try to
  * deliver a document through one channel.
  *
+ * An event document (event-documents.h) is made because of one ledger
+ * event: its strategy is DS_DOCUMENT_EVENT_STRATEGY, its step the kind
+ * (acknowledgement, promise-confirmation, dispute-notice), its step
+ * index -1, and event_object names the event's object ("payment:P7",
+ * "promise:PR1", "dispute:INV1@2024-03-01").  Its key is made of the
+ * kind, the customer and that object, so that one event makes at most
+ * one document however often it is read; the invoices it lists are
+ * shown, not counted as steps taken.
+ *
  * Every state change goes through ds_document_move / ds_attempt_move,
  * which check the transition against states.c and append the journal
  * record in the same transaction.  A move to the state an object is
@@ -26,6 +35,7 @@
 G_BEGIN_DECLS
 
 #define DS_TRACE_ID_LEN 13	/* "DS" + 10 base32 + NUL */
+#define DS_DOCUMENT_EVENT_STRATEGY "event"
 
 typedef struct {
 	char *invoice_id;
@@ -53,6 +63,8 @@ typedef struct {
 	int pages;
 	char *reason;
 	GPtrArray *items;	/* of DsDocumentItem */
+	char *event_object;	/* an event document's object; NULL: a
+				   dunning step */
 } DsDocument;
 
 void ds_document_free (DsDocument *document);
@@ -60,14 +72,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDocument, ds_document_free)
 
 void ds_document_item_free (DsDocumentItem *item);
 
-/* Fill idempotency_key and trace_id from strategy, step and items. */
+/* Fill idempotency_key and trace_id from strategy, step and items, or
+ * for an event document from its kind, customer and event object. */
 void ds_document_derive_ids (DsDocument *document);
 
 gboolean ds_document_exists (DsStore *store, const char *idempotency_key);
 
 /*
  * Store a new document in state "scheduled" with its items, record the
- * step as taken for each invoice, and journal it as "planned".
+ * step as taken for each invoice (not for an event document), and
+ * journal it as "planned".
  */
 gboolean ds_document_insert (DsStore *store, DsDocument *document,
 			     const char *evidence, GError **error);

@@ -25,10 +25,11 @@
  * event, so a re-run of a date adds nothing.  Reading only: the SQL here
  * reads the ledger's tables and the journal.
  *
- * XXX: acknowledgement letters, promise confirmations and dispute
- * notices to the customer are not produced: a document is identified by
- * strategy, step and invoices (document.h), which cannot tell two
- * payments on one invoice apart; these need an event document kind.
+ * The cycle also hands the events read to event-documents.h, which
+ * makes, where [events] enables it, one document per payment received
+ * (an acknowledgement), promise made (a confirmation) and dispute opened
+ * (a notice that chasing is paused), identified by the event's object
+ * as above, so that two payments on one invoice make two.
  */
 #ifndef DS_LEDGER_EVENTS_H
 #define DS_LEDGER_EVENTS_H

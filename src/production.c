@@ -26,6 +26,7 @@
 
 #include "claim-letter.h"
 #include "ds-error.h"
+#include "event-documents.h"
 #include "journal.h"
 #include "ledger-claim.h"
 #include "channel-email.h"
@@ -346,6 +347,7 @@ typedef struct {
 	DsClaim *claim;		/* NULL: another currency, open items */
 	GPtrArray *charges;	/* of DsLetterCharge */
 	gboolean settled;	/* every item of the document settled */
+	DsEventLetter *event;	/* an event document's; else NULL */
 } LetterData;
 
 static void
@@ -354,6 +356,7 @@ letter_data_clear (LetterData *data)
 	ds_entity_free (data->entity);
 	ds_customer_free (data->customer);
 	ds_claim_free (data->claim);
+	ds_event_letter_free (data->event);
 	if (data->charges != NULL)
 		g_ptr_array_unref (data->charges);
 	if (data->items != NULL)
@@ -388,9 +391,23 @@ letter_data_load (DsProduction *production, const DsDocument *document,
 						 document->customer_id, error);
 	if (data->customer == NULL)
 		return FALSE;
-	data->items = letter_items (production, document, &letter->total);
-	data->settled = data->items->len == 0;
-	if (!data->settled &&
+	if (document->event_object != NULL) {
+		/* An event letter: what happened, no claim (see
+		   event-documents.h). */
+		data->event = ds_event_letter_load (store, document,
+						    production->open_items,
+						    error);
+		if (data->event == NULL)
+			return FALSE;
+		data->items = g_ptr_array_ref (data->event->items);
+		letter->total = data->event->total;
+		letter->event = &data->event->event;
+	} else {
+		data->items = letter_items (production, document,
+					    &letter->total);
+		data->settled = data->items->len == 0;
+	}
+	if (data->event == NULL && !data->settled &&
 	    g_strcmp0 (data->customer->currency, document->currency) == 0) {
 		data->claim = document_claim (production, document,
 					      data->customer, error);
@@ -507,8 +524,16 @@ ds_production_run (DsProduction *production, const char *trace_id,
 					 production->instance->config,
 					 document->entity_id), error))
 		return FALSE;
-	if (!letter_data_load (production, document, &data, error))
+	if (!letter_data_load (production, document, &data, &local)) {
+		/* An event the ledger no longer holds: not sent. */
+		if (document->event_object != NULL &&
+		    g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND))
+			return require_action (store, trace_id,
+					       local->message, final_state,
+					       error);
+		g_propagate_error (error, g_steal_pointer (&local));
 		return FALSE;
+	}
 	if (data.settled) {
 		*final_state = g_strdup ("superseded");
 		return ds_document_move (store, trace_id, "superseded", NULL,

@@ -819,12 +819,15 @@ ds_render_layout_compose (const DsRenderProfile *profile,
 	for (guint i = 0; i < content->paragraphs->len; i++)
 		flow_text (&c, DS_RENDER_REGULAR, 10.0,
 			   g_ptr_array_index (content->paragraphs, i), 6.0);
-	compose_table (&c);
+	if (content->rows->len > 0 || content->total.label != NULL)
+		compose_table (&c);
 	compose_charges (&c);
-	compose_total (&c, &content->total);
+	if (content->total.label != NULL)
+		compose_total (&c, &content->total);
 	if (content->deadline.label != NULL)
 		compose_total (&c, &content->deadline);
-	compose_payment (&c);
+	if (content->payment_heading != NULL)
+		compose_payment (&c);
 	compose_closing (&c);
 
 	if (!compose_furniture (&c, error))

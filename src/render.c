@@ -41,7 +41,9 @@ static const char *const label_sections[] = {
 	"entity.postal_code", "entity.city", "entity.country", \
 	"entity.iban", "entity.bic", "entity.vat_id", "entity.email", \
 	"entity.phone", "trace_id", "date", "deadline", "total", "currency", \
-	"item_count", "step", "registered"
+	"item_count", "step", "registered", "event.id", "event.date", \
+	"event.promised_date", "event.amount", "event.invoice", \
+	"event.reason"
 
 static const char *const letter_names[] = { COMMON_NAMES, NULL };
 static const char *const label_names[] = {
@@ -527,6 +529,28 @@ label (Builder *b, const char *section, DsRenderStyle style)
 	return expand (b, b->language->labels, section, style);
 }
 
+/* The event.* names: empty for a dunning letter. */
+static void
+set_event_values (Builder *b)
+{
+	const DsLetterEvent *event = b->letter->event;
+	const char *language = b->letter->language;
+
+	value (b, "event.id", event ? event->id : NULL);
+	value (b, "event.invoice", event ? event->invoice_id : NULL);
+	value (b, "event.reason", event ? event->reason : NULL);
+	ds_template_values_take (b->values, "event.date", event ?
+		ds_render_format_date (event->date, language, TRUE) :
+		g_strdup (""));
+	ds_template_values_take (b->values, "event.promised_date", event ?
+		ds_render_format_date (event->promised_date, language,
+				       TRUE) : g_strdup (""));
+	ds_template_values_take (b->values, "event.amount",
+		event && event->amount != 0 ?
+		ds_render_format_amount (event->amount, b->letter->currency,
+					 language, TRUE) : g_strdup (""));
+}
+
 static void
 set_values (Builder *b)
 {
@@ -566,6 +590,7 @@ set_values (Builder *b)
 	ds_template_values_set (b->values, "step", letter->step);
 	ds_template_values_set (b->values, "registered",
 				letter->registered ? "yes" : "");
+	set_event_values (b);
 }
 
 /* One table row and one template row per item. */
@@ -866,6 +891,8 @@ build_table (Builder *b)
 	for (guint i = 0; letter->charges != NULL &&
 			  i < letter->charges->len && b->error == NULL; i++)
 		add_charge (b, g_ptr_array_index (letter->charges, i));
+	if (letter->event != NULL)
+		return;		/* asks for nothing: no total */
 	content->total.label = label (b, "total", DS_RENDER_BOLD);
 	content->total.value = put (b, DS_RENDER_BOLD, "total",
 				    ds_template_values_get (b->values,
@@ -1016,9 +1043,10 @@ build_content (Builder *b)
 				   DS_RENDER_BOLD);
 	content->salutation = expand (b, b->step->letter, "salutation",
 				      DS_RENDER_REGULAR);
+	build_table (b);	/* first: the body may use items */
 	build_body (b);
-	build_table (b);
-	build_payment (b);
+	if (b->letter->event == NULL)
+		build_payment (b);
 	content->closing = expand (b, b->step->letter, "closing",
 				   DS_RENDER_REGULAR);
 	build_footer (b);

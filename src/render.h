@@ -23,6 +23,15 @@
  * item.amount, item.paid, item.open, item.days_overdue) and charges
  * (charge.text, charge.amount: the claim's lines below the items).
  *
+ * An event letter (DsLetter.event set: an acknowledgement, a promise
+ * confirmation, a dispute notice; see event-documents.h) also knows
+ * event.id (the payment, promise or disputed invoice), event.date (paid,
+ * promise made, dispute opened), event.promised_date, event.amount,
+ * event.invoice and event.reason, each empty where the event has none,
+ * and asks for nothing: it has no total line and no payment details,
+ * and its table is left out when it lists no invoice.  Other letters
+ * see these names empty.
+ *
  * Charges are the money lines of the claim between the items and the
  * total, in the letter's order: what was netted, unapplied cash,
  * interest per rate period with its basis, fees, fixed compensation.
@@ -101,6 +110,16 @@ typedef struct {
 	char *basis;		/* the law or the step; may be NULL */
 } DsLetterCharge;
 
+/* What an event letter is about; amounts in the letter's currency. */
+typedef struct {
+	const char *id;			/* payment, promise, invoice */
+	DsDate date;			/* paid, made, opened; NONE */
+	DsDate promised_date;		/* a promise's; NONE */
+	gint64 amount;			/* paid or promised; 0: none */
+	const char *invoice_id;		/* may be NULL */
+	const char *reason;		/* a dispute's; may be NULL */
+} DsLetterEvent;
+
 typedef struct {
 	const DsEntity *entity;		/* sender */
 	const DsCustomer *customer;	/* recipient */
@@ -116,6 +135,7 @@ typedef struct {
 					   caller; NULL: none */
 	gint64 total;			/* the items' open amounts and the
 					   charges not included */
+	const DsLetterEvent *event;	/* NULL: a dunning letter */
 } DsLetter;
 
 typedef struct {

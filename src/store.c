@@ -211,6 +211,15 @@ static const char *const migrations[] = {
 	 * its completion can be asked for.
 	 */
 	"ALTER TABLE batches ADD COLUMN print_request TEXT;",
+	/*
+	 * 6: event documents (event-documents.h): a document made because
+	 * of a ledger event names the event's object ("payment:P7",
+	 * "promise:PR1", "dispute:INV1@2024-03-01"); NULL for a dunning
+	 * step.  One document per kind and object, ever.
+	 */
+	"ALTER TABLE documents ADD COLUMN event_object TEXT;"
+	"CREATE UNIQUE INDEX documents_event ON documents (step, event_object)"
+	" WHERE event_object IS NOT NULL;",
 };
 
 gboolean

@@ -61,7 +61,11 @@ static char *directory;
 static DsTestSink sink;
 static DsInstance *instance;
 
-/* The default configuration with the smtp driver pointed at the sink. */
+/*
+ * The default configuration with the smtp driver pointed at the sink,
+ * and without event documents (check_events.c), so that the fixture's
+ * dispute makes no notice and the counts below are of steps alone.
+ */
 static void
 configure_smtp (const char *root, const char *url)
 {
@@ -77,6 +81,12 @@ configure_smtp (const char *root, const char *url)
 	parts = g_strsplit (text, "driver = pickup\n", 2);
 	ck_assert (parts[1] != NULL);
 	joined = g_strjoin (relay, parts[0], parts[1], NULL);
+	g_strfreev (parts);
+	parts = g_strsplit (joined, "dispute_notices = true\n", 2);
+	ck_assert (parts[1] != NULL);
+	g_free (joined);
+	joined = g_strjoin ("dispute_notices = false\n", parts[0], parts[1],
+			    NULL);
 	ck_assert (g_file_set_contents (path, joined, -1, NULL));
 }
 

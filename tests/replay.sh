@@ -5,8 +5,10 @@
 # PDFs and the journal.
 #
 #   - a notice is only ever made for an invoice overdue and unpaid on the
-#     document's date; no document claims an invoice disputed on its date;
+#     document's date; no notice claims an invoice disputed on its date;
 #   - no step is made twice for the same invoice;
+#   - event documents (dispute notices, with the shipped configuration)
+#     each name an event of the ledger, once;
 #   - running `dunspool run --as-of` again for replayed dates adds nothing;
 #   - every PDF passes `qpdf --check`, and its text holds the recipient's
 #     name exactly as in the customer master and every invoice it claims;
@@ -44,7 +46,7 @@ check "every item overdue on the document's date" "$(sql "
 	SELECT count(*) FROM document_items di
 	JOIN documents d USING (trace_id)
 	JOIN invoices i USING (invoice_id)
-	WHERE i.due_date >= d.as_of")" 0
+	WHERE i.due_date >= d.as_of AND d.event_object IS NULL")" 0
 
 check "every item unpaid on the document's date" "$(sql "
 	SELECT count(*) FROM document_items di
@@ -57,13 +59,22 @@ check "no document claims a disputed invoice" "$(sql "
 	SELECT count(*) FROM document_items di
 	JOIN documents d USING (trace_id)
 	JOIN disputes s ON s.invoice_id = di.invoice_id
-	WHERE s.opened <= d.as_of
+	WHERE s.opened <= d.as_of AND d.event_object IS NULL
 	  AND (s.resolved IS NULL OR s.resolved > d.as_of)")" 0
 
 check "no step twice for an invoice" "$(sql "
 	SELECT count(*) FROM (SELECT di.invoice_id, d.step_index
 	  FROM document_items di JOIN documents d USING (trace_id)
+	  WHERE d.event_object IS NULL
 	  GROUP BY 1, 2 HAVING count(*) > 1)")" 0
+
+check "one dispute notice per dispute of the ledger" "$(sql "
+	SELECT count(*) = (SELECT count(DISTINCT event_object) FROM documents
+	  WHERE step = 'dispute-notice')
+	AND count(*) = (SELECT count(*) FROM disputes)
+	FROM documents d JOIN disputes s
+	  ON d.event_object = 'dispute:' || s.invoice_id || '@' || s.opened
+	WHERE d.step = 'dispute-notice'")" 1
 
 check "no document left unfinished" "$(sql "
 	SELECT count(*) FROM documents
