@@ -71,6 +71,7 @@ static const char *const channel_names[DS_CHANNEL_COUNT] = {
 	[DS_CHANNEL_LETTER] = "letter",
 	[DS_CHANNEL_REGISTERED] = "registered",
 	[DS_CHANNEL_FAX] = "fax",
+	[DS_CHANNEL_CALL] = "call",
 };
 
 const char *
@@ -479,7 +480,7 @@ read_channels (GKeyFile *file, DsConfig *config, const char *group,
 		    step->n_channels == DS_CHANNEL_COUNT) {
 			g_autofree char *why = g_strdup_printf (
 				"\"%s\" is not one of email, letter, "
-				"registered, fax (each once)", names[i]);
+				"registered, fax, call (each once)", names[i]);
 
 			return config_fail (error, config, group,
 					    "channels", why);

@@ -154,22 +154,23 @@ last_attempt (Feedback *feedback, const char *trace_id,
 /* -- tasks ------------------------------------------------------------- */
 
 gboolean
-ds_feedback_open_task (DsStore *store, const char *trace_id,
-		       const char *reason, gboolean *opened, GError **error)
+ds_feedback_open_task_of_kind (DsStore *store, const char *trace_id,
+			       const char *kind, const char *reason,
+			       gint64 *task_id, GError **error)
 {
 	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
 							   error);
 	g_autoptr (DsCustomer) customer = NULL;
 	g_autoptr (sqlite3_stmt) statement = NULL;
 	g_autofree char *now = ds_time_now_utc_iso ();
-	g_autofree char *task_id = NULL;
+	g_autofree char *id_text = NULL;
 	DsJournalEntry entry = {
 		.object_kind = "task", .trace_id = trace_id,
 		.event = "task-opened", .new_state = "open",
 		.evidence = reason,
 	};
 
-	*opened = FALSE;
+	*task_id = 0;
 	if (document == NULL)
 		return FALSE;
 	customer = ds_ledger_get_customer (store, document->customer_id,
@@ -179,26 +180,139 @@ ds_feedback_open_task (DsStore *store, const char *trace_id,
 	statement = ds_store_prepare (store,
 		"INSERT OR IGNORE INTO tasks (trace_id, customer_id,"
 		" collector, kind, reason, created_at)"
-		" VALUES (?, ?, ?, 'research-address', ?, ?)", error);
+		" VALUES (?, ?, ?, ?, ?, ?)", error);
 	if (statement == NULL)
 		return FALSE;
-	sqlite3_bind_text (statement, 1, trace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 2, customer->customer_id, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 3, customer->collector, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 5, now, -1, SQLITE_STATIC);
+	ds_store_bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 2, customer->customer_id);
+	ds_store_bind_text (statement, 3, customer->collector);
+	ds_store_bind_text (statement, 4, kind);
+	ds_store_bind_text (statement, 5, reason);
+	ds_store_bind_text (statement, 6, now);
 	if (sqlite3_step (statement) != SQLITE_DONE)
 		return ds_store_fail (store, error, "task");
 	if (sqlite3_changes (ds_store_db (store)) == 0)
 		return TRUE;
-	task_id = g_strdup_printf ("%" G_GINT64_FORMAT,
-				   (gint64) sqlite3_last_insert_rowid (
-					   ds_store_db (store)));
-	entry.object_id = task_id;
-	*opened = TRUE;
+	*task_id = sqlite3_last_insert_rowid (ds_store_db (store));
+	id_text = g_strdup_printf ("%" G_GINT64_FORMAT, *task_id);
+	entry.object_id = id_text;
 	return ds_journal_append (store, &entry, error);
+}
+
+gboolean
+ds_feedback_open_task (DsStore *store, const char *trace_id,
+		       const char *reason, gboolean *opened, GError **error)
+{
+	gint64 task_id = 0;
+
+	if (!ds_feedback_open_task_of_kind (store, trace_id,
+					    "research-address", reason,
+					    &task_id, error))
+		return FALSE;
+	*opened = task_id != 0;
+	return TRUE;
+}
+
+static const char *const task_outcomes[] = {
+	"reached", "no-answer", "promise", "done", NULL,
+};
+
+gboolean
+ds_feedback_task_outcome_known (const char *outcome)
+{
+	return outcome != NULL &&
+	       g_strv_contains ((const char *const *) task_outcomes, outcome);
+}
+
+/* The task's kind and document; FALSE with an error when none is open. */
+static gboolean
+open_task_row (DsStore *store, gint64 task_id, char **kind,
+	       char **trace_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT kind, trace_id, state FROM tasks WHERE task_id = ?",
+		error);
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (statement, 1, task_id);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "task %" G_GINT64_FORMAT ": no such task",
+			     task_id);
+		return FALSE;
+	default:
+		return ds_store_fail (store, error, "task");
+	}
+	if (g_strcmp0 ((const char *) sqlite3_column_text (statement, 2),
+		       "open") != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "task %" G_GINT64_FORMAT ": done already",
+			     task_id);
+		return FALSE;
+	}
+	*kind = ds_store_column_text (statement, 0);
+	*trace_id = ds_store_column_text (statement, 1);
+	return TRUE;
+}
+
+static gboolean
+mark_task_done (DsStore *store, gint64 task_id, const char *trace_id,
+		const char *evidence, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"UPDATE tasks SET state = 'done' WHERE task_id = ?", error);
+	g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT,
+						    task_id);
+	DsJournalEntry entry = {
+		.object_kind = "task", .object_id = id_text,
+		.trace_id = trace_id, .event = "task-done",
+		.old_state = "open", .new_state = "done",
+		.evidence = evidence,
+	};
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (statement, 1, task_id);
+	if (sqlite3_step (statement) != SQLITE_DONE)
+		return ds_store_fail (store, error, "task");
+	return ds_journal_append (store, &entry, error);
+}
+
+gboolean
+ds_feedback_close_task (DsStore *store, gint64 task_id,
+			const char *outcome, const char *note,
+			GError **error)
+{
+	g_autofree char *kind = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *evidence = NULL;
+
+	if (!ds_feedback_task_outcome_known (outcome)) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "task %" G_GINT64_FORMAT ": outcome \"%s\" is "
+			     "not one of reached, no-answer, promise, done",
+			     task_id, outcome != NULL ? outcome : "");
+		return FALSE;
+	}
+	evidence = note != NULL && *note != '\0' ?
+		   g_strdup_printf ("outcome=%s note=%s", outcome, note) :
+		   g_strdup_printf ("outcome=%s", outcome);
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!open_task_row (store, task_id, &kind, &trace_id, error) ||
+	    !mark_task_done (store, task_id, trace_id, evidence, error) ||
+	    (g_strcmp0 (kind, DS_TASK_CALL) == 0 &&
+	     !ds_document_move (store, trace_id, "closed", "call-done",
+				evidence, error)) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* A returned letter: the collector researches the address.  Once. */
