@@ -248,22 +248,23 @@ static const char default_text[] =
 	"\n"
 	"# A call, say after the second notice: name it in steps\n"
 	"# (reminder;first;second;call;final) and the collector calls\n"
-	"# customers with a phone number; the others get the letter.\n"
+	"# customers with a phone number; the others get the letter of\n"
+	"# the template named.\n"
 	"#[step call]\n"
 	"#offset = 7\n"
 	"#relative_to = previous\n"
 	"#channels = call;letter\n"
+	"#template = second\n"
 	"#deadline = 0\n"
 	"\n"
-	"# The collectors' agenda (dunspool agenda): a day's minutes per\n"
-	"# collector, and per kind of task its minutes and the share of\n"
-	"# the amount at stake it is expected to bring in.\n"
+	"# The collectors' agenda (dunspool agenda): a day's minutes of a\n"
+	"# collector (by name in [collectors], such as \"anna = 300\"),\n"
+	"# and per kind of task its minutes and the share of the amount\n"
+	"# at stake it is expected to bring in.\n"
 	"#[agenda]\n"
 	"#capacity = 240\n"
 	"#minutes_call = 10\n"
-	"#yield_call = 0.2\n"
-	"#[collectors]\n"
-	"#anna = 300\n";
+	"#yield_call = 0.2\n";
 
 const char *
 ds_config_default_text (void)
