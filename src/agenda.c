@@ -337,9 +337,10 @@ phone_known (DsStore *store, const char *customer_id)
 /*
  * One open task of the tasks table (feedback.h), as "TASK_ID TRACE_ID
  * CUSTOMER KIND", about a document of `date` or before: a call is worth
- * what is still open of its invoices (none: nothing to call about), any
- * other (a returned letter, a hand-over) the document's total; each
- * arose on its document's date.
+ * what is still open of its invoices (none: nothing to call about; a
+ * call an operator cancelled is not listed either), any other (a
+ * returned letter, a hand-over) the document's total; each arose on its
+ * document's date.
  */
 static gboolean
 collect_stored_task (DsInstance *instance,
@@ -355,7 +356,8 @@ collect_stored_task (DsInstance *instance,
 
 	if (document == NULL)
 		return FALSE;
-	if (document->as_of > date)
+	if (document->as_of > date ||
+	    (call && g_strcmp0 (document->state, "task") != 0))
 		return TRUE;
 	amount = call ? call_open (history, document, date) :
 		 document->total;

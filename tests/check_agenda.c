@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agenda.h"
+#include "document.h"
 #include "feedback.h"
 #include "instance.h"
 #include "ledger.h"
@@ -425,6 +426,15 @@ START_TEST (test_call_without_phone_noted)
 	call = g_ptr_array_index (list_of (agenda, "unassigned")->tasks, 0);
 	ck_assert_int_eq (call->kind, DS_AGENDA_CALL);
 	ck_assert_str_eq (call->note, "no phone number");
+
+	/* an operator cancels the call: off the agenda */
+	ck_assert (ds_document_move (instance->store, call->subject,
+				     "cancelled", NULL, "test", NULL));
+	g_clear_pointer (&agenda, ds_agenda_free);
+	agenda = ds_agenda_build (instance, day ("2013-04-05"),
+				  "unassigned", &error);
+	ck_assert_msg (agenda != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (list_of (agenda, "unassigned")->tasks->len, 0);
 }
 END_TEST
 
