@@ -7,6 +7,11 @@
  * ds_attempt_move and ds_batch_mark, which check the state tables and
  * journal; this module decides only which object a row names and which
  * state it asks for.
+ *
+ * It also keeps the collectors' tasks (table tasks): opened here for a
+ * returned letter and, through ds_feedback_open_task_of_kind, by the
+ * planner for calls and hand-overs; closed by a collector with an
+ * outcome (dunspool task done).
  */
 #define G_LOG_DOMAIN "dunspool-feedback"
 
