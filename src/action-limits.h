@@ -11,8 +11,8 @@
  * cancelled ones do not.  Proposed documents are taken in the order
  * given (the planner's order, or a policy's); those over a limit are
  * removed from the array and counted in *deferred: they are proposed
- * again on a later day, when the limits allow.  Nothing is written: the counts come from
- * the documents table, read-only.
+ * again on a later day, when the limits allow.  Nothing is written:
+ * the counts come from the documents table, read-only.
  */
 #ifndef DS_ACTION_LIMITS_H
 #define DS_ACTION_LIMITS_H
