@@ -175,21 +175,35 @@ print_task_done (gint64 task_id, const char *outcome)
 	ds_cli_print_json (json_builder_get_root (builder));
 }
 
-/* `dunspool task done ID --outcome OUTCOME [--note TEXT]`. */
+/*
+ * `dunspool task done ID --outcome OUTCOME [--note TEXT]`, and with
+ * --outcome promise also [--until DATE [--amount DECIMAL] [--date DATE]]
+ * to record the promise.
+ */
 int
 ds_cli_verb_task (int argc, char **argv)
 {
-	static char *outcome, *note;
+	static char *outcome, *note, *until_text, *amount, *date_text;
 	const GOptionEntry options[] = {
 		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome,
 		  "reached, no-answer, promise or done", "OUTCOME" },
 		{ "note", 0, 0, G_OPTION_ARG_STRING, &note,
 		  "Free text for the journal", "TEXT" },
+		{ "until", 0, 0, G_OPTION_ARG_STRING, &until_text,
+		  "promise: the date promised, recorded in the ledger",
+		  "YYYY-MM-DD" },
+		{ "amount", 0, 0, G_OPTION_ARG_STRING, &amount,
+		  "promise: the amount promised (the call's total)",
+		  "DECIMAL" },
+		{ "date", 0, 0, G_OPTION_ARG_STRING, &date_text,
+		  "promise: the day it was made (today)", "YYYY-MM-DD" },
 		{ NULL }
 	};
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsInstance) instance = NULL;
+	DsDate until = DS_DATE_NONE, made_on = ds_date_today_utc ();
 	gint64 task_id;
+	gboolean done;
 	int status;
 
 	if (!ds_cli_parse ("task", options, &argc, &argv, 2, 2, &status))
@@ -202,11 +216,25 @@ ds_cli_verb_task (int argc, char **argv)
 	if (!ds_feedback_task_outcome_known (outcome))
 		return task_usage ("--outcome must be reached, no-answer, "
 				   "promise or done");
+	if ((until_text != NULL || amount != NULL || date_text != NULL) &&
+	    (strcmp (outcome, "promise") != 0 || until_text == NULL))
+		return task_usage ("--until, --amount and --date record a "
+				   "promise: --outcome promise --until DATE");
+	if ((until_text != NULL &&
+	     !ds_cli_parse_date (until_text, "--until", &until)) ||
+	    (date_text != NULL &&
+	     !ds_cli_parse_date (date_text, "--date", &made_on)))
+		return DS_CLI_EXIT_USAGE;
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)
 		return ds_cli_fail (error);
-	if (!ds_feedback_close_task (instance->store, task_id, outcome, note,
-				     &error))
+	done = until == DS_DATE_NONE ?
+	       ds_feedback_close_task (instance->store, task_id, outcome,
+				       note, &error) :
+	       ds_feedback_close_task_with_promise (instance->store, task_id,
+						    note, made_on, until,
+						    amount, &error);
+	if (!done)
 		return ds_cli_fail (error);
 	print_task_done (task_id, outcome);
 	return EXIT_SUCCESS;

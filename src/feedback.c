@@ -30,6 +30,7 @@
 #include "ds-error.h"
 #include "journal.h"
 #include "ledger.h"
+#include "money.h"
 #include "spool.h"
 #include "states.h"
 
@@ -287,32 +288,112 @@ mark_task_done (DsStore *store, gint64 task_id, const char *trace_id,
 	return ds_journal_append (store, &entry, error);
 }
 
+/*
+ * Inside the caller's transaction: close the open task TASK_ID with
+ * OUTCOME (known) and journal it; a call also closes its document.
+ * *trace_id: the task's document.
+ */
+static gboolean
+close_task (DsStore *store, gint64 task_id, const char *outcome,
+	    const char *note, char **trace_id, GError **error)
+{
+	g_autofree char *kind = NULL;
+	g_autofree char *evidence = note != NULL && *note != '\0' ?
+		g_strdup_printf ("outcome=%s note=%s", outcome, note) :
+		g_strdup_printf ("outcome=%s", outcome);
+
+	return open_task_row (store, task_id, &kind, trace_id, error) &&
+	       mark_task_done (store, task_id, *trace_id, evidence, error) &&
+	       (g_strcmp0 (kind, DS_TASK_CALL) != 0 ||
+		ds_document_move (store, *trace_id, "closed", "call-done",
+				  evidence, error));
+}
+
+static gboolean
+outcome_fail (gint64 task_id, const char *outcome, GError **error)
+{
+	g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+		     "task %" G_GINT64_FORMAT ": outcome \"%s\" is not one "
+		     "of reached, no-answer, promise, done", task_id,
+		     outcome != NULL ? outcome : "");
+	return FALSE;
+}
+
 gboolean
 ds_feedback_close_task (DsStore *store, gint64 task_id,
 			const char *outcome, const char *note,
 			GError **error)
 {
-	g_autofree char *kind = NULL;
 	g_autofree char *trace_id = NULL;
-	g_autofree char *evidence = NULL;
 
-	if (!ds_feedback_task_outcome_known (outcome)) {
-		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
-			     "task %" G_GINT64_FORMAT ": outcome \"%s\" is "
-			     "not one of reached, no-answer, promise, done",
-			     task_id, outcome != NULL ? outcome : "");
-		return FALSE;
-	}
-	evidence = note != NULL && *note != '\0' ?
-		   g_strdup_printf ("outcome=%s note=%s", outcome, note) :
-		   g_strdup_printf ("outcome=%s", outcome);
+	if (!ds_feedback_task_outcome_known (outcome))
+		return outcome_fail (task_id, outcome, error);
 	if (!ds_store_begin (store, error))
 		return FALSE;
-	if (!open_task_row (store, task_id, &kind, &trace_id, error) ||
-	    !mark_task_done (store, task_id, trace_id, evidence, error) ||
-	    (g_strcmp0 (kind, DS_TASK_CALL) == 0 &&
-	     !ds_document_move (store, trace_id, "closed", "call-done",
-				evidence, error)) ||
+	if (!close_task (store, task_id, outcome, note, &trace_id, error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The promise a closed task records, from its document. */
+static gboolean
+put_task_promise (DsStore *store, gint64 task_id, const char *trace_id,
+		  DsDate made_on, DsDate promised, const char *amount,
+		  GError **error)
+{
+	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
+							   error);
+	g_autofree char *promise_id = g_strdup_printf (
+		"task-%" G_GINT64_FORMAT, task_id);
+	DsPromise promise = {
+		.promise_id = promise_id, .promised_date = promised,
+		.made_on = made_on,
+	};
+	DsLedgerOutcome outcome;
+
+	if (document == NULL)
+		return FALSE;
+	promise.customer_id = document->customer_id;
+	promise.amount = document->total;
+	if (amount != NULL &&
+	    !ds_money_parse (amount, document->currency,
+			     &ds_number_format_plain, &promise.amount, error))
+		return FALSE;
+	if (promise.amount <= 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "task %" G_GINT64_FORMAT ": a promise is of an "
+			     "amount above 0", task_id);
+		return FALSE;
+	}
+	if (document->items->len == 1)
+		promise.invoice_id = ((DsDocumentItem *) g_ptr_array_index (
+			document->items, 0))->invoice_id;
+	return ds_ledger_put_promise (store, &promise, &outcome, error);
+}
+
+gboolean
+ds_feedback_close_task_with_promise (DsStore *store, gint64 task_id,
+				     const char *note, DsDate made_on,
+				     DsDate promised, const char *amount,
+				     GError **error)
+{
+	g_autofree char *trace_id = NULL;
+
+	if (promised < made_on) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "task %" G_GINT64_FORMAT ": a promise for a "
+			     "day before it was made", task_id);
+		return FALSE;
+	}
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!close_task (store, task_id, "promise", note, &trace_id,
+			 error) ||
+	    !put_task_promise (store, task_id, trace_id, made_on, promised,
+			       amount, error) ||
 	    !ds_store_commit (store, error)) {
 		ds_store_rollback (store);
 		return FALSE;

@@ -3,7 +3,8 @@
 # a call step, `dunspool run` on the days it falls due (twice), the call
 # on `dunspool agenda --json` for the customer's collector, a customer
 # without a phone number getting the letter instead, `dunspool task
-# done` closing the call, and the next step timed from the call.
+# done` closing the calls (one with a promise that pauses the chasing
+# until it is broken), and the next step timed from the call.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
@@ -121,11 +122,30 @@ check "what is left on the agenda" \
 	"$(json agenda.json '[t["customer_id"] for c in d["collectors"]
 	   for t in c["tasks"]]')" "['K1']"
 
+# K1 promises on 02-09 to pay by 02-20: its final step waits
+other=$(json agenda.json 'd["collectors"][0]["tasks"][0]["task_id"]')
+"$dunspool" task done --root "$root" "$other" --outcome reached \
+	--until 2024-02-20 > /dev/null 2>&1
+check "--until needs --outcome promise" "$?" 2
+"$dunspool" task done --root "$root" "$other" --outcome promise \
+	--until 2024-02-20 --date 2024-02-09 --json > done.json 2> /dev/null
+check "the promise recorded" "$(json done.json 'd["outcome"]')" promise
+
 run 2024-02-14
 check "the final step waits 7 days from the call" \
 	"$(json run.json 'd["planned"]')" 0
 run 2024-02-15
-check "and comes then" "$(json run.json 'd["planned"]')" 3
+check "and comes then, but not for K1 under its promise" \
+	"$(json run.json 'd["planned"]')" 2
+run 2024-02-26
+check "K1's promise broken: its final step" \
+	"$(json run.json 'd["planned"]')" 1
+"$dunspool" agenda --root "$root" --json --date 2024-02-26 > agenda.json \
+	2> /dev/null
+check "the broken promise on the agenda" \
+	"$(json agenda.json '[(t["kind"], t["customer_id"], t["amount"])
+	   for c in d["collectors"] for t in c["tasks"]]')" \
+	"[('promise', 'K1', '1000.00')]"
 "$dunspool" trace --root "$root" --verify > /dev/null 2>&1
 check "the journal verifies" "$?" 0
 

@@ -554,6 +554,44 @@ START_TEST (test_call_task_closed_with_outcome)
 }
 END_TEST
 
+START_TEST (test_call_promise_pauses_chasing)
+{
+	g_autoptr (DsPlan) paused = NULL;
+	g_autoptr (DsPlan) broken = NULL;
+	g_autoptr (GPtrArray) promises = NULL;
+	g_autoptr (GError) error = NULL;
+	const DsPromise *promise;
+
+	load_config (call_first_text, NULL, NULL);
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);	/* the call */
+	/* a promise for a day before the call was made: refused */
+	ck_assert (!ds_feedback_close_task_with_promise (store, 1, NULL,
+		day ("2024-02-04"), day ("2024-02-03"), NULL, &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_INPUT));
+	g_clear_error (&error);
+	ck_assert_msg (ds_feedback_close_task_with_promise (store, 1,
+		"by the 20th", day ("2024-02-04"), day ("2024-02-20"), NULL,
+		&error), "%s", error ? error->message : "");
+
+	promises = ds_ledger_promises (store, "C3", day ("2024-02-06"),
+				       NULL);
+	ck_assert_uint_eq (promises->len, 1);
+	promise = g_ptr_array_index (promises, 0);
+	ck_assert_str_eq (promise->promise_id, "task-1");
+	ck_assert_str_eq (promise->invoice_id, "I1");
+	ck_assert_int_eq (promise->amount, 5000);
+
+	/* the letter fell due on 02-06: paused through 02-20 + 5 days */
+	paused = plan_on ("2024-02-25");
+	ck_assert_uint_eq (paused->documents->len, 0);
+	ck_assert_int_eq (paused->paused, 1);
+	broken = plan_on ("2024-02-26");
+	ck_assert_str_eq (only_document (broken)->step, "letter");
+}
+END_TEST
+
 int
 main (void)
 {
@@ -579,6 +617,7 @@ main (void)
 	tcase_add_test (tc, test_call_is_a_touch);
 	tcase_add_test (tc, test_call_daily_volume);
 	tcase_add_test (tc, test_call_task_closed_with_outcome);
+	tcase_add_test (tc, test_call_promise_pauses_chasing);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);
