@@ -2,8 +2,8 @@
  * agenda.c -- the collectors' daily worklist.  See agenda.h.
  *
  * Reads the ledger through ledger.h and ledger-history.h, the documents
- * through document.h and the open tasks through feedback.h; it writes
- * nothing.
+ * through document.h and the open tasks (calls, returned letters,
+ * hand-overs) through feedback.h; it writes nothing.
  */
 #include "agenda.h"
 
@@ -20,7 +20,7 @@
 #define UNASSIGNED "unassigned"
 
 static const char *const kind_names[DS_AGENDA_KIND_COUNT] = {
-	"promise", "returned", "dispute",
+	"promise", "returned", "dispute", "call",
 };
 
 const char *
@@ -40,9 +40,11 @@ ds_agenda_settings_init (DsAgendaSettings *settings)
 	settings->minutes[DS_AGENDA_PROMISE] = 10;
 	settings->minutes[DS_AGENDA_RETURNED] = 15;
 	settings->minutes[DS_AGENDA_DISPUTE] = 20;
+	settings->minutes[DS_AGENDA_CALL] = 10;
 	settings->yield[DS_AGENDA_PROMISE] = 0.5;
 	settings->yield[DS_AGENDA_RETURNED] = 0.3;
 	settings->yield[DS_AGENDA_DISPUTE] = 0.25;
+	settings->yield[DS_AGENDA_CALL] = 0.2;
 	settings->capacities = g_hash_table_new_full (g_str_hash, g_str_equal,
 						      g_free, NULL);
 }
@@ -198,6 +200,7 @@ ds_agenda_task_free (DsAgendaTask *task)
 	g_free (task->customer_id);
 	g_free (task->subject);
 	g_free (task->currency);
+	g_free (task->note);
 	g_free (task);
 }
 
@@ -296,12 +299,86 @@ collect_disputes (const DsHistoryCustomer *customer, const char *collector,
 }
 
 /*
- * Open tasks from channel feedback, such as returned letters: worth the
- * document's total, arisen on the document's date.
+ * What is still open on `date` of the invoices a call lists, less those
+ * disputed by then (they are on the agenda as disputes).
+ */
+static gint64
+call_open (const DsLedgerHistory *history, const DsDocument *document,
+	   DsDate date)
+{
+	gint64 open = 0;
+
+	for (guint i = 0; i < document->items->len; i++) {
+		const DsDocumentItem *item = g_ptr_array_index (
+			document->items, i);
+		const DsHistoryInvoice *invoice = ds_ledger_history_find (
+			history, item->invoice_id);
+
+		if (invoice == NULL || !ds_history_invoice_open (invoice,
+								 date) ||
+		    ds_history_invoice_disputed (invoice, date))
+			continue;
+		open += invoice->amount - ds_history_invoice_paid (invoice,
+								   date);
+	}
+	return open;
+}
+
+static gboolean
+phone_known (DsStore *store, const char *customer_id)
+{
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		store, customer_id, NULL);
+
+	return customer != NULL && customer->phone != NULL &&
+	       *customer->phone != '\0';
+}
+
+/*
+ * One open task of the tasks table (feedback.h), as "TASK_ID TRACE_ID
+ * CUSTOMER KIND", about a document of `date` or before: a call is worth
+ * what is still open of its invoices (none: nothing to call about; a
+ * call an operator cancelled is not listed either), any other (a
+ * returned letter, a hand-over) the document's total; each arose on its
+ * document's date.
  */
 static gboolean
-collect_feedback (DsInstance *instance, GHashTable *collectors,
-		  GPtrArray *tasks, GError **error)
+collect_stored_task (DsInstance *instance,
+		     const DsLedgerHistory *history, GHashTable *collectors,
+		     GStrv fields, DsDate date, GPtrArray *tasks,
+		     GError **error)
+{
+	g_autoptr (DsDocument) document = ds_document_get (instance->store,
+							   fields[1], error);
+	gboolean call = strcmp (fields[3], DS_TASK_CALL) == 0;
+	gint64 amount;
+	DsAgendaTask *task;
+
+	if (document == NULL)
+		return FALSE;
+	if (document->as_of > date ||
+	    (call && g_strcmp0 (document->state, "task") != 0))
+		return TRUE;
+	amount = call ? call_open (history, document, date) :
+		 document->total;
+	if (call && amount <= 0)
+		return TRUE;
+	task = ds_agenda_task_new (
+		call ? DS_AGENDA_CALL : DS_AGENDA_RETURNED,
+		collector_of (instance->store, collectors, fields[2]),
+		fields[2], fields[1], document->currency, amount,
+		document->as_of);
+	task->task_id = g_ascii_strtoll (fields[0], NULL, 10);
+	if (call && !phone_known (instance->store, fields[2]))
+		task->note = g_strdup ("no phone number");
+	g_ptr_array_add (tasks, task);
+	return TRUE;
+}
+
+static gboolean
+collect_stored (DsInstance *instance, const DsLedgerHistory *history,
+		GHashTable *collectors, DsDate date, GPtrArray *tasks,
+		GError **error)
 {
 	g_autoptr (GPtrArray) lines = ds_feedback_open_tasks (instance,
 							      error);
@@ -312,19 +389,11 @@ collect_feedback (DsInstance *instance, GHashTable *collectors,
 		g_auto (GStrv) fields = g_strsplit (g_ptr_array_index (lines,
 								       i),
 						    " ", 4);
-		g_autoptr (DsDocument) document = NULL;
 
-		if (g_strv_length (fields) != 4)
-			continue;
-		document = ds_document_get (instance->store, fields[1],
-					    error);
-		if (document == NULL)
+		if (g_strv_length (fields) == 4 &&
+		    !collect_stored_task (instance, history, collectors,
+					  fields, date, tasks, error))
 			return FALSE;
-		g_ptr_array_add (tasks, ds_agenda_task_new (
-			DS_AGENDA_RETURNED,
-			collector_of (instance->store, collectors, fields[2]),
-			fields[2], fields[1], document->currency,
-			document->total, document->as_of));
 	}
 	return TRUE;
 }
@@ -356,7 +425,8 @@ ds_agenda_collect (DsInstance *instance, const DsAgendaSettings *settings,
 			return NULL;
 		collect_disputes (customer, collector, date, tasks);
 	}
-	if (!collect_feedback (instance, collectors, tasks, error))
+	if (!collect_stored (instance, history, collectors, date, tasks,
+			     error))
 		return NULL;
 	return g_steal_pointer (&tasks);
 }
@@ -509,10 +579,15 @@ print_task (const DsAgendaTask *task, FILE *out, const char *mark)
 
 	ds_date_format_iso (task->since, since);
 	fprintf (out, "  %s%-9s %-12s %-14s %12s %s %-10s %3d min "
-		 "%8s/min\n",
+		 "%8s/min",
 		 mark, ds_agenda_kind_name (task->kind), task->customer_id,
 		 task->subject, amount, task->currency, since, task->minutes,
 		 rate);
+	if (task->task_id > 0)
+		fprintf (out, "  task %" G_GINT64_FORMAT, task->task_id);
+	if (task->note != NULL)
+		fprintf (out, "  %s", task->note);
+	fputc ('\n', out);
 }
 
 void
@@ -568,6 +643,14 @@ add_tasks (JsonBuilder *builder, const char *name, GPtrArray *tasks)
 		json_builder_add_int_value (builder, task->minutes);
 		json_builder_set_member_name (builder, "cash_per_minute");
 		json_builder_add_string_value (builder, rate);
+		if (task->task_id > 0) {
+			json_builder_set_member_name (builder, "task_id");
+			json_builder_add_int_value (builder, task->task_id);
+		}
+		if (task->note != NULL) {
+			json_builder_set_member_name (builder, "note");
+			json_builder_add_string_value (builder, task->note);
+		}
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);

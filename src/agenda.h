@@ -9,7 +9,15 @@
  *              invoices due by the promised date): call about it;
  *   returned   an open task from channel feedback, such as a returned
  *              letter with no other address (feedback.h);
- *   dispute    an invoice under a dispute open on the date.
+ *   dispute    an invoice under a dispute open on the date;
+ *   call       an open call task of a strategy's call step (planner.h)
+ *              planned on the date or before, worth what is still open
+ *              on the date of the invoices it lists, disputed ones
+ *              aside (none: not listed); noted "no phone number" when
+ *              the customer has none on file.
+ *
+ * A task stored in the tasks table (returned, call) carries its task id,
+ * with which the collector closes it (ds_feedback_close_task).
  *
  * Each task is worth its amount at stake times the share of it that
  * such a task is expected to bring in (settings.yield), over the minutes
@@ -22,14 +30,12 @@
  * Settings, from the optional groups of dunspool.conf:
  *   [agenda]      capacity = 240   promise_days = 30
  *                 minutes_promise = 10  minutes_returned = 15
- *                 minutes_dispute = 20
+ *                 minutes_dispute = 20  minutes_call = 10
  *                 yield_promise = 0.5   yield_returned = 0.3
- *                 yield_dispute = 0.25
+ *                 yield_dispute = 0.25  yield_call = 0.2
  *   [collectors]  NAME = MINUTES   (a day's capacity per collector)
  *
- * XXX: the strategy has no "call" channel yet (config.h), so call steps
- * are not on the agenda; amounts of several currencies are compared as
- * numbers.
+ * XXX: amounts of several currencies are compared as numbers.
  */
 #ifndef DS_AGENDA_H
 #define DS_AGENDA_H
@@ -48,6 +54,7 @@ typedef enum {
 	DS_AGENDA_PROMISE,
 	DS_AGENDA_RETURNED,
 	DS_AGENDA_DISPUTE,
+	DS_AGENDA_CALL,
 	DS_AGENDA_KIND_COUNT
 } DsAgendaKind;
 
@@ -78,6 +85,8 @@ typedef struct {
 	DsDate since;		/* when it arose */
 	int minutes;
 	double cash_per_minute;	/* expected, minor units */
+	gint64 task_id;		/* in the tasks table; 0: not stored */
+	char *note;		/* such as "no phone number"; NULL */
 } DsAgendaTask;
 
 DsAgendaTask *ds_agenda_task_new (DsAgendaKind kind, const char *collector,

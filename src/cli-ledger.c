@@ -89,13 +89,15 @@ print_tally (const DsCycleTally *tally)
 	printf ("planned=%" G_GINT64_FORMAT " produced=%" G_GINT64_FORMAT
 		" action_required=%" G_GINT64_FORMAT " email=%"
 		G_GINT64_FORMAT " letter=%" G_GINT64_FORMAT " registered=%"
-		G_GINT64_FORMAT " fax=%" G_GINT64_FORMAT " batches=%"
-		G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT "\n",
+		G_GINT64_FORMAT " fax=%" G_GINT64_FORMAT " call=%"
+		G_GINT64_FORMAT " batches=%" G_GINT64_FORMAT " failures=%"
+		G_GINT64_FORMAT "\n",
 		tally->planned, tally->produced, tally->action_required,
 		tally->by_channel[DS_CHANNEL_EMAIL],
 		tally->by_channel[DS_CHANNEL_LETTER],
 		tally->by_channel[DS_CHANNEL_REGISTERED],
-		tally->by_channel[DS_CHANNEL_FAX], tally->batches,
+		tally->by_channel[DS_CHANNEL_FAX],
+		tally->by_channel[DS_CHANNEL_CALL], tally->batches,
 		tally->failures);
 }
 

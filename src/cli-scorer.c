@@ -1,6 +1,6 @@
 /*
  * cli-scorer.c -- verbs of the scorer and what it drives: score,
- * evaluate, agenda, report channels.
+ * evaluate, agenda, task done, report channels.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "channel-stats.h"
 #include "cli.h"
 #include "evaluate.h"
+#include "feedback.h"
 #include "scorer.h"
 
 int
@@ -142,6 +143,100 @@ ds_cli_verb_agenda (int argc, char **argv)
 		ds_cli_print_json (ds_agenda_to_json (agenda));
 	else
 		ds_agenda_print (agenda, stdout);
+	return EXIT_SUCCESS;
+}
+
+static int
+task_usage (const char *why)
+{
+	g_printerr ("dunspool: task: %s\n", why);
+	return DS_CLI_EXIT_USAGE;
+}
+
+static void
+print_task_done (gint64 task_id, const char *outcome)
+{
+	g_autoptr (JsonBuilder) builder = NULL;
+
+	if (!ds_cli_json) {
+		printf ("task %" G_GINT64_FORMAT ": done: outcome=%s\n",
+			task_id, outcome);
+		return;
+	}
+	builder = json_builder_new ();
+	json_builder_begin_object (builder);
+	json_builder_set_member_name (builder, "task_id");
+	json_builder_add_int_value (builder, task_id);
+	json_builder_set_member_name (builder, "state");
+	json_builder_add_string_value (builder, "done");
+	json_builder_set_member_name (builder, "outcome");
+	json_builder_add_string_value (builder, outcome);
+	json_builder_end_object (builder);
+	ds_cli_print_json (json_builder_get_root (builder));
+}
+
+/*
+ * `dunspool task done ID --outcome OUTCOME [--note TEXT]`, and with
+ * --outcome promise also [--until DATE [--amount DECIMAL] [--date DATE]]
+ * to record the promise.
+ */
+int
+ds_cli_verb_task (int argc, char **argv)
+{
+	static char *outcome, *note, *until_text, *amount, *date_text;
+	const GOptionEntry options[] = {
+		{ "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome,
+		  "reached, no-answer, promise or done", "OUTCOME" },
+		{ "note", 0, 0, G_OPTION_ARG_STRING, &note,
+		  "Free text for the journal", "TEXT" },
+		{ "until", 0, 0, G_OPTION_ARG_STRING, &until_text,
+		  "promise: the date promised, recorded in the ledger",
+		  "YYYY-MM-DD" },
+		{ "amount", 0, 0, G_OPTION_ARG_STRING, &amount,
+		  "promise: the amount promised (the call's total)",
+		  "DECIMAL" },
+		{ "date", 0, 0, G_OPTION_ARG_STRING, &date_text,
+		  "promise: the day it was made (today)", "YYYY-MM-DD" },
+		{ NULL }
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsInstance) instance = NULL;
+	DsDate until = DS_DATE_NONE, made_on = ds_date_today_utc ();
+	gint64 task_id;
+	gboolean done;
+	int status;
+
+	if (!ds_cli_parse ("task", options, &argc, &argv, 2, 2, &status))
+		return status;
+	if (strcmp (argv[1], "done") != 0)
+		return task_usage ("unknown action (known: done)");
+	if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &task_id,
+				       NULL))
+		return task_usage ("the task id is a positive number");
+	if (!ds_feedback_task_outcome_known (outcome))
+		return task_usage ("--outcome must be reached, no-answer, "
+				   "promise or done");
+	if ((until_text != NULL || amount != NULL || date_text != NULL) &&
+	    (strcmp (outcome, "promise") != 0 || until_text == NULL))
+		return task_usage ("--until, --amount and --date record a "
+				   "promise: --outcome promise --until DATE");
+	if ((until_text != NULL &&
+	     !ds_cli_parse_date (until_text, "--until", &until)) ||
+	    (date_text != NULL &&
+	     !ds_cli_parse_date (date_text, "--date", &made_on)))
+		return DS_CLI_EXIT_USAGE;
+	instance = ds_cli_open_instance (&error);
+	if (instance == NULL)
+		return ds_cli_fail (error);
+	done = until == DS_DATE_NONE ?
+	       ds_feedback_close_task (instance->store, task_id, outcome,
+				       note, &error) :
+	       ds_feedback_close_task_with_promise (instance->store, task_id,
+						    note, made_on, until,
+						    amount, &error);
+	if (!done)
+		return ds_cli_fail (error);
+	print_task_done (task_id, outcome);
 	return EXIT_SUCCESS;
 }
 

@@ -70,6 +70,7 @@ int ds_cli_verb_status (int argc, char **argv);
 int ds_cli_verb_score (int argc, char **argv);
 int ds_cli_verb_evaluate (int argc, char **argv);
 int ds_cli_verb_agenda (int argc, char **argv);
+int ds_cli_verb_task (int argc, char **argv);
 int ds_cli_verb_report (int argc, char **argv);
 
 /* cli-claim.c */

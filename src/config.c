@@ -77,6 +77,7 @@ static const char *const channel_names[DS_CHANNEL_COUNT] = {
 	[DS_CHANNEL_LETTER] = "letter",
 	[DS_CHANNEL_REGISTERED] = "registered",
 	[DS_CHANNEL_FAX] = "fax",
+	[DS_CHANNEL_CALL] = "call",
 };
 
 const char *
@@ -161,8 +162,9 @@ static const char default_text[] =
 	"\n"
 	"# Action limits, 0 for none: touches documents per customer\n"
 	"# within period days; min_gap days between documents to one\n"
-	"# customer; documents per channel per day.  What is over a limit\n"
-	"# waits for a later day.\n"
+	"# customer; documents per channel per day (call: calls, a\n"
+	"# collector's task each; a call is a touch too).  What is over a\n"
+	"# limit waits for a later day.\n"
 	"[limits]\n"
 	"touches = 0\n"
 	"period = 30\n"
@@ -171,6 +173,7 @@ static const char default_text[] =
 	"letter = 0\n"
 	"registered = 0\n"
 	"fax = 0\n"
+	"call = 0\n"
 	"\n"
 	"# Calendars: [calendar] for every entity, [calendar ENTITY] for\n"
 	"# one.  Without one every day works.  No step is taken on a day\n"
@@ -220,7 +223,8 @@ static const char default_text[] =
 	"# deadline: days of the new payment deadline printed; 0 for none\n"
 	"# channels: in order of preference; the first the customer can\n"
 	"#   receive is taken (email needs an address and electronic\n"
-	"#   billing, fax a number)\n"
+	"#   billing, fax a number, call a phone number: a call is a\n"
+	"#   task on the collector's agenda, not a document)\n"
 	"# template: the letter template, the step's name when absent\n"
 	"# fee: this step's dunning fee, two decimals, claim's currency\n"
 	"# interest, compensation: claim statutory interest and the fixed\n"
@@ -258,7 +262,27 @@ static const char default_text[] =
 	"deadline = 7\n"
 	"fee = 0.00\n"
 	"interest = true\n"
-	"compensation = true\n";
+	"compensation = true\n"
+	"\n"
+	"# A call, say after the second notice: name it in steps\n"
+	"# (reminder;first;second;call;final) and the collector calls\n"
+	"# customers with a phone number; the others get the letter of\n"
+	"# the template named.\n"
+	"#[step call]\n"
+	"#offset = 7\n"
+	"#relative_to = previous\n"
+	"#channels = call;letter\n"
+	"#template = second\n"
+	"#deadline = 0\n"
+	"\n"
+	"# The collectors' agenda (dunspool agenda): a day's minutes of a\n"
+	"# collector (by name in [collectors], such as \"anna = 300\"),\n"
+	"# and per kind of task its minutes and the share of the amount\n"
+	"# at stake it is expected to bring in.\n"
+	"#[agenda]\n"
+	"#capacity = 240\n"
+	"#minutes_call = 10\n"
+	"#yield_call = 0.2\n";
 
 const char *
 ds_config_default_text (void)
@@ -511,7 +535,7 @@ read_channels (GKeyFile *file, DsConfig *config, const char *group,
 		    step->n_channels == DS_CHANNEL_COUNT) {
 			g_autofree char *why = g_strdup_printf (
 				"\"%s\" is not one of email, letter, "
-				"registered, fax (each once)", names[i]);
+				"registered, fax, call (each once)", names[i]);
 
 			return config_fail (error, config, group,
 					    "channels", why);

@@ -32,6 +32,8 @@ typedef enum {
 	DS_CHANNEL_LETTER,
 	DS_CHANNEL_REGISTERED,
 	DS_CHANNEL_FAX,
+	DS_CHANNEL_CALL,	/* a collector's call: a task, no document
+				   is produced (planner.h) */
 	DS_CHANNEL_COUNT
 } DsChannel;
 

@@ -76,9 +76,13 @@ store_plan (DsStore *store, DsPlan *plan, DsCycleTally *tally,
 			ds_channel_name (document->channel),
 			document->items->len);
 
-		if (!ds_document_insert (store, document, evidence, error))
+		if (!ds_planner_store_document (store, document, evidence,
+						error))
 			return FALSE;
 		tally->planned++;
+		/* A call is "sent" when its task is opened. */
+		if (document->channel == DS_CHANNEL_CALL)
+			tally->by_channel[DS_CHANNEL_CALL]++;
 	}
 	return ds_planner_record_events (store, plan, error);
 }

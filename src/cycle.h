@@ -29,6 +29,7 @@ typedef struct {
 	gint64 produced;
 	gint64 action_required;
 	gint64 superseded;
+	/* dispatched; call: the call tasks opened */
 	gint64 by_channel[DS_CHANNEL_COUNT];
 	gint64 batches;
 	gint64 failures;

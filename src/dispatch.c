@@ -496,6 +496,7 @@ dispatch_one (DsInstance *instance, const char *trace_id,
 	case DS_CHANNEL_LETTER:
 	case DS_CHANNEL_REGISTERED:
 		return dispatch_letter (instance, document, error);
+	case DS_CHANNEL_CALL:	/* a collector's task, never ready */
 	case DS_CHANNEL_COUNT:
 		break;
 	}
@@ -554,6 +555,7 @@ submit_due (DsInstance *instance, gint64 attempt_id, DsDispatchTally *tally,
 				   attempt->driver, tally, error);
 	case DS_CHANNEL_LETTER:
 	case DS_CHANNEL_REGISTERED:
+	case DS_CHANNEL_CALL:
 	case DS_CHANNEL_COUNT:
 		break;
 	}

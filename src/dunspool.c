@@ -31,6 +31,8 @@ static const DsCliVerb verbs[] = {
 	  ds_cli_verb_evaluate },
 	{ "agenda", "", "The collectors' worklist of the day.",
 	  ds_cli_verb_agenda },
+	{ "task", "done ID", "Close a collector's task with its outcome.",
+	  ds_cli_verb_task },
 	{ "report", "channels", "What each channel brought in.",
 	  ds_cli_verb_report },
 	{ "claim", "CUSTOMER", "What would be claimed, itemised.",

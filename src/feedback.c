@@ -7,6 +7,11 @@
  * ds_attempt_move and ds_batch_mark, which check the state tables and
  * journal; this module decides only which object a row names and which
  * state it asks for.
+ *
+ * It also keeps the collectors' tasks (table tasks): opened here for a
+ * returned letter and, through ds_feedback_open_task_of_kind, by the
+ * planner for calls and hand-overs; closed by a collector with an
+ * outcome (dunspool task done).
  */
 #define G_LOG_DOMAIN "dunspool-feedback"
 
@@ -25,6 +30,7 @@
 #include "ds-error.h"
 #include "journal.h"
 #include "ledger.h"
+#include "money.h"
 #include "spool.h"
 #include "states.h"
 
@@ -154,22 +160,23 @@ last_attempt (Feedback *feedback, const char *trace_id,
 /* -- tasks ------------------------------------------------------------- */
 
 gboolean
-ds_feedback_open_task (DsStore *store, const char *trace_id,
-		       const char *reason, gboolean *opened, GError **error)
+ds_feedback_open_task_of_kind (DsStore *store, const char *trace_id,
+			       const char *kind, const char *reason,
+			       gint64 *task_id, GError **error)
 {
 	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
 							   error);
 	g_autoptr (DsCustomer) customer = NULL;
 	g_autoptr (sqlite3_stmt) statement = NULL;
 	g_autofree char *now = ds_time_now_utc_iso ();
-	g_autofree char *task_id = NULL;
+	g_autofree char *id_text = NULL;
 	DsJournalEntry entry = {
 		.object_kind = "task", .trace_id = trace_id,
 		.event = "task-opened", .new_state = "open",
 		.evidence = reason,
 	};
 
-	*opened = FALSE;
+	*task_id = 0;
 	if (document == NULL)
 		return FALSE;
 	customer = ds_ledger_get_customer (store, document->customer_id,
@@ -179,26 +186,219 @@ ds_feedback_open_task (DsStore *store, const char *trace_id,
 	statement = ds_store_prepare (store,
 		"INSERT OR IGNORE INTO tasks (trace_id, customer_id,"
 		" collector, kind, reason, created_at)"
-		" VALUES (?, ?, ?, 'research-address', ?, ?)", error);
+		" VALUES (?, ?, ?, ?, ?, ?)", error);
 	if (statement == NULL)
 		return FALSE;
-	sqlite3_bind_text (statement, 1, trace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 2, customer->customer_id, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 3, customer->collector, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 5, now, -1, SQLITE_STATIC);
+	ds_store_bind_text (statement, 1, trace_id);
+	ds_store_bind_text (statement, 2, customer->customer_id);
+	ds_store_bind_text (statement, 3, customer->collector);
+	ds_store_bind_text (statement, 4, kind);
+	ds_store_bind_text (statement, 5, reason);
+	ds_store_bind_text (statement, 6, now);
 	if (sqlite3_step (statement) != SQLITE_DONE)
 		return ds_store_fail (store, error, "task");
 	if (sqlite3_changes (ds_store_db (store)) == 0)
 		return TRUE;
-	task_id = g_strdup_printf ("%" G_GINT64_FORMAT,
-				   (gint64) sqlite3_last_insert_rowid (
-					   ds_store_db (store)));
-	entry.object_id = task_id;
-	*opened = TRUE;
+	*task_id = sqlite3_last_insert_rowid (ds_store_db (store));
+	id_text = g_strdup_printf ("%" G_GINT64_FORMAT, *task_id);
+	entry.object_id = id_text;
 	return ds_journal_append (store, &entry, error);
+}
+
+gboolean
+ds_feedback_open_task (DsStore *store, const char *trace_id,
+		       const char *reason, gboolean *opened, GError **error)
+{
+	gint64 task_id = 0;
+
+	if (!ds_feedback_open_task_of_kind (store, trace_id,
+					    "research-address", reason,
+					    &task_id, error))
+		return FALSE;
+	*opened = task_id != 0;
+	return TRUE;
+}
+
+static const char *const task_outcomes[] = {
+	"reached", "no-answer", "promise", "done", NULL,
+};
+
+gboolean
+ds_feedback_task_outcome_known (const char *outcome)
+{
+	return outcome != NULL &&
+	       g_strv_contains ((const char *const *) task_outcomes, outcome);
+}
+
+/* The task's kind and document; FALSE with an error when none is open. */
+static gboolean
+open_task_row (DsStore *store, gint64 task_id, char **kind,
+	       char **trace_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT kind, trace_id, state FROM tasks WHERE task_id = ?",
+		error);
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (statement, 1, task_id);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "task %" G_GINT64_FORMAT ": no such task",
+			     task_id);
+		return FALSE;
+	default:
+		return ds_store_fail (store, error, "task");
+	}
+	if (g_strcmp0 ((const char *) sqlite3_column_text (statement, 2),
+		       "open") != 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
+			     "task %" G_GINT64_FORMAT ": done already",
+			     task_id);
+		return FALSE;
+	}
+	*kind = ds_store_column_text (statement, 0);
+	*trace_id = ds_store_column_text (statement, 1);
+	return TRUE;
+}
+
+static gboolean
+mark_task_done (DsStore *store, gint64 task_id, const char *trace_id,
+		const char *evidence, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"UPDATE tasks SET state = 'done' WHERE task_id = ?", error);
+	g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT,
+						    task_id);
+	DsJournalEntry entry = {
+		.object_kind = "task", .object_id = id_text,
+		.trace_id = trace_id, .event = "task-done",
+		.old_state = "open", .new_state = "done",
+		.evidence = evidence,
+	};
+
+	if (statement == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (statement, 1, task_id);
+	if (sqlite3_step (statement) != SQLITE_DONE)
+		return ds_store_fail (store, error, "task");
+	return ds_journal_append (store, &entry, error);
+}
+
+/*
+ * Inside the caller's transaction: close the open task TASK_ID with
+ * OUTCOME (known) and journal it; a call also closes its document.
+ * *trace_id: the task's document.
+ */
+static gboolean
+close_task (DsStore *store, gint64 task_id, const char *outcome,
+	    const char *note, char **trace_id, GError **error)
+{
+	g_autofree char *kind = NULL;
+	g_autofree char *evidence = note != NULL && *note != '\0' ?
+		g_strdup_printf ("outcome=%s note=%s", outcome, note) :
+		g_strdup_printf ("outcome=%s", outcome);
+
+	return open_task_row (store, task_id, &kind, trace_id, error) &&
+	       mark_task_done (store, task_id, *trace_id, evidence, error) &&
+	       (g_strcmp0 (kind, DS_TASK_CALL) != 0 ||
+		ds_document_move (store, *trace_id, "closed", "call-done",
+				  evidence, error));
+}
+
+static gboolean
+outcome_fail (gint64 task_id, const char *outcome, GError **error)
+{
+	g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+		     "task %" G_GINT64_FORMAT ": outcome \"%s\" is not one "
+		     "of reached, no-answer, promise, done", task_id,
+		     outcome != NULL ? outcome : "");
+	return FALSE;
+}
+
+gboolean
+ds_feedback_close_task (DsStore *store, gint64 task_id,
+			const char *outcome, const char *note,
+			GError **error)
+{
+	g_autofree char *trace_id = NULL;
+
+	if (!ds_feedback_task_outcome_known (outcome))
+		return outcome_fail (task_id, outcome, error);
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!close_task (store, task_id, outcome, note, &trace_id, error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The promise a closed task records, from its document. */
+static gboolean
+put_task_promise (DsStore *store, gint64 task_id, const char *trace_id,
+		  DsDate made_on, DsDate promised, const char *amount,
+		  GError **error)
+{
+	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
+							   error);
+	g_autofree char *promise_id = g_strdup_printf (
+		"task-%" G_GINT64_FORMAT, task_id);
+	DsPromise promise = {
+		.promise_id = promise_id, .promised_date = promised,
+		.made_on = made_on,
+	};
+	DsLedgerOutcome outcome;
+
+	if (document == NULL)
+		return FALSE;
+	promise.customer_id = document->customer_id;
+	promise.amount = document->total;
+	if (amount != NULL &&
+	    !ds_money_parse (amount, document->currency,
+			     &ds_number_format_plain, &promise.amount, error))
+		return FALSE;
+	if (promise.amount <= 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "task %" G_GINT64_FORMAT ": a promise is of an "
+			     "amount above 0", task_id);
+		return FALSE;
+	}
+	if (document->items->len == 1)
+		promise.invoice_id = ((DsDocumentItem *) g_ptr_array_index (
+			document->items, 0))->invoice_id;
+	return ds_ledger_put_promise (store, &promise, &outcome, error);
+}
+
+gboolean
+ds_feedback_close_task_with_promise (DsStore *store, gint64 task_id,
+				     const char *note, DsDate made_on,
+				     DsDate promised, const char *amount,
+				     GError **error)
+{
+	g_autofree char *trace_id = NULL;
+
+	if (promised < made_on) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "task %" G_GINT64_FORMAT ": a promise for a "
+			     "day before it was made", task_id);
+		return FALSE;
+	}
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!close_task (store, task_id, "promise", note, &trace_id,
+			 error) ||
+	    !put_task_promise (store, task_id, trace_id, made_on, promised,
+			       amount, error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* A returned letter: the collector researches the address.  Once. */

@@ -98,6 +98,25 @@ gboolean ds_feedback_process_maildir (DsInstance *instance,
 				      GPtrArray **reports, GError **error);
 
 /*
+ * Collectors' tasks (table tasks), each about one document and open
+ * until a collector closes it: research-address (a returned letter,
+ * below), call (a strategy's call step, planner.h), hand-over-legal and
+ * hand-over-agency (after the final step, planner.h).
+ */
+#define DS_TASK_CALL "call"
+
+/*
+ * Open a task of KIND for the customer of TRACE_ID, assigned to the
+ * customer's collector, once per document and kind (a second call
+ * changes nothing: *task_id 0), and journal it as "task-opened".  Runs
+ * inside the caller's transaction, if any.
+ */
+gboolean ds_feedback_open_task_of_kind (DsStore *store,
+					const char *trace_id,
+					const char *kind, const char *reason,
+					gint64 *task_id, GError **error);
+
+/*
  * Open the task "research-address" for the customer of TRACE_ID, once
  * per document (a second call changes nothing: *opened FALSE), and
  * journal it.  For a returned letter, however it was reported.
@@ -105,6 +124,37 @@ gboolean ds_feedback_process_maildir (DsInstance *instance,
 gboolean ds_feedback_open_task (DsStore *store, const char *trace_id,
 				const char *reason, gboolean *opened,
 				GError **error);
+
+/*
+ * A collector closes an open task with its outcome: reached, no-answer,
+ * promise (the customer promised to pay) or done; NOTE is free text and
+ * may be NULL.  Journaled as "task-done" with the outcome; a call task
+ * also closes its call document ("call-done").  A task that is unknown
+ * (DS_ERROR_NOT_FOUND) or done already (DS_ERROR_STATE), or an unknown
+ * outcome (DS_ERROR_INPUT), changes nothing.
+ */
+gboolean ds_feedback_task_outcome_known (const char *outcome);
+gboolean ds_feedback_close_task (DsStore *store, gint64 task_id,
+				 const char *outcome, const char *note,
+				 GError **error);
+
+/*
+ * The outcome "promise" with the promise itself: the task is closed as
+ * above and, in the same transaction, the promise enters the ledger as
+ * an imported one would (promise id "task-ID"; made on MADE_ON, for
+ * PROMISED; of AMOUNT, a decimal in the document's currency, or the
+ * document's total when NULL; about the document's invoice when it
+ * lists one, else the customer's balance), so that chasing pauses until
+ * PROMISED plus the grace days (planner.h) and a broken promise comes
+ * to the agenda.  PROMISED before MADE_ON, or an amount that does not
+ * parse or is not above 0, is DS_ERROR_INPUT and changes nothing.
+ */
+gboolean ds_feedback_close_task_with_promise (DsStore *store,
+					      gint64 task_id,
+					      const char *note,
+					      DsDate made_on, DsDate promised,
+					      const char *amount,
+					      GError **error);
 
 /* The open tasks, as "TASK_ID TRACE_ID CUSTOMER KIND" lines, for tests
  * and the agenda: a GPtrArray of strings. */

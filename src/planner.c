@@ -3,14 +3,14 @@
  */
 #include "planner.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
+#include "action-limits.h"
 #include "document.h"
 #include "ds-error.h"
+#include "feedback.h"
 #include "journal.h"
 #include "ledger-events.h"
-#include "action-limits.h"
 
 static void
 plan_event_free (DsPlanEvent *event)
@@ -21,7 +21,6 @@ plan_event_free (DsPlanEvent *event)
 	g_free (event->evidence);
 	g_free (event->trace_id);
 	g_free (event->customer_id);
-	g_free (event->collector);
 	g_free (event->task_kind);
 	g_free (event);
 }
@@ -79,6 +78,8 @@ ds_planner_channel_possible (const DsCustomer *customer,
 	case DS_CHANNEL_REGISTERED:
 		return has_text (customer->street) &&
 		       has_text (customer->city);
+	case DS_CHANNEL_CALL:
+		return has_text (customer->phone);
 	case DS_CHANNEL_COUNT:
 		break;
 	}
@@ -315,37 +316,6 @@ event_recorded (DsStore *store, const DsPlanEvent *event, gboolean *found,
 	return TRUE;
 }
 
-/*
- * XXX: the tasks table belongs to feedback.c, which has no call to open
- * a task of another kind yet; the row is written the same way (once per
- * document and kind), and the agenda lists it with the other open tasks.
- */
-static gboolean
-open_task (DsStore *store, const DsPlanEvent *event, GError **error)
-{
-	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"INSERT OR IGNORE INTO tasks (trace_id, customer_id,"
-		" collector, kind, reason, created_at)"
-		" VALUES (?, ?, ?, ?, ?, ?)", error);
-	g_autofree char *now = ds_time_now_utc_iso ();
-
-	if (statement == NULL)
-		return FALSE;
-	sqlite3_bind_text (statement, 1, event->trace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 2, event->customer_id, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 3, event->collector, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 4, event->task_kind, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 5, event->evidence, -1,
-			   SQLITE_STATIC);
-	sqlite3_bind_text (statement, 6, now, -1, SQLITE_STATIC);
-	if (sqlite3_step (statement) != SQLITE_DONE)
-		return ds_store_fail (store, error, "hand-over task");
-	return TRUE;
-}
-
 static gboolean
 record_event (DsStore *store, const DsPlanEvent *event, GError **error)
 {
@@ -356,11 +326,16 @@ record_event (DsStore *store, const DsPlanEvent *event, GError **error)
 		.event = event->event, .new_state = event->event,
 		.evidence = event->evidence,
 	};
+	gint64 task_id;
 
 	if (!ds_store_begin (store, error))
 		return FALSE;
 	if (!ds_journal_append (store, &entry, error) ||
-	    (event->task_kind != NULL && !open_task (store, event, error)) ||
+	    (event->task_kind != NULL &&
+	     !ds_feedback_open_task_of_kind (store, event->trace_id,
+					     event->task_kind,
+					     event->evidence, &task_id,
+					     error)) ||
 	    !ds_store_commit (store, error)) {
 		ds_store_rollback (store);
 		return FALSE;
@@ -382,6 +357,57 @@ ds_planner_record_events (DsStore *store, const DsPlan *plan,
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* ---- storing: documents and calls ----------------------------------- */
+
+/*
+ * A call is a step taken like a document (its row, items and step
+ * records, journaled "planned") that is never produced: it moves to
+ * "task" at once and opens the collector's call task, all in one
+ * transaction, so that a crash leaves neither half.  It prints no
+ * deadline, so the next step's timing runs from the call's date.
+ */
+static gboolean
+store_call (DsStore *store, DsDocument *document, const char *evidence,
+	    GError **error)
+{
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		store, document->customer_id, error);
+	g_autofree char *reason = NULL;
+	gint64 task_id;
+
+	if (customer == NULL)
+		return FALSE;
+	reason = g_strdup_printf ("step=%s invoices=%u%s", document->step,
+				  document->items->len,
+				  has_text (customer->phone) ? "" :
+				  " no phone number");
+	document->deadline = DS_DATE_NONE;
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!ds_document_insert (store, document, evidence, error) ||
+	    !ds_document_move (store, document->trace_id, "task",
+			       "call-task", reason, error) ||
+	    !ds_feedback_open_task_of_kind (store, document->trace_id,
+					    DS_TASK_CALL, reason, &task_id,
+					    error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	g_free (document->state);
+	document->state = g_strdup ("task");
+	return TRUE;
+}
+
+gboolean
+ds_planner_store_document (DsStore *store, DsDocument *document,
+			   const char *evidence, GError **error)
+{
+	if (document->channel == DS_CHANNEL_CALL)
+		return store_call (store, document, evidence, error);
+	return ds_document_insert (store, document, evidence, error);
 }
 
 /* ---- promises ------------------------------------------------------- */
@@ -516,7 +542,6 @@ escalate (Planner *planner, const DsStrategy *strategy,
 		return;
 	event->trace_id = g_strdup (taken->trace_id);
 	event->customer_id = g_strdup (customer->customer_id);
-	event->collector = g_strdup (customer->collector);
 	event->task_kind = g_strdup_printf ("hand-over-%s",
 					    strategy->escalation);
 }

@@ -40,7 +40,15 @@
  *     invoice;
  *   - the channel is the first of the step's channels the customer can
  *     receive: e-mail needs an address and electronic billing, fax a
- *     number, letters a postal address;
+ *     number, letters a postal address, a call a phone number; when
+ *     none can, the first channel (a letter without an address becomes
+ *     action-required, a call a call task marked "no phone number");
+ *   - a call (channel call) is a step taken without a document to
+ *     produce: ds_planner_store_document() records it like one (its
+ *     idempotency key, its items, the step taken on the date, counted
+ *     by the action limits as a touch) and opens a call task for the
+ *     customer's collector (feedback.h) instead; it prints no deadline,
+ *     charges no fee, and the next step runs from the call's date;
  *   - a document whose idempotency key exists already is not proposed;
  *   - documents over an action limit (action-limits.h) wait for a later day.
  *
@@ -57,6 +65,7 @@
 
 #include "config.h"
 #include "date.h"
+#include "document.h"
 #include "ledger.h"
 #include "store.h"
 
@@ -64,9 +73,9 @@ G_BEGIN_DECLS
 
 /*
  * A journal event the plan brings; recorded once per object and event.
- * An escalation also opens a collector's task (the tasks table of
- * feedback.h) of kind hand-over-legal or hand-over-agency, about the
- * final document, which the agenda lists.
+ * An escalation also opens a collector's task (feedback.h) of kind
+ * hand-over-legal or hand-over-agency, about the final document, for
+ * the customer's collector, which the agenda lists.
  */
 typedef struct {
 	char *object_kind;	/* promise, invoice, payment, dispute */
@@ -75,7 +84,6 @@ typedef struct {
 	char *evidence;
 	char *trace_id;		/* the document it follows; may be NULL */
 	char *customer_id;
-	char *collector;	/* may be NULL */
 	char *task_kind;	/* NULL: no task */
 } DsPlanEvent;
 
@@ -97,6 +105,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsPlan, ds_plan_free)
 
 DsPlan *ds_planner_plan (DsStore *store, const DsConfig *config,
 			 DsDate as_of, GError **error);
+
+/*
+ * Store one proposed document: a letter, e-mail or fax as scheduled
+ * for production (ds_document_insert), a call as a call task (above).
+ */
+gboolean ds_planner_store_document (DsStore *store, DsDocument *document,
+				    const char *evidence, GError **error);
 
 /*
  * Journal the plan's events that were not journaled before, so that a

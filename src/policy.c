@@ -50,6 +50,7 @@ ds_policy_settings_init (DsPolicySettings *settings)
 	settings->cost[DS_CHANNEL_FAX] = 30;
 	settings->cost[DS_CHANNEL_LETTER] = 120;
 	settings->cost[DS_CHANNEL_REGISTERED] = 550;
+	settings->cost[DS_CHANNEL_CALL] = 400;	/* a collector's ten minutes */
 	settings->min_settled = 200;
 	settings->retrain_days = 30;
 	settings->max_wait_days = 14;

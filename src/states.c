@@ -15,7 +15,8 @@ typedef struct {
  * "superseded" is the planner's when the claim was settled.
  */
 static const Transition document_transitions[] = {
-	{ "scheduled", "rendered action-required superseded cancelled" },
+	{ "scheduled", "rendered action-required task superseded "
+		       "cancelled" },
 	{ "rendered", "validated action-required invalid superseded "
 		      "cancelled" },
 	{ "validated", "ready held superseded cancelled" },
@@ -23,6 +24,8 @@ static const Transition document_transitions[] = {
 	{ "held", "ready superseded cancelled" },
 	{ "ready", "dispatched held superseded cancelled" },
 	{ "dispatched", "closed" },
+	/* A call: a collector's task, closed with the call's outcome. */
+	{ "task", "closed superseded cancelled" },
 	{ "invalid", "" },
 	{ "closed", "" },
 	{ "superseded", "" },

@@ -12,7 +12,9 @@
  *             -> closed; action-required and invalid when rendering or
  *             validation fails; held by an operator; superseded when
  *             the claim was settled before hand-off; cancelled by an
- *             operator before hand-off.
+ *             operator before hand-off.  A call (channel call) is no
+ *             document to produce: scheduled -> task (a collector's
+ *             call task) -> closed when the call is done.
  *   attempt:  queued -> submitting -> handed-off -> (channel states);
  *             deferred (retry), unknown-outcome (reconcile first),
  *             cancelled, expired, failed; held by an operator while

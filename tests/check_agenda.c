@@ -1,15 +1,19 @@
 /*
  * check_agenda.c -- the collectors' worklist: tasks ordered by expected
  * cash per minute and cut at each collector's capacity; broken promises
- * and open disputes found in the ledger as of the date.
+ * and open disputes found in the ledger as of the date; call tasks of
+ * the strategy's call steps.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agenda.h"
+#include "document.h"
+#include "feedback.h"
 #include "instance.h"
 #include "ledger.h"
+#include "planner.h"
 #include "testutil.h"
 
 static char *directory;
@@ -137,8 +141,9 @@ END_TEST
 
 /* ---- from the ledger -------------------------------------------------- */
 
+/* The default configuration, `from` replaced by `to` where given. */
 static void
-open_instance (const char *extra)
+open_instance_with (const char *extra, const char *from, const char *to)
 {
 	g_autofree char *conf = NULL;
 	g_autofree char *text = NULL;
@@ -149,10 +154,23 @@ open_instance (const char *extra)
 		       error ? error->message : "");
 	conf = g_build_filename (directory, "dunspool.conf", NULL);
 	ck_assert (g_file_get_contents (conf, &text, NULL, NULL));
+	if (from != NULL) {
+		g_auto (GStrv) parts = g_strsplit (text, from, 2);
+
+		ck_assert_uint_eq (g_strv_length (parts), 2);
+		g_free (text);
+		text = g_strjoin (to, parts[0], parts[1], NULL);
+	}
 	whole = g_strconcat (text, "\n", extra, NULL);
 	ck_assert (g_file_set_contents (conf, whole, -1, NULL));
 	instance = ds_instance_open (directory, &error);
 	ck_assert_msg (instance != NULL, "%s", error ? error->message : "");
+}
+
+static void
+open_instance (const char *extra)
+{
+	open_instance_with (extra, NULL, NULL);
 }
 
 static void
@@ -187,6 +205,7 @@ load_ledger (void)
 			.language = "de", .currency = "EUR",
 			.entity_id = "DE01", .b2b = TRUE,
 			.collector = (char *) customers[i].collector,
+			.phone = "+49 221 4711",
 		};
 
 		ck_assert (ds_ledger_put_customer (store, &customer, &outcome,
@@ -264,6 +283,161 @@ START_TEST (test_collect_broken_promises_and_disputes)
 }
 END_TEST
 
+/* Plan and store `date`'s steps, as the cycle does. */
+static void
+take (const char *date)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsPlan) plan = ds_planner_plan (instance->store,
+						   instance->config,
+						   day (date), &error);
+
+	ck_assert_msg (plan != NULL, "%s", error ? error->message : "");
+	for (guint i = 0; i < plan->documents->len; i++)
+		ck_assert_msg (ds_planner_store_document (instance->store,
+			g_ptr_array_index (plan->documents, i), NULL,
+			&error), "%s", error ? error->message : "");
+}
+
+static const DsAgendaList *
+list_of (const DsAgenda *agenda, const char *collector)
+{
+	for (guint i = 0; i < agenda->lists->len; i++) {
+		const DsAgendaList *list = g_ptr_array_index (agenda->lists,
+							      i);
+
+		if (strcmp (list->collector, collector) == 0)
+			return list;
+	}
+	ck_abort_msg ("no list for %s", collector);
+	return NULL;
+}
+
+static const char *
+kinds (const GPtrArray *tasks, GString *out)
+{
+	g_string_truncate (out, 0);
+	for (guint i = 0; i < tasks->len; i++) {
+		const DsAgendaTask *task = g_ptr_array_index (tasks, i);
+
+		g_string_append_printf (out, "%s%s:%s", i ? " " : "",
+					ds_agenda_kind_name (task->kind),
+					task->customer_id);
+	}
+	return out->str;
+}
+
+START_TEST (test_call_tasks_on_the_agenda)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsAgenda) before = NULL;
+	g_autoptr (DsAgenda) agenda = NULL;
+	g_autoptr (DsAgenda) after = NULL;
+	g_autoptr (GString) text = g_string_new (NULL);
+	DsLedgerOutcome outcome;
+	const DsAgendaList *anna, *bruno;
+	const DsAgendaTask *call;
+
+	/* the default strategy's reminder becomes a call */
+	open_instance_with ("[collectors]\nanna = 15\nbruno = 60\n"
+			    "[agenda]\nminutes_call = 12\nyield_call = 0.3\n",
+			    "channels = email;letter\n",
+			    "channels = call;letter\n");
+	load_ledger ();
+	/* calls on 04-04: C1 about I1 (I2 is not due), C2 about I3, I4 */
+	take ("2013-04-04");
+	take ("2013-04-04");
+	/* C2 pays I4 before the agenda's day; C1 broke a promise */
+	ck_assert (ds_ledger_put_payment (instance->store, "P1", "C2",
+					  day ("2013-04-20"), "EUR", 30000,
+					  "I4", &outcome, NULL));
+	put_promise ("PR1", "C1", "2013-04-20", 100000, "I1");
+
+	before = ds_agenda_build (instance, day ("2013-04-03"), NULL,
+				  &error);
+	ck_assert_msg (before != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (before->lists->len, 0);
+
+	agenda = ds_agenda_build (instance, day ("2013-05-02"), NULL,
+				  &error);
+	ck_assert_msg (agenda != NULL, "%s", error ? error->message : "");
+	anna = list_of (agenda, "anna");
+	bruno = list_of (agenda, "bruno");
+	/* anna, 15 minutes: the promise (100000 x 0.5 / 10 = 5000 a
+	 * minute) before the call (100000 x 0.3 / 12 = 2500), which no
+	 * longer fits and is cut */
+	ck_assert_str_eq (kinds (anna->tasks, text), "promise:C1");
+	ck_assert_str_eq (kinds (anna->cut, text), "call:C1");
+	/* bruno: what is still open of the call's invoices, I3 */
+	ck_assert_str_eq (kinds (bruno->tasks, text), "call:C2");
+	call = g_ptr_array_index (bruno->tasks, 0);
+	ck_assert_int_eq (call->amount, 80000);
+	ck_assert_int_eq (call->minutes, 12);
+	ck_assert_int_eq ((gint64) call->cash_per_minute, 2000);
+	ck_assert_int_eq (call->since, day ("2013-04-04"));
+	ck_assert_ptr_null (call->note);
+	ck_assert_int_gt (call->task_id, 0);
+
+	/* bruno reached C2: the call leaves the agenda */
+	ck_assert_msg (ds_feedback_close_task (instance->store,
+					       call->task_id, "reached",
+					       NULL, &error),
+		       "%s", error ? error->message : "");
+	after = ds_agenda_build (instance, day ("2013-05-02"), "bruno",
+				 &error);
+	ck_assert_msg (after != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (list_of (after, "bruno")->tasks->len, 0);
+	ck_assert_uint_eq (list_of (after, "bruno")->cut->len, 0);
+}
+END_TEST
+
+START_TEST (test_call_without_phone_noted)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsAgenda) agenda = NULL;
+	DsLedgerOutcome outcome;
+	const DsAgendaTask *call;
+	DsCustomer customer = {
+		.customer_id = "C3", .name = "Kunde", .street = "Weg 1",
+		.postal_code = "1", .city = "Köln", .country = "DE",
+		.language = "de", .currency = "EUR", .entity_id = "DE01",
+		.b2b = TRUE,
+	};
+	DsInvoice invoice = {
+		.invoice_id = "I9", .customer_id = "C3",
+		.issue_date = day ("2013-03-01"),
+		.due_date = day ("2013-04-01"), .currency = "EUR",
+		.amount = 10000,
+	};
+
+	/* the reminder is a call and nothing else */
+	open_instance_with ("", "channels = email;letter\n",
+			    "channels = call\n");
+	load_ledger ();
+	ck_assert (ds_ledger_put_customer (instance->store, &customer,
+					   &outcome, NULL));
+	ck_assert (ds_ledger_put_invoice (instance->store, &invoice,
+					  &outcome, NULL));
+	take ("2013-04-04");
+	agenda = ds_agenda_build (instance, day ("2013-04-05"),
+				  "unassigned", &error);
+	ck_assert_msg (agenda != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (list_of (agenda, "unassigned")->tasks->len, 1);
+	call = g_ptr_array_index (list_of (agenda, "unassigned")->tasks, 0);
+	ck_assert_int_eq (call->kind, DS_AGENDA_CALL);
+	ck_assert_str_eq (call->note, "no phone number");
+
+	/* an operator cancels the call: off the agenda */
+	ck_assert (ds_document_move (instance->store, call->subject,
+				     "cancelled", NULL, "test", NULL));
+	g_clear_pointer (&agenda, ds_agenda_free);
+	agenda = ds_agenda_build (instance, day ("2013-04-05"),
+				  "unassigned", &error);
+	ck_assert_msg (agenda != NULL, "%s", error ? error->message : "");
+	ck_assert_uint_eq (list_of (agenda, "unassigned")->tasks->len, 0);
+}
+END_TEST
+
 static Suite *
 agenda_suite (void)
 {
@@ -275,6 +449,8 @@ agenda_suite (void)
 	tcase_add_test (capacity, test_capacity_zero_cuts_everything);
 	tcase_add_checked_fixture (ledger, setup, teardown);
 	tcase_add_test (ledger, test_collect_broken_promises_and_disputes);
+	tcase_add_test (ledger, test_call_tasks_on_the_agenda);
+	tcase_add_test (ledger, test_call_without_phone_noted);
 	suite_add_tcase (suite, capacity);
 	suite_add_tcase (suite, ledger);
 	return suite;

@@ -1,14 +1,17 @@
 /*
  * check_planner.c -- which documents are due on a date: step timing,
  * gaps and deadlines, one step per cycle, disputes, channels, grouping
- * and idempotency.
+ * and idempotency; call steps as collectors' tasks.
  */
 #include <check.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "document.h"
+#include "ds-error.h"
+#include "feedback.h"
 #include "ledger.h"
 #include "planner.h"
 #include "store.h"
@@ -38,9 +41,26 @@ day (const char *iso)
 	return date;
 }
 
+/* A call between two letters; the final step runs from the call. */
+static const char call_strategy_text[] =
+	"[strategy]\nname = calls\nsteps = reminder;call;final\n"
+	"[step reminder]\noffset = 3\nchannels = letter\ndeadline = 0\n"
+	"[step call]\noffset = 5\nrelative_to = previous\n"
+	"channels = call;letter\ndeadline = 10\n"
+	"[step final]\noffset = 7\nrelative_to = previous\n"
+	"channels = letter\ndeadline = 0\n";
+
+/* A call first, with no other channel. */
+static const char call_first_text[] =
+	"[strategy]\nname = ring\nsteps = call;letter\n"
+	"[step call]\noffset = 3\nchannels = call\ndeadline = 0\n"
+	"[step letter]\noffset = 3\nrelative_to = previous\n"
+	"channels = letter\ndeadline = 0\n";
+
 static void
-put_customer (const char *id, const char *email, const char *fax,
-	      const char *paperless_since)
+put_customer_with_phone (const char *id, const char *email,
+			 const char *fax, const char *paperless_since,
+			 const char *phone)
 {
 	DsCustomer customer = {
 		.customer_id = (char *) id, .name = "Kunde GmbH",
@@ -48,6 +68,7 @@ put_customer (const char *id, const char *email, const char *fax,
 		.postal_code = "50667", .city = "Köln", .country = "DE",
 		.language = "de", .currency = "EUR", .entity_id = "DE01",
 		.email = (char *) email, .fax = (char *) fax, .b2b = TRUE,
+		.phone = (char *) phone, .collector = "anna",
 	};
 	DsLedgerOutcome outcome;
 
@@ -55,6 +76,13 @@ put_customer (const char *id, const char *email, const char *fax,
 		customer.paperless_since = day (paperless_since);
 	ck_assert (ds_ledger_put_customer (store, &customer, &outcome,
 					   NULL));
+}
+
+static void
+put_customer (const char *id, const char *email, const char *fax,
+	      const char *paperless_since)
+{
+	put_customer_with_phone (id, email, fax, paperless_since, NULL);
 }
 
 static void
@@ -71,14 +99,37 @@ put_invoice (const char *id, const char *customer, const char *issued,
 	ck_assert (ds_ledger_put_invoice (store, &invoice, &outcome, NULL));
 }
 
+/*
+ * The default file with `strategy` in place of its own, and the limit
+ * line `limit` (such as "touches = 0") replaced by `value`.
+ */
 static void
-setup (void)
+load_config (const char *strategy, const char *limit, const char *value)
 {
-	g_autofree char *db = NULL;
 	g_autofree char *conf = NULL;
 	g_autofree char *text = NULL;
 	g_autofree char *whole = NULL;
 	g_autoptr (GError) error = NULL;
+	char *line;
+
+	text = g_strdup (ds_config_default_text ());
+	*strstr (text, "[strategy]") = '\0';
+	whole = g_strconcat (text, strategy, NULL);
+	if (limit != NULL) {
+		line = strstr (whole, limit);
+		ck_assert (line != NULL && strlen (value) == strlen (limit));
+		memcpy (line, value, strlen (value));
+	}
+	conf = ds_test_write (directory, "dunspool.conf", whole);
+	ds_config_free (config);
+	config = ds_config_load (directory, conf, &error);
+	ck_assert_msg (config != NULL, "%s", error ? error->message : "");
+}
+
+static void
+setup (void)
+{
+	g_autofree char *db = NULL;
 	DsEntity entity = {
 		.entity_id = "DE01", .name = "Nordlicht GmbH",
 		.street = "Beispielweg 7", .postal_code = "50667",
@@ -89,13 +140,8 @@ setup (void)
 	directory = ds_test_tmpdir ();
 	db = g_build_filename (directory, "db.sqlite", NULL);
 	store = ds_store_open (db, NULL);
-	text = g_strconcat (ds_config_default_text (), "", NULL);
-	/* the default file with the test's strategy in place of its own */
-	*strstr (text, "[strategy]") = '\0';
-	whole = g_strconcat (text, strategy_text, NULL);
-	conf = ds_test_write (directory, "dunspool.conf", whole);
-	config = ds_config_load (directory, conf, &error);
-	ck_assert_msg (config != NULL, "%s", error ? error->message : "");
+	config = NULL;
+	load_config (strategy_text, NULL, NULL);
 	ck_assert (ds_ledger_put_entity (store, &entity, &outcome, NULL));
 	put_customer ("C1", "ap@example.com", "+49 30 1", "2012-01-01");
 	put_customer ("C2", NULL, NULL, NULL);
@@ -126,9 +172,13 @@ take (const char *iso)
 {
 	g_autoptr (DsPlan) plan = plan_on (iso);
 
-	for (guint i = 0; i < plan->documents->len; i++)
-		ck_assert (ds_document_insert (store,
-			g_ptr_array_index (plan->documents, i), NULL, NULL));
+	for (guint i = 0; i < plan->documents->len; i++) {
+		g_autoptr (GError) error = NULL;
+
+		ck_assert_msg (ds_planner_store_document (store,
+			g_ptr_array_index (plan->documents, i), NULL,
+			&error), "%s", error ? error->message : "");
+	}
 	return plan->documents->len;
 }
 
@@ -321,6 +371,227 @@ START_TEST (test_planner_instalments_case_4)
 }
 END_TEST
 
+/* ---- call steps --------------------------------------------------------- */
+
+/* One text per task: "KIND CUSTOMER STATE REASON", by task id. */
+static char *
+tasks_text (void)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT kind, customer_id, collector, state, reason"
+		" FROM tasks ORDER BY task_id", NULL);
+	GString *text = g_string_new (NULL);
+
+	while (sqlite3_step (statement) == SQLITE_ROW)
+		g_string_append_printf (text, "%s%s %s %s %s %s",
+			text->len ? "\n" : "",
+			sqlite3_column_text (statement, 0),
+			sqlite3_column_text (statement, 1),
+			sqlite3_column_text (statement, 2),
+			sqlite3_column_text (statement, 3),
+			sqlite3_column_text (statement, 4));
+	return g_string_free (text, FALSE);
+}
+
+static char *
+document_state (const char *trace_id)
+{
+	g_autoptr (DsDocument) document = ds_document_get (store, trace_id,
+							   NULL);
+
+	ck_assert (document != NULL);
+	return g_strdup (document->state);
+}
+
+START_TEST (test_call_step_is_a_task_once)
+{
+	g_autoptr (DsPlan) early = NULL;
+	g_autoptr (DsPlan) call = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *tasks = NULL;
+	DsDocument *document;
+	DsStepTaken taken;
+
+	load_config (call_strategy_text, NULL, NULL);
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	put_invoice ("I2", "C3", "2024-01-02", "2024-01-31", 7000);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);	/* reminder */
+
+	/* the call: 5 days after the reminder, one for both invoices */
+	early = plan_on ("2024-02-07");
+	ck_assert_uint_eq (early->documents->len, 0);
+	call = plan_on ("2024-02-08");
+	document = only_document (call);
+	ck_assert_int_eq (document->channel, DS_CHANNEL_CALL);
+	ck_assert_uint_eq (document->items->len, 2);
+	trace_id = g_strdup (document->trace_id);
+	ck_assert (ds_planner_store_document (store, document, NULL, NULL));
+	/* a call prints no deadline, though the step names one */
+	ck_assert_int_eq (document->deadline, DS_DATE_NONE);
+	state = document_state (trace_id);
+	ck_assert_str_eq (state, "task");
+	tasks = tasks_text ();
+	ck_assert_str_eq (tasks, "call C3 anna open step=call invoices=2");
+
+	/* the same date again, and later ones: nothing more */
+	ck_assert_uint_eq (take ("2024-02-08"), 0);
+	ck_assert_uint_eq (take ("2024-02-14"), 0);
+	g_free (tasks);
+	tasks = tasks_text ();
+	ck_assert_str_eq (tasks, "call C3 anna open step=call invoices=2");
+	ck_assert (ds_document_last_step (store, "I1", "calls", &taken,
+					  NULL));
+	ck_assert_int_eq (taken.step_index, 1);
+	g_free (taken.trace_id);
+
+	/* the final step runs 7 days from the call's date */
+	ck_assert_uint_eq (take ("2024-02-15"), 1);
+}
+END_TEST
+
+START_TEST (test_call_falls_back_without_phone)
+{
+	g_autoptr (DsPlan) plan = NULL;
+
+	load_config (call_strategy_text, NULL, NULL);
+	/* C2 has no phone number: the step's next channel, a letter */
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);
+	plan = plan_on ("2024-02-08");
+	ck_assert_int_eq (only_document (plan)->channel, DS_CHANNEL_LETTER);
+	ck_assert_str_eq (only_document (plan)->step, "call");
+}
+END_TEST
+
+START_TEST (test_call_only_no_phone_is_a_task)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	g_autofree char *tasks = NULL;
+
+	load_config (call_first_text, NULL, NULL);
+	put_invoice ("I1", "C2", "2024-01-01", "2024-01-31", 5000);
+	plan = plan_on ("2024-02-03");
+	ck_assert_int_eq (only_document (plan)->channel, DS_CHANNEL_CALL);
+	ck_assert (ds_planner_store_document (store, only_document (plan),
+					      NULL, NULL));
+	tasks = tasks_text ();
+	ck_assert_str_eq (tasks, "call C2 anna open step=call invoices=1 "
+			  "no phone number");
+}
+END_TEST
+
+START_TEST (test_call_is_a_touch)
+{
+	g_autoptr (DsPlan) held = NULL;
+
+	/* one touch per customer in 30 days: the call is that touch */
+	load_config (call_first_text, "touches = 0", "touches = 1");
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);	/* the call */
+	held = plan_on ("2024-02-06");
+	ck_assert_uint_eq (held->documents->len, 0);
+	ck_assert_int_eq (held->deferred, 1);
+	ck_assert_uint_eq (take ("2024-03-03"), 0);
+	ck_assert_uint_eq (take ("2024-03-04"), 1);	/* 30 days on */
+}
+END_TEST
+
+START_TEST (test_call_daily_volume)
+{
+	g_autoptr (DsPlan) plan = NULL;
+
+	/* one call a day: the second customer's call waits a day */
+	load_config (call_first_text, "call = 0", "call = 1");
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_customer_with_phone ("C4", NULL, NULL, NULL, "+49 221 556");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	put_invoice ("I2", "C4", "2024-01-01", "2024-01-31", 5000);
+	plan = plan_on ("2024-02-03");
+	ck_assert_uint_eq (plan->documents->len, 1);
+	ck_assert_int_eq (plan->deferred, 1);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);
+	ck_assert_uint_eq (take ("2024-02-03"), 0);
+	ck_assert_uint_eq (take ("2024-02-04"), 1);
+}
+END_TEST
+
+START_TEST (test_call_task_closed_with_outcome)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *tasks = NULL;
+
+	load_config (call_first_text, NULL, NULL);
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	plan = plan_on ("2024-02-03");
+	trace_id = g_strdup (only_document (plan)->trace_id);
+	ck_assert (ds_planner_store_document (store, only_document (plan),
+					      NULL, NULL));
+	ck_assert (!ds_feedback_close_task (store, 1, "maybe", NULL,
+					    &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_INPUT));
+	g_clear_error (&error);
+	ck_assert_msg (ds_feedback_close_task (store, 1, "reached",
+					       "pays Friday", &error),
+		       "%s", error ? error->message : "");
+	state = document_state (trace_id);
+	ck_assert_str_eq (state, "closed");
+	tasks = tasks_text ();
+	ck_assert_str_eq (tasks, "call C3 anna done step=call invoices=1");
+	ck_assert (!ds_feedback_close_task (store, 1, "reached", NULL,
+					    &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_STATE));
+	g_clear_error (&error);
+	ck_assert (!ds_feedback_close_task (store, 9, "reached", NULL,
+					    &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_NOT_FOUND));
+}
+END_TEST
+
+START_TEST (test_call_promise_pauses_chasing)
+{
+	g_autoptr (DsPlan) paused = NULL;
+	g_autoptr (DsPlan) broken = NULL;
+	g_autoptr (GPtrArray) promises = NULL;
+	g_autoptr (GError) error = NULL;
+	const DsPromise *promise;
+
+	load_config (call_first_text, NULL, NULL);
+	put_customer_with_phone ("C3", NULL, NULL, NULL, "+49 221 555");
+	put_invoice ("I1", "C3", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-03"), 1);	/* the call */
+	/* a promise for a day before the call was made: refused */
+	ck_assert (!ds_feedback_close_task_with_promise (store, 1, NULL,
+		day ("2024-02-04"), day ("2024-02-03"), NULL, &error));
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_INPUT));
+	g_clear_error (&error);
+	ck_assert_msg (ds_feedback_close_task_with_promise (store, 1,
+		"by the 20th", day ("2024-02-04"), day ("2024-02-20"), NULL,
+		&error), "%s", error ? error->message : "");
+
+	promises = ds_ledger_promises (store, "C3", day ("2024-02-06"),
+				       NULL);
+	ck_assert_uint_eq (promises->len, 1);
+	promise = g_ptr_array_index (promises, 0);
+	ck_assert_str_eq (promise->promise_id, "task-1");
+	ck_assert_str_eq (promise->invoice_id, "I1");
+	ck_assert_int_eq (promise->amount, 5000);
+
+	/* the letter fell due on 02-06: paused through 02-20 + 5 days */
+	paused = plan_on ("2024-02-25");
+	ck_assert_uint_eq (paused->documents->len, 0);
+	ck_assert_int_eq (paused->paused, 1);
+	broken = plan_on ("2024-02-26");
+	ck_assert_str_eq (only_document (broken)->step, "letter");
+}
+END_TEST
+
 int
 main (void)
 {
@@ -340,6 +611,13 @@ main (void)
 	tcase_add_test (tc, test_planner_paid_invoice_not_chased);
 	tcase_add_test (tc, test_planner_idempotency_key_ignores_run_date);
 	tcase_add_test (tc, test_planner_instalments_case_4);
+	tcase_add_test (tc, test_call_step_is_a_task_once);
+	tcase_add_test (tc, test_call_falls_back_without_phone);
+	tcase_add_test (tc, test_call_only_no_phone_is_a_task);
+	tcase_add_test (tc, test_call_is_a_touch);
+	tcase_add_test (tc, test_call_daily_volume);
+	tcase_add_test (tc, test_call_task_closed_with_outcome);
+	tcase_add_test (tc, test_call_promise_pauses_chasing);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

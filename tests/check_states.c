@@ -64,9 +64,11 @@ typedef struct {
 static const char *const document_states[] = {
 	"scheduled", "rendered", "validated", "action-required", "invalid",
 	"held", "ready", "dispatched", "closed", "superseded", "cancelled",
+	"task",
 };
 static const Edges document_edges[] = {
-	{ "scheduled", "rendered action-required superseded cancelled" },
+	{ "scheduled", "rendered action-required task superseded "
+		       "cancelled" },
 	{ "rendered", "validated action-required invalid superseded "
 		      "cancelled" },
 	{ "validated", "ready held superseded cancelled" },
@@ -74,6 +76,7 @@ static const Edges document_edges[] = {
 	{ "held", "ready superseded cancelled" },
 	{ "ready", "dispatched held superseded cancelled" },
 	{ "dispatched", "closed" },
+	{ "task", "closed superseded cancelled" },
 };
 static const char *const attempt_states[] = {
 	"queued", "held", "submitting", "deferred", "unknown-outcome",
