@@ -131,15 +131,20 @@ check "--until needs --outcome promise" "$?" 2
 	--until 2024-02-20 --date 2024-02-09 --json > done.json 2> /dev/null
 check "the promise recorded" "$(json done.json 'd["outcome"]')" promise
 
+finals () {
+	sqlite3 -batch -noheader "$root/var/dunspool.db" \
+		"SELECT count (*) FROM documents WHERE step = 'final'"
+}
 run 2024-02-14
-check "the final step waits 7 days from the call" \
-	"$(json run.json 'd["planned"]')" 0
+check "the final step waits 7 days from the call" "$(finals)" 0
+check "K1's promise confirmed, the only document of the day" \
+	"$(json run.json 'd["planned"]'):$(sqlite3 -batch -noheader \
+	   "$root/var/dunspool.db" "SELECT customer_id FROM documents
+	    WHERE step = 'promise-confirmation'")" 1:K1
 run 2024-02-15
-check "and comes then, but not for K1 under its promise" \
-	"$(json run.json 'd["planned"]')" 2
+check "and comes then, but not for K1 under its promise" "$(finals)" 2
 run 2024-02-26
-check "K1's promise broken: its final step" \
-	"$(json run.json 'd["planned"]')" 1
+check "K1's promise broken: its final step" "$(finals)" 3
 "$dunspool" agenda --root "$root" --json --date 2024-02-26 > agenda.json \
 	2> /dev/null
 check "the broken promise on the agenda" \

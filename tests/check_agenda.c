@@ -167,6 +167,9 @@ open_instance_with (const char *extra, const char *from, const char *to)
 	ck_assert_msg (instance != NULL, "%s", error ? error->message : "");
 }
 
+/* The default strategy's first step, up to its channels. */
+#define REMINDER "[step reminder]\noffset = 3\n"
+
 static void
 open_instance (const char *extra)
 {
@@ -341,8 +344,8 @@ START_TEST (test_call_tasks_on_the_agenda)
 	/* the default strategy's reminder becomes a call */
 	open_instance_with ("[collectors]\nanna = 15\nbruno = 60\n"
 			    "[agenda]\nminutes_call = 12\nyield_call = 0.3\n",
-			    "channels = email;letter\n",
-			    "channels = call;letter\n");
+			    REMINDER "channels = email;letter\n",
+			    REMINDER "channels = call;letter\n");
 	load_ledger ();
 	/* calls on 04-04: C1 about I1 (I2 is not due), C2 about I3, I4 */
 	take ("2013-04-04");
@@ -411,8 +414,8 @@ START_TEST (test_call_without_phone_noted)
 	};
 
 	/* the reminder is a call and nothing else */
-	open_instance_with ("", "channels = email;letter\n",
-			    "channels = call\n");
+	open_instance_with ("", REMINDER "channels = email;letter\n",
+			    REMINDER "channels = call\n");
 	load_ledger ();
 	ck_assert (ds_ledger_put_customer (instance->store, &customer,
 					   &outcome, NULL));
