@@ -350,6 +350,41 @@ START_TEST (test_dispute_notice)
 }
 END_TEST
 
+/*
+ * A confirmation chases nothing: it is no touch of the customer.  With
+ * one touch in 30 days, C2's new invoice still gets its reminder three
+ * days after the promise was confirmed.
+ */
+START_TEST (test_event_document_is_no_touch)
+{
+	g_autofree char *path = NULL;
+	const char *paths[2] = { NULL, NULL };
+	g_autoptr (GPtrArray) reports = NULL;
+
+	open_instance ("confirm_promises = true\n"
+		       "dispute_notices = false\n");
+	instance->config->limits.touches = 1;
+	instance->config->limits.period_days = 30;
+	import_fixture ();
+	path = ds_test_write (directory, "invoices-2.csv",
+			      "invoice_id,customer_id,issue_date,due_date,"
+			      "currency,amount\n"
+			      "INV-2002,C2,2024-02-01,2024-03-01,GBP,500.00\n");
+	paths[0] = path;
+	ck_assert (ds_import_files (instance->store, paths,
+				    instance->config->profiles, NULL,
+				    &reports, NULL));
+	replay ("2024-03-01", "2024-03-04");
+	ck_assert_int_eq (count ("SELECT count(*) FROM documents WHERE"
+				 " step = 'promise-confirmation'"
+				 " AND as_of = '2024-03-01'"), 1);
+	ck_assert_int_eq (count ("SELECT count(*) FROM documents d"
+				 " JOIN document_items USING (trace_id)"
+				 " WHERE invoice_id = 'INV-2002'"
+				 " AND d.as_of = '2024-03-04'"), 1);
+}
+END_TEST
+
 static Suite *
 events_suite (void)
 {
@@ -362,6 +397,7 @@ events_suite (void)
 	tcase_add_test (tc, test_payments_acknowledged);
 	tcase_add_test (tc, test_payments_not_acknowledged);
 	tcase_add_test (tc, test_dispute_notice);
+	tcase_add_test (tc, test_event_document_is_no_touch);
 	suite_add_tcase (suite, tc);
 	return suite;
 }
