@@ -348,8 +348,8 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
 	while (sqlite3_step (statement) == SQLITE_ROW) {
 		const char *trace_id = (const char *)
 			sqlite3_column_text (statement, 0);
-		const char *path = (const char *)
-			sqlite3_column_text (statement, 1);
+		g_autofree char *path = ds_store_column_path (store,
+							      statement, 1);
 		const char *recorded = (const char *)
 			sqlite3_column_text (statement, 2);
 		g_autofree char *contents = NULL;
