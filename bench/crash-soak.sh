@@ -14,9 +14,11 @@
 #           the end;
 #   import  `dunspool import` of the bundled ledger, killed at a random
 #           moment, then the same import again;
-#   daemon  dunspoold picking the ledger files up from incoming/new,
-#           killed at a random moment, restarted until the files are
-#           processed, then stopped with TERM.
+#   daemon  dunspoold picking the ledger files up from incoming/new as
+#           it starts, killed at a random moment of its first 0.15 s
+#           (mostly inside the import), restarted until the files are
+#           processed (a file the killed daemon had claimed is given
+#           back at once: nobody holds its lock), then stopped with TERM.
 #
 # After the restart, every trial checks the instance:
 #
@@ -30,7 +32,8 @@
 #     reconciliation);
 #   - no invoice got the same step twice;
 #   - every ledger row of the bundled files is there (same counts as an
-#     uninterrupted import), and every input file was archived.
+#     uninterrupted import), and every input file was archived (none
+#     left in incoming/new or incoming/cur, none refused).
 #
 # Prints one line per trial and the tally; exits 1 when a trial failed.
 set -u
@@ -155,7 +158,8 @@ check_instance () {
 			WHERE trace_id = '$trace' AND batch_id IS NOT NULL")" \
 			-ge 1 ] || echo "$trace in a manifest, in no batch"
 	done
-	find "$root/spool/incoming/new" "$root/spool/corrupt" -type f |
+	find "$root/spool/incoming/new" "$root/spool/incoming/cur" \
+		"$root/spool/corrupt" -type f |
 		sed 's/^/input left unprocessed or refused: /'
 }
 
@@ -206,11 +210,14 @@ drop () {
 		mv "$2/spool/incoming/tmp/$1" "$2/spool/incoming/new/$1"
 }
 
-# wait_processed ROOT: until incoming/new is empty (at most 30 s).
+# wait_processed ROOT: until incoming/new and incoming/cur are empty (at
+# most 30 s).  A file the killed daemon had claimed lies in cur until the
+# restarted daemon sees that nobody holds its lock and gives it back.
 wait_processed () {
 	local limit=300
 
-	while [ -n "$(ls "$1/spool/incoming/new")" ] && [ $limit -gt 0 ]; do
+	while [ -n "$(ls "$1/spool/incoming/new")$(ls \
+		"$1/spool/incoming/cur")" ] && [ $limit -gt 0 ]; do
 		sleep 0.1
 		limit=$((limit - 1))
 	done
@@ -220,28 +227,19 @@ trial_daemon () {
 	local root=$1 fraction=$2 delay file
 
 	cp -a "$work/empty/." "$root"
-	delay=$(awk -v f="$fraction" \
-		'BEGIN { printf "%.3f", f * 0.6 }')
-	"$dunspoold" --root "$root" > "$work/daemon.log" 2>&1 &
-	daemon_pid=$!
+	# The files wait in incoming/new, so that the daemon imports them as
+	# it starts: the kill lands within its first 0.15 s, mostly inside
+	# that import.
 	for file in $files; do
 		drop "$file" "$root"
 	done
-	echo "daemon killed at ${delay}s: $(kill_after "$delay" $daemon_pid)"
+	delay=$(awk -v f="$fraction" \
+		'BEGIN { printf "%.3f", f * 0.15 }')
+	"$dunspoold" --root "$root" > "$work/daemon.log" 2>&1 &
+	daemon_pid=$!
+	echo "daemon killed at ${delay}s: $(kill_after "$delay" $daemon_pid)" \
+		"$(ls "$root/spool/incoming/cur" | wc -l) claimed"
 	restart_daemon "$root"
-	# A file the killed daemon had claimed waits in incoming/cur until
-	# its claim is stale (an hour): what ds_spool_requeue_stale then
-	# does is done here, and the daemon started again, to show that the
-	# file's rows still arrive.
-	held=$(ls "$root/spool/incoming/cur")
-	if [ -n "$held" ]; then
-		echo "held in incoming/cur until stale:" $held >&2
-		for file in $held; do
-			mv "$root/spool/incoming/cur/$file" \
-				"$root/spool/incoming/new/$file"
-		done
-		restart_daemon "$root"
-	fi
 }
 
 restart_daemon () {

@@ -970,7 +970,9 @@ process_one (DsInstance *instance, const char *status, const char *name,
 	     GPtrArray *reports, GError **error)
 {
 	g_autoptr (GError) local = NULL;
-	g_autofree char *path = ds_spool_claim (status, name, &local);
+	int lock_fd;
+	g_autofree char *path = ds_spool_claim (status, name, &lock_fd,
+						&local);
 	g_autoptr (DsFeedbackReport) report = NULL;
 	g_autofree char *line = NULL;
 	gboolean database_failed;
@@ -987,6 +989,7 @@ process_one (DsInstance *instance, const char *status, const char *name,
 		ds_feedback_apply_file (instance, path, report, &local);
 	database_failed = local != NULL && local->code != DS_ERROR_INPUT;
 	settle (instance, status, report, local);
+	ds_spool_release (lock_fd);
 	line = ds_feedback_report_format (report);
 	if (database_failed)
 		g_warning ("status: %s: will try again: %s", name,
