@@ -191,6 +191,8 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	g_autofree char *summary = NULL;
 	gint64 planned_before = tally->planned;
 
+	if (!ds_spool_check_room (cycle->instance, error))
+		return FALSE;
 	if (!import_incoming (cycle->instance))
 		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);

@@ -10,6 +10,10 @@
  * planning finds the documents by their idempotency keys, and each later
  * stage only takes what is in its input state.  A document that fails
  * does not stop the others.  The cycle's start and end are journaled.
+ *
+ * Below the free-space threshold ([instance] min_free_bytes, on the
+ * spool's or the database's file system) the cycle does nothing and
+ * fails with DS_ERROR_TEMPORARY saying so (ds_spool_check_room).
  */
 #ifndef DS_CYCLE_H
 #define DS_CYCLE_H

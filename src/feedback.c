@@ -1013,12 +1013,9 @@ ds_feedback_process_status (DsInstance *instance, GPtrArray **reports,
 	g_autoptr (GPtrArray) names = NULL;
 	g_autoptr (GPtrArray) done = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_feedback_report_free);
-	guint64 min_free = instance->config->min_free_bytes > 0 ?
-			   (guint64) instance->config->min_free_bytes : 0;
 	gboolean ok;
 
-	ok = ds_spool_check_free_space (instance->config->spool, min_free,
-					NULL, error) &&
+	ok = ds_spool_check_room (instance, error) &&
 	     ds_spool_requeue_stale (status, 3600, error) &&
 	     (names = ds_spool_list_new (status, error)) != NULL;
 	for (guint i = 0; ok && i < names->len; i++)

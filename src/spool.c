@@ -627,13 +627,29 @@ ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
 		*available = free_bytes;
 	if (free_bytes < min_free_bytes) {
 		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
-			     "%s: %" G_GUINT64_FORMAT " MB free, under the "
-			     "threshold of %" G_GUINT64_FORMAT " MB: no new "
-			     "work", path, free_bytes >> 20,
-			     min_free_bytes >> 20);
+			     "%s: %" G_GUINT64_FORMAT " bytes free (%"
+			     G_GUINT64_FORMAT " MB), under the threshold "
+			     "min_free_bytes = %" G_GUINT64_FORMAT ": no new "
+			     "work", path, free_bytes, free_bytes >> 20,
+			     min_free_bytes);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+ds_spool_check_room (DsInstance *instance, GError **error)
+{
+	const DsConfig *config = instance->config;
+	guint64 min_free = config->min_free_bytes > 0 ?
+			   (guint64) config->min_free_bytes : 0;
+	g_autofree char *database_dir = g_path_get_dirname (
+		config->database);
+
+	return ds_spool_check_free_space (config->spool, min_free, NULL,
+					  error) &&
+	       ds_spool_check_free_space (database_dir, min_free, NULL,
+					  error);
 }
 
 /* Processing the incoming queue. */
@@ -841,7 +857,8 @@ ds_spool_process_incoming (DsInstance *instance, GError **error)
 				  (guint64) config->min_free_bytes : 0,
 	};
 	g_autoptr (GPtrArray) reports = NULL;
-	gboolean ok = ds_spool_import_incoming (instance->store,
+	gboolean ok = ds_spool_check_room (instance, error) &&
+		      ds_spool_import_incoming (instance->store,
 						config->spool, &options,
 						&reports, error);
 

@@ -106,6 +106,13 @@ char *ds_spool_reject (const char *root, const char *path, int line,
 gboolean ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
 				    guint64 *available, GError **error);
 
+/*
+ * The same for an instance: the file systems of its spool and of its
+ * database, against [instance] min_free_bytes.  What every taker of new
+ * work (import, status files, the daily cycle) asks first.
+ */
+gboolean ds_spool_check_room (DsInstance *instance, GError **error);
+
 typedef struct {
 	const char *profile_dir;	/* mapping profiles; NULL: none */
 	gint64 max_input_bytes;		/* 0: no limit */
