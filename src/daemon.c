@@ -176,9 +176,11 @@ run_cycle (DsDaemon *daemon, DsDate day)
 	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_CYCLE, NULL,
 		      "cycle %s: done: planned=%" G_GINT64_FORMAT
 		      " produced=%" G_GINT64_FORMAT " batches=%"
-		      G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT, date,
+		      G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT
+		      " journal_head=%" G_GINT64_FORMAT ":%s", date,
 		      tally.planned, tally.produced, tally.batches,
-		      tally.failures);
+		      tally.failures, tally.journal_seq,
+		      tally.journal_hash[0] ? tally.journal_hash : "-");
 	sd_notifyf (0, "STATUS=idle; last cycle %s", date);
 }
 

@@ -174,3 +174,12 @@ ds_instance_model_path (const DsInstance *instance)
 
 	return g_build_filename (directory, "scorer-model.json", NULL);
 }
+
+char *
+ds_instance_anchor_path (const DsInstance *instance)
+{
+	g_autofree char *directory = g_path_get_dirname (
+		instance->config->database);
+
+	return g_build_filename (directory, "journal-anchors", NULL);
+}

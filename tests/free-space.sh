@@ -12,7 +12,8 @@
 #     the daily cycle asked for with SIGUSR1;
 #   - after the threshold is lowered and the configuration reloaded
 #     (HUP), the daemon logs that space is back, imports the files and
-#     runs the cycle it put off: documents are planned and rendered.
+#     runs the cycle it put off: documents are planned and rendered, and
+#     the cycle's log line carries the journal head it anchored.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
@@ -131,12 +132,17 @@ set_threshold 1048576
 kill -HUP "$daemon"
 wait_for 15 grep -q "free space back over the threshold" "$work/daemon.log"
 check "space back logged" "$?" 0
-wait_for 15 sh -c "[ -z \"\$(ls '$root/spool/incoming/new')\" ]"
+wait_for 15 sh -c "[ -z \"\$(ls '$root/spool/incoming/new')\$(ls \
+	'$root/spool/incoming/cur')\" ]"
 check "files imported" "$(sql 'SELECT count(*) FROM invoices')" 2
 wait_for 30 grep -q "cycle .*: done: planned=2" "$work/daemon.log"
 check "the put-off cycle ran" "$?" 0
 check "documents planned and rendered" "$(sql "SELECT count(*)
 	FROM documents WHERE pdf_path IS NOT NULL")" 2
+check "the cycle's log line carries the anchored journal head" \
+	"$(sed -n 's/.*cycle .*: done: .* journal_head=\([0-9]*\):\(.*\)/\1 \2/p' \
+		"$work/daemon.log")" \
+	"$(tail -n 1 "$root/var/journal-anchors" | cut -d ' ' -f 1,2)"
 
 kill -TERM "$daemon"
 wait "$daemon"
