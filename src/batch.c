@@ -87,7 +87,7 @@ queued_letters (DsStore *store, GError **error)
 		letter->customer_id = ds_store_column_text (statement, 3);
 		letter->country = ds_store_column_text (statement, 4);
 		letter->postal_code = ds_store_column_text (statement, 5);
-		letter->pdf_path = ds_store_column_text (statement, 6);
+		letter->pdf_path = ds_store_column_path (store, statement, 6);
 		letter->pages = sqlite3_column_int (statement, 7);
 		letter->registered = sqlite3_column_int (statement, 8);
 		g_ptr_array_add (letters, letter);
@@ -187,6 +187,9 @@ insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
 {
 	g_autofree char *now = ds_time_now_utc_iso ();
 	g_autofree char *day = ds_date_to_iso (batch->day);
+	g_autofree char *pdf = ds_store_stored_path (store, batch->pdf_path);
+	g_autofree char *manifest = ds_store_stored_path (
+		store, batch->manifest_path);
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
 		"INSERT INTO batches (batch_id, entity_id, day, state,"
 		" pdf_path, manifest_path, pdf_sha256, documents, pages,"
@@ -198,9 +201,8 @@ insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
 	sqlite3_bind_text (statement, 2, batch->entity_id, -1,
 			   SQLITE_STATIC);
 	sqlite3_bind_text (statement, 3, day, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 4, batch->pdf_path, -1, SQLITE_STATIC);
-	sqlite3_bind_text (statement, 5, batch->manifest_path, -1,
-			   SQLITE_STATIC);
+	sqlite3_bind_text (statement, 4, pdf, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 5, manifest, -1, SQLITE_STATIC);
 	sqlite3_bind_text (statement, 6, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int (statement, 7, batch->documents);
 	sqlite3_bind_int (statement, 8, batch->pages);
@@ -574,8 +576,10 @@ ds_batch_list (DsInstance *instance, GError **error)
 		ds_date_parse_iso ((const char *) sqlite3_column_text (
 			statement, 2), &batch->day, NULL);
 		batch->state = ds_store_column_text (statement, 3);
-		batch->pdf_path = ds_store_column_text (statement, 4);
-		batch->manifest_path = ds_store_column_text (statement, 5);
+		batch->pdf_path = ds_store_column_path (instance->store,
+							statement, 4);
+		batch->manifest_path = ds_store_column_path (
+			instance->store, statement, 5);
 		batch->documents = sqlite3_column_int (statement, 6);
 		batch->pages = sqlite3_column_int (statement, 7);
 		g_ptr_array_add (list, batch);

@@ -28,6 +28,7 @@ ds_cli_verb_trace (int argc, char **argv)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsInstance) instance = NULL;
 	g_autoptr (GPtrArray) trace_ids = NULL;
+	g_autofree char *anchors = NULL;
 	int status;
 
 	if (!ds_cli_parse ("trace", options, &argc, &argv, 0, 1,
@@ -40,8 +41,10 @@ ds_cli_verb_trace (int argc, char **argv)
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)
 		return ds_cli_fail (error);
+	anchors = ds_instance_anchor_path (instance);
 	if (verify && argc == 1)
-		return ds_trace_verify (instance->store, stdout, &error) ?
+		return ds_trace_verify (instance->store, anchors, stdout,
+					&error) ?
 		       EXIT_SUCCESS : ds_cli_fail (error);
 	trace_ids = ds_trace_resolve (instance->store, argv[1], &error);
 	if (trace_ids == NULL)
@@ -58,7 +61,8 @@ ds_cli_verb_trace (int argc, char **argv)
 		return ds_cli_fail (error);
 	}
 	if (verify)
-		return ds_trace_verify (instance->store, stdout, &error) ?
+		return ds_trace_verify (instance->store, anchors, stdout,
+					&error) ?
 		       EXIT_SUCCESS : ds_cli_fail (error);
 	return EXIT_SUCCESS;
 }

@@ -219,6 +219,27 @@ import_incoming (DsInstance *instance)
 	return TRUE;
 }
 
+/*
+ * The journal's head into the anchor file and the tally.  Always TRUE:
+ * the cycle's work is done and recorded; a missing anchor only weakens
+ * the proof against records cut off the end, and is said.
+ */
+static gboolean
+anchor_head (DsInstance *instance, DsCycleTally *tally)
+{
+	g_autofree char *path = ds_instance_anchor_path (instance);
+	g_autofree char *hash = NULL;
+	g_autoptr (GError) local = NULL;
+
+	if (!ds_journal_anchor (instance->store, path, &tally->journal_seq,
+				&hash, &local)) {
+		g_warning ("journal anchor not written: %s", local->message);
+		return TRUE;
+	}
+	g_strlcpy (tally->journal_hash, hash, sizeof tally->journal_hash);
+	return TRUE;
+}
+
 gboolean
 ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	      GError **error)
@@ -229,6 +250,8 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	g_autofree char *summary = NULL;
 	gint64 planned_before = tally->planned;
 
+	if (!ds_spool_check_room (cycle->instance, error))
+		return FALSE;
 	if (!import_incoming (cycle->instance))
 		return FALSE;
 	if (!produce_carried_over (cycle, as_of, tally, error))
@@ -256,13 +279,14 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	    dispatched.by_channel[DS_CHANNEL_LETTER] +
 	    dispatched.by_channel[DS_CHANNEL_REGISTERED] +
 	    dispatched.by_channel[DS_CHANNEL_FAX] == 0)
-		return TRUE;	/* nothing was due: no journal record */
+		return anchor_head (cycle->instance, tally);
 	summary = g_strdup_printf ("open=%" G_GINT64_FORMAT " planned=%"
 				   G_GINT64_FORMAT " disputed=%"
 				   G_GINT64_FORMAT, plan->open,
 				   tally->planned - planned_before,
 				   plan->disputed);
-	return journal_cycle (store, as_of, "cycle-run", summary, error);
+	return journal_cycle (store, as_of, "cycle-run", summary, error) &&
+	       anchor_head (cycle->instance, tally);
 }
 
 gboolean

@@ -11,6 +11,15 @@
  * planning finds the documents by their idempotency keys, and each later
  * stage only takes what is in its input state.  A document that fails
  * does not stop the others.  The cycle's start and end are journaled.
+ *
+ * Below the free-space threshold ([instance] min_free_bytes, on the
+ * spool's or the database's file system) the cycle does nothing and
+ * fails with DS_ERROR_TEMPORARY saying so (ds_spool_check_room).
+ *
+ * At its end the cycle anchors the journal's head in the instance's
+ * anchor file (ds_journal_anchor, ds_instance_anchor_path) and leaves it
+ * in the tally, for the daemon's log; an anchor that cannot be written
+ * is a warning, not a failed cycle.
  */
 #ifndef DS_CYCLE_H
 #define DS_CYCLE_H
@@ -34,6 +43,8 @@ typedef struct {
 	gint64 batches;
 	gint64 failures;
 	gint64 disputed_skipped;
+	gint64 journal_seq;		/* the head anchored at the end */
+	char journal_hash[65];
 } DsCycleTally;
 
 typedef struct _DsCycle DsCycle;

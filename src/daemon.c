@@ -30,18 +30,53 @@ struct _DsDaemon {
 	guint rescan_source;
 	guint cycle_source;
 	guint watchdog_source;
-	guint signal_sources[3];
+	guint signal_sources[4];
 	DsDate last_cycle;
+	DsDate pending_cycle;	/* put off; DS_DATE_NONE: none */
 	gboolean scan_pending;
+	gboolean short_of_space;
 };
 
 static void schedule_cycle (DsDaemon *daemon);
+
+/*
+ * Is there room for new work (ds_spool_check_room)?  Going short of
+ * space and getting it back are logged once each, not at every scan.
+ */
+static gboolean
+have_room (DsDaemon *daemon)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!ds_spool_check_room (daemon->instance, &error)) {
+		if (!daemon->short_of_space)
+			ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_NO_SPACE,
+				      NULL, "short of space: %s",
+				      error->message);
+		if (!daemon->short_of_space)
+			sd_notifyf (0, "STATUS=no new work: %s",
+				    error->message);
+		daemon->short_of_space = TRUE;
+		return FALSE;
+	}
+	if (daemon->short_of_space) {
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_NO_SPACE, NULL,
+			      "free space back over the threshold: "
+			      "resuming work");
+		sd_notify (0, "STATUS=idle");
+	}
+	daemon->short_of_space = FALSE;
+	return TRUE;
+}
 
 static void
 scan_incoming (DsDaemon *daemon)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) status_error = NULL;
+
+	if (!have_room (daemon))
+		return;
 
 	if (!ds_spool_process_incoming (daemon->instance, &error))
 		g_warning ("incoming: %s", error->message);
@@ -65,11 +100,17 @@ retry_due (DsDaemon *daemon)
 		g_warning ("dispatch: %s", error->message);
 }
 
+static void run_cycle (DsDaemon *daemon, DsDate day);
+
 static gboolean
 rescan_cb (gpointer user_data)
 {
-	scan_incoming (user_data);
-	retry_due (user_data);
+	DsDaemon *daemon = user_data;
+
+	scan_incoming (daemon);
+	if (daemon->pending_cycle != DS_DATE_NONE)
+		run_cycle (daemon, daemon->pending_cycle);
+	retry_due (daemon);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -100,6 +141,10 @@ incoming_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other,
 	}
 }
 
+/*
+ * Run the cycle for DAY.  One that cannot run for now (no room, or a
+ * temporary fault) is put off and tried again at every rescan.
+ */
 static void
 run_cycle (DsDaemon *daemon, DsDate day)
 {
@@ -107,21 +152,35 @@ run_cycle (DsDaemon *daemon, DsDate day)
 	g_autofree char *date = ds_date_to_iso (day);
 	DsCycleTally tally = { 0 };
 
+	if (!have_room (daemon)) {
+		if (daemon->pending_cycle != day)
+			ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_CYCLE, NULL,
+				      "cycle %s: put off until free space is "
+				      "back", date);
+		daemon->pending_cycle = day;
+		return;
+	}
 	sd_notifyf (0, "STATUS=running the cycle for %s", date);
+	daemon->pending_cycle = DS_DATE_NONE;
 	if (!ds_cycle_run (daemon->cycle, day, &tally, &error)) {
 		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_CYCLE, NULL,
 			      "cycle %s: failed: %s", date, error->message);
 		sd_notifyf (0, "STATUS=cycle %s failed: %s", date,
 			    error->message);
+		if (error->domain == DS_ERROR &&
+		    error->code == DS_ERROR_TEMPORARY)
+			daemon->pending_cycle = day;
 		return;
 	}
 	daemon->last_cycle = day;
 	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_CYCLE, NULL,
 		      "cycle %s: done: planned=%" G_GINT64_FORMAT
 		      " produced=%" G_GINT64_FORMAT " batches=%"
-		      G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT, date,
+		      G_GINT64_FORMAT " failures=%" G_GINT64_FORMAT
+		      " journal_head=%" G_GINT64_FORMAT ":%s", date,
 		      tally.planned, tally.produced, tally.batches,
-		      tally.failures);
+		      tally.failures, tally.journal_seq,
+		      tally.journal_hash[0] ? tally.journal_hash : "-");
 	sd_notifyf (0, "STATUS=idle; last cycle %s", date);
 }
 
@@ -162,6 +221,18 @@ schedule_cycle (DsDaemon *daemon)
 						      daemon);
 	ds_log_event (G_LOG_LEVEL_INFO, DS_LOG_DAEMON, NULL,
 		      "next cycle in %u s", seconds);
+}
+
+/* SIGUSR1: the daily cycle now, for today (UTC), besides the schedule. */
+static gboolean
+cycle_now_cb (gpointer user_data)
+{
+	DsDaemon *daemon = user_data;
+
+	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_DAEMON, NULL,
+		      "cycle asked for (SIGUSR1)");
+	run_cycle (daemon, ds_date_today_utc ());
+	return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -247,6 +318,7 @@ ds_daemon_new (const char *root, GError **error)
 	guint64 watchdog_usec = 0;
 
 	daemon->root = g_strdup (root);
+	daemon->last_cycle = daemon->pending_cycle = DS_DATE_NONE;
 	ds_journal_set_actor ("daemon");
 	daemon->instance = ds_instance_open (root, error);
 	if (daemon->instance == NULL)
@@ -261,6 +333,8 @@ ds_daemon_new (const char *root, GError **error)
 						       daemon);
 	daemon->signal_sources[2] = g_unix_signal_add (SIGHUP, reload_cb,
 						       daemon);
+	daemon->signal_sources[3] = g_unix_signal_add (SIGUSR1,
+						       cycle_now_cb, daemon);
 	if (sd_watchdog_enabled (0, &watchdog_usec) > 0)
 		daemon->watchdog_source = g_timeout_add (
 			watchdog_usec / 2000, watchdog_cb, daemon);

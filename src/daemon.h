@@ -12,9 +12,15 @@
  * one per invoice); it tells systemd READY, STOPPING, its status, and
  * pings the watchdog when one is set.
  *
+ * Below the free-space threshold (ds_spool_check_room) it takes no new
+ * work: no scan, and the cycle is put off; it logs going short of space
+ * and getting it back once each, and at each rescan runs a cycle put
+ * off (for space or a temporary fault) once it can.
+ *
  * Signals: TERM and INT finish the step in progress and stop (the loop
  * is single-threaded, so a handler runs only between steps); HUP reloads
- * the configuration, keeping the old one if the new one does not load.
+ * the configuration, keeping the old one if the new one does not load;
+ * USR1 runs the daily cycle for today now.
  */
 #ifndef DS_DAEMON_H
 #define DS_DAEMON_H

@@ -238,7 +238,7 @@ load_items (DsStore *store, DsDocument *document, GError **error)
 }
 
 static DsDocument *
-document_from_row (sqlite3_stmt *statement)
+document_from_row (DsStore *store, sqlite3_stmt *statement)
 {
 	DsDocument *document = g_new0 (DsDocument, 1);
 
@@ -258,7 +258,7 @@ document_from_row (sqlite3_stmt *statement)
 	document->currency = ds_store_column_text (statement, 11);
 	document->total = sqlite3_column_int64 (statement, 12);
 	document->deadline = ds_store_column_date (statement, 13);
-	document->pdf_path = ds_store_column_text (statement, 14);
+	document->pdf_path = ds_store_column_path (store, statement, 14);
 	document->pdf_sha256 = ds_store_column_text (statement, 15);
 	document->pages = sqlite3_column_int (statement, 16);
 	document->reason = ds_store_column_text (statement, 17);
@@ -287,7 +287,7 @@ ds_document_get (DsStore *store, const char *trace_id, GError **error)
 			     "no document %s", trace_id);
 		return NULL;
 	}
-	document = document_from_row (statement);
+	document = document_from_row (store, statement);
 	if (!load_items (store, document, error))
 		return NULL;
 	return g_steal_pointer (&document);
@@ -436,9 +436,11 @@ ds_document_set_pdf (DsStore *store, const char *trace_id,
 		     const char *path, const char *sha256, int pages,
 		     GError **error)
 {
+	g_autofree char *stored = ds_store_stored_path (store, path);
+
 	return update_document (store,
 		"UPDATE documents SET pdf_path = ?2, pdf_sha256 = ?3,"
-		" pages = ?4 WHERE trace_id = ?1", trace_id, path, sha256,
+		" pages = ?4 WHERE trace_id = ?1", trace_id, stored, sha256,
 		pages, error);
 }
 

@@ -1170,7 +1170,9 @@ process_one (DsInstance *instance, const char *status, const char *name,
 	     GPtrArray *reports, GError **error)
 {
 	g_autoptr (GError) local = NULL;
-	g_autofree char *path = ds_spool_claim (status, name, &local);
+	int lock_fd;
+	g_autofree char *path = ds_spool_claim (status, name, &lock_fd,
+						&local);
 	g_autoptr (DsFeedbackReport) report = NULL;
 	g_autofree char *line = NULL;
 	gboolean database_failed;
@@ -1187,6 +1189,7 @@ process_one (DsInstance *instance, const char *status, const char *name,
 		ds_feedback_apply_file (instance, path, report, &local);
 	database_failed = local != NULL && local->code != DS_ERROR_INPUT;
 	settle (instance, status, report, local);
+	ds_spool_release (lock_fd);
 	line = ds_feedback_report_format (report);
 	if (database_failed)
 		g_warning ("status: %s: will try again: %s", name,
@@ -1210,12 +1213,9 @@ ds_feedback_process_status (DsInstance *instance, GPtrArray **reports,
 	g_autoptr (GPtrArray) names = NULL;
 	g_autoptr (GPtrArray) done = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_feedback_report_free);
-	guint64 min_free = instance->config->min_free_bytes > 0 ?
-			   (guint64) instance->config->min_free_bytes : 0;
 	gboolean ok;
 
-	ok = ds_spool_check_free_space (instance->config->spool, min_free,
-					NULL, error) &&
+	ok = ds_spool_check_room (instance, error) &&
 	     ds_spool_requeue_stale (status, 3600, error) &&
 	     (names = ds_spool_list_new (status, error)) != NULL;
 	for (guint i = 0; ok && i < names->len; i++)

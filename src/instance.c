@@ -103,9 +103,9 @@ database_present (const char *path)
 }
 
 /*
- * Open an instance.  The root is made absolute first, so that the paths
- * stored in the database (documents, batches) name the same files from
- * any working directory.  With `create` FALSE the database must exist:
+ * Open an instance.  The root is made absolute first, so that the spool
+ * is, and the paths stored in the database (documents, batches, relative
+ * to the spool) name the same files from any working directory.  With `create` FALSE the database must exist:
  * a mistyped path is an error, not a new empty ledger.
  */
 static DsInstance *
@@ -136,7 +136,8 @@ instance_open (const char *root, gboolean create, GError **error)
 			     database_dir, g_strerror (errno));
 		return NULL;
 	}
-	instance->store = ds_store_open (instance->config->database, error);
+	instance->store = ds_store_open_in (instance->config->database,
+					    instance->config->spool, error);
 	if (instance->store == NULL)
 		return NULL;
 	return g_steal_pointer (&instance);
@@ -172,4 +173,13 @@ ds_instance_model_path (const DsInstance *instance)
 		instance->config->database);
 
 	return g_build_filename (directory, "scorer-model.json", NULL);
+}
+
+char *
+ds_instance_anchor_path (const DsInstance *instance)
+{
+	g_autofree char *directory = g_path_get_dirname (
+		instance->config->database);
+
+	return g_build_filename (directory, "journal-anchors", NULL);
 }

@@ -38,6 +38,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsInstance, ds_instance_free)
 char *ds_instance_spool_path (const DsInstance *instance,
 			      const char *relative);
 
+/*
+ * The journal's anchor file (journal.h), beside the database:
+ * journal-anchors.
+ */
+char *ds_instance_anchor_path (const DsInstance *instance);
+
 /* The scorer's model file, beside the database. */
 char *ds_instance_model_path (const DsInstance *instance);
 

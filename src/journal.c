@@ -8,10 +8,19 @@
  * boundaries unambiguous; seq in the hash makes a removed record visible
  * even when its neighbours are intact.  The first record chains to
  * GENESIS_HASH.
+ *
+ * An anchor file holds lines "SEQ HASH AT\n" (AT UTC ISO 8601), appended
+ * with O_APPEND in one write each, so that writers beside each other
+ * (the daemon and the CLI) never interleave; lines need not be in seq
+ * order, as each one names a record that was committed when written.
  */
 #include "journal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "ds-error.h"
@@ -91,8 +100,8 @@ record_hash (const char *prev_hash, gint64 seq, const char *at,
 }
 
 /* The last record's seq and hash, or 0 and the genesis hash. */
-static gboolean
-journal_tail (DsStore *store, gint64 *seq, char **hash, GError **error)
+gboolean
+ds_journal_head (DsStore *store, gint64 *seq, char **hash, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
 		"SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
@@ -130,7 +139,7 @@ ds_journal_append (DsStore *store, const DsJournalEntry *entry,
 		stamped.actor = ds_journal_actor ();
 	if (!ds_store_begin (store, error))
 		return FALSE;
-	if (!journal_tail (store, &seq, &prev_hash, error))
+	if (!ds_journal_head (store, &seq, &prev_hash, error))
 		goto fail;
 	hash = record_hash (prev_hash, seq + 1, at, &stamped);
 
@@ -286,5 +295,227 @@ ds_journal_verify (DsStore *store, gint64 *records, gint64 *bad_seq,
 	*records = count;
 	if (step != SQLITE_DONE)
 		return ds_store_fail (store, error, "journal verify");
+	return TRUE;
+}
+
+/* -- anchors ----------------------------------------------------------- */
+
+static gboolean
+anchor_fail (GError **error, const char *path, const char *what)
+{
+	int saved = errno;
+
+	g_set_error (error, DS_ERROR,
+		     saved == ENOSPC || saved == EDQUOT ?
+		     DS_ERROR_TEMPORARY : DS_ERROR_PERMANENT,
+		     "%s: %s: %s", path, what, g_strerror (saved));
+	return FALSE;
+}
+
+/* The seq of the last line of PATH, or 0 (none, or unreadable). */
+static gint64
+last_anchored_seq (const char *path)
+{
+	g_autofree char *contents = NULL;
+	char *line;
+	gsize length;
+
+	if (!g_file_get_contents (path, &contents, &length, NULL) ||
+	    length == 0)
+		return 0;
+	if (contents[length - 1] == '\n')
+		contents[length - 1] = '\0';
+	line = strrchr (contents, '\n');
+	return g_ascii_strtoll (line ? line + 1 : contents, NULL, 10);
+}
+
+gboolean
+ds_journal_anchor (DsStore *store, const char *path, gint64 *seq,
+		   char **hash, GError **error)
+{
+	g_autofree char *head = NULL;
+	g_autofree char *at = ds_time_now_utc_iso ();
+	g_autofree char *line = NULL;
+	gint64 head_seq;
+	gsize length;
+	ssize_t written;
+	int fd;
+
+	if (!ds_journal_head (store, &head_seq, &head, error))
+		return FALSE;
+	if (seq != NULL)
+		*seq = head_seq;
+	if (hash != NULL)
+		*hash = g_strdup (head);
+	if (head_seq == 0 || last_anchored_seq (path) == head_seq)
+		return TRUE;
+	line = g_strdup_printf ("%" G_GINT64_FORMAT " %s %s\n", head_seq,
+				head, at);
+	length = strlen (line);
+	fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		   O_CLOEXEC, 0640);
+	if (fd < 0)
+		return anchor_fail (error, path, "open");
+	written = write (fd, line, length);
+	if (written != (ssize_t) length || fsync (fd) != 0) {
+		if (written >= 0 && written != (ssize_t) length)
+			errno = EIO;
+		anchor_fail (error, path, "append");
+		close (fd);
+		return FALSE;
+	}
+	if (close (fd) != 0)
+		return anchor_fail (error, path, "close");
+	return TRUE;
+}
+
+/* The hash the journal holds for record SEQ; NULL when there is none. */
+static char *
+record_hash_at (DsStore *store, gint64 seq)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT hash FROM journal WHERE seq = ?", NULL);
+
+	if (statement == NULL)
+		return NULL;
+	sqlite3_bind_int64 (statement, 1, seq);
+	if (sqlite3_step (statement) != SQLITE_ROW)
+		return NULL;
+	return ds_store_column_text (statement, 0);
+}
+
+typedef struct {
+	guint line;
+	gint64 seq;
+	char *hash;
+	char *at;
+} Anchor;
+
+static void
+anchor_clear (gpointer data)
+{
+	Anchor *anchor = data;
+
+	g_free (anchor->hash);
+	g_free (anchor->at);
+}
+
+/* Line NUMBER "SEQ HASH AT" of PATH into *ANCHOR. */
+static gboolean
+parse_anchor (const char *path, guint number, const char *line,
+	      Anchor *anchor, GError **error)
+{
+	g_auto (GStrv) fields = g_strsplit (line, " ", -1);
+	gboolean valid = g_strv_length (fields) == 3 &&
+			 strlen (fields[1]) == 64;
+	char *end = NULL;
+
+	if (valid) {
+		anchor->seq = g_ascii_strtoll (fields[0], &end, 10);
+		valid = *end == '\0' && end != fields[0] && anchor->seq > 0;
+	}
+	for (const char *p = valid ? fields[1] : ""; *p != '\0'; p++)
+		valid = valid && g_ascii_isxdigit (*p);
+	if (!valid) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+			     "%s: line %u: not an anchor (SEQ HASH TIME)",
+			     path, number);
+		return FALSE;
+	}
+	anchor->line = number;
+	anchor->hash = g_strdup (fields[1]);
+	anchor->at = g_strdup (fields[2]);
+	return TRUE;
+}
+
+/* Every line of PATH: a GArray of Anchor, or NULL. */
+static GArray *
+read_anchors (const char *path, GError **error)
+{
+	g_autofree char *contents = NULL;
+	g_auto (GStrv) lines = NULL;
+	g_autoptr (GError) read_error = NULL;
+	g_autoptr (GArray) anchors = g_array_new (FALSE, TRUE,
+						   sizeof (Anchor));
+
+	g_array_set_clear_func (anchors, anchor_clear);
+	if (!g_file_get_contents (path, &contents, NULL, &read_error)) {
+		if (g_error_matches (read_error, G_FILE_ERROR,
+				     G_FILE_ERROR_NOENT))
+			return g_steal_pointer (&anchors);
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT, "%s",
+			     read_error->message);
+		return NULL;
+	}
+	lines = g_strsplit (contents, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		Anchor anchor = { 0 };
+
+		if (lines[i][0] == '\0' && lines[i + 1] == NULL)
+			break;	/* after the last newline */
+		if (!parse_anchor (path, i + 1, lines[i], &anchor, error))
+			return NULL;
+		g_array_append_val (anchors, anchor);
+	}
+	return g_steal_pointer (&anchors);
+}
+
+/* The anchor naming the highest seq, or NULL when there are none. */
+static const Anchor *
+highest_anchor (GArray *anchors)
+{
+	const Anchor *highest = NULL;
+
+	for (guint i = 0; i < anchors->len; i++) {
+		const Anchor *anchor = &g_array_index (anchors, Anchor, i);
+
+		if (highest == NULL || anchor->seq > highest->seq)
+			highest = anchor;
+	}
+	return highest;
+}
+
+gboolean
+ds_journal_check_anchors (DsStore *store, const char *path,
+			  gint64 *anchor_count, gint64 *last_seq,
+			  GError **error)
+{
+	g_autoptr (GArray) anchors = read_anchors (path, error);
+	g_autofree char *head = NULL;
+	const Anchor *highest;
+	gint64 head_seq;
+
+	*anchor_count = *last_seq = 0;
+	if (anchors == NULL ||
+	    !ds_journal_head (store, &head_seq, &head, error))
+		return FALSE;
+	highest = highest_anchor (anchors);
+	if (highest != NULL && highest->seq > head_seq) {
+		g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+			     "journal cut: %s line %u anchored record %"
+			     G_GINT64_FORMAT " at %s, but the journal ends at "
+			     "record %" G_GINT64_FORMAT ": records %"
+			     G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+			     " are missing", path, highest->line,
+			     highest->seq, highest->at, head_seq,
+			     head_seq + 1, highest->seq);
+		return FALSE;
+	}
+	for (guint i = 0; i < anchors->len; i++) {
+		const Anchor *anchor = &g_array_index (anchors, Anchor, i);
+		g_autofree char *stored = record_hash_at (store, anchor->seq);
+
+		if (g_strcmp0 (stored, anchor->hash) == 0)
+			continue;
+		g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+			     "journal record %" G_GINT64_FORMAT " differs "
+			     "from its anchor (%s line %u, %s): hash %s, "
+			     "anchored %s", anchor->seq, path, anchor->line,
+			     anchor->at, stored ? stored : "missing",
+			     anchor->hash);
+		return FALSE;
+	}
+	*anchor_count = anchors->len;
+	*last_seq = highest ? highest->seq : 0;
 	return TRUE;
 }

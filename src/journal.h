@@ -74,6 +74,29 @@ GPtrArray *ds_journal_for_object (DsStore *store, const char *object_kind,
 gboolean ds_journal_verify (DsStore *store, gint64 *records,
 			    gint64 *bad_seq, GError **error);
 
+/* The last record's seq and hash; 0 and the genesis hash when empty. */
+gboolean ds_journal_head (DsStore *store, gint64 *seq, char **hash,
+			  GError **error);
+
+/*
+ * Anchors: the journal's head written outside the database, so that
+ * records cut off its end (which leave a shorter chain that is still
+ * whole) are found.  ds_journal_anchor appends the head as a line
+ * "SEQ HASH TIME" to the append-only file PATH (0640, created when
+ * missing), unless the last line names it already or the journal is
+ * empty; the head's seq and hash in *SEQ and *HASH when asked for.
+ * ds_journal_check_anchors checks every line of PATH (a missing file
+ * has none): the record it names must exist and have its hash.
+ * FALSE with DS_ERROR_CORRUPT naming the file, line and records:
+ * "journal cut" when the journal ends before an anchored record.
+ * *ANCHORS counts the lines, *LAST_SEQ is the highest anchored seq.
+ */
+gboolean ds_journal_anchor (DsStore *store, const char *path, gint64 *seq,
+			    char **hash, GError **error);
+gboolean ds_journal_check_anchors (DsStore *store, const char *path,
+				   gint64 *anchors, gint64 *last_seq,
+				   GError **error);
+
 G_END_DECLS
 
 #endif

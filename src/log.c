@@ -24,6 +24,7 @@ static const char *const message_ids[DS_LOG_EVENT_COUNT] = {
 	[DS_LOG_DAEMON] = "d24a1f5720ff4520b03bfedac93acf14",
 	[DS_LOG_SPOOL] = "a80b14c03b4a4431a5027ca87a0312a1",
 	[DS_LOG_SCORER] = "c4eff56ed2f149d4bdc0ca96f49c11e5",
+	[DS_LOG_NO_SPACE] = "ede107dbc1bc4351926ab64c9628ee0e",
 };
 
 const char *

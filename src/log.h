@@ -46,6 +46,7 @@ typedef enum {
 	DS_LOG_DAEMON,
 	DS_LOG_SPOOL,
 	DS_LOG_SCORER,
+	DS_LOG_NO_SPACE,
 	DS_LOG_EVENT_COUNT
 } DsLogEvent;
 

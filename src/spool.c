@@ -18,6 +18,7 @@
 #include <magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -282,17 +283,95 @@ ds_spool_list_new (const char *dir, GError **error)
 	return names;
 }
 
+/*
+ * Open the regular file PATH (not following a link, not blocking on
+ * anything) and take an exclusive flock on it without waiting.  The fd,
+ * or -1 with *held TRUE when another open file holds the lock, or -1
+ * with *held FALSE when the file cannot be lock-tested (gone, not a
+ * regular file, not openable, replaced while opened).
+ */
+static int
+lock_file (const char *path, gboolean *held)
+{
+	struct stat named, opened;
+	int fd;
+
+	*held = FALSE;
+	if (lstat (path, &named) != 0 || !S_ISREG (named.st_mode))
+		return -1;
+	fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		   O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat (fd, &opened) != 0 || opened.st_dev != named.st_dev ||
+	    opened.st_ino != named.st_ino) {
+		close (fd);
+		return -1;
+	}
+	if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+		*held = errno == EWOULDBLOCK;
+		close (fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Does the open FD still name the file at PATH? */
+static gboolean
+same_file (int fd, const char *path)
+{
+	struct stat named, opened;
+
+	return lstat (path, &named) == 0 && fstat (fd, &opened) == 0 &&
+	       named.st_dev == opened.st_dev &&
+	       named.st_ino == opened.st_ino;
+}
+
 char *
-ds_spool_claim (const char *dir, const char *name, GError **error)
+ds_spool_claim (const char *dir, const char *name, int *lock_fd,
+		GError **error)
 {
 	g_autofree char *path = g_build_filename (dir, "new", name, NULL);
 	g_autofree char *cur = g_build_filename (dir, "cur", NULL);
+	gboolean held;
+	char *claimed;
+	int fd;
 
+	g_return_val_if_fail (lock_fd != NULL, NULL);
+	*lock_fd = -1;
 	if (strchr (name, '/') != NULL || *name == '.' || *name == '\0') {
 		name_fail (error, name);
 		return NULL;
 	}
-	return move_unique (path, cur, NULL, NULL, error);
+	/*
+	 * The lock is taken before the rename, so that the file is never
+	 * in cur/ unheld while its claimer lives; the file is checked to
+	 * be still the one locked (another claimer may have taken it and
+	 * a new file of the same name come in meanwhile).
+	 */
+	fd = lock_file (path, &held);
+	if (held || (fd >= 0 && !same_file (fd, path))) {
+		if (fd >= 0)
+			close (fd);
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "%s: being claimed by another process", path);
+		return NULL;
+	}
+	claimed = move_unique (path, cur, NULL, NULL, error);
+	if (claimed == NULL) {
+		if (fd >= 0)
+			close (fd);
+		return NULL;
+	}
+	*lock_fd = fd;
+	return claimed;
+}
+
+void
+ds_spool_release (int lock_fd)
+{
+	if (lock_fd >= 0)
+		close (lock_fd);
 }
 
 char *
@@ -301,6 +380,49 @@ ds_spool_unclaim (const char *dir, const char *path, GError **error)
 	g_autofree char *new_dir = g_build_filename (dir, "new", NULL);
 
 	return move_unique (path, new_dir, NULL, NULL, error);
+}
+
+/*
+ * Give the claim at PATH in DIR/cur back to DIR/new when it is orphaned:
+ * at once when it can be locked (its claimer is gone), after
+ * MAX_AGE_SECONDS since the claim when it cannot be lock-tested.  A
+ * claim whose lock is held stays, however old.
+ */
+static gboolean
+requeue_orphan (const char *dir, const char *path, gint64 max_age_seconds,
+		gint64 now, GError **error)
+{
+	g_autofree char *name = g_path_get_basename (path);
+	g_autofree char *back = NULL;
+	g_autoptr (GError) move_error = NULL;
+	struct stat status;
+	gboolean held;
+	int fd = lock_file (path, &held);
+
+	/* A rename sets ctime: the claim's time. */
+	if (held || lstat (path, &status) != 0 ||
+	    (fd < 0 && now - status.st_ctime < max_age_seconds)) {
+		ds_spool_release (fd);
+		return TRUE;
+	}
+	back = ds_spool_unclaim (dir, path, &move_error);
+	ds_spool_release (fd);
+	if (back == NULL &&
+	    !g_error_matches (move_error, DS_ERROR, DS_ERROR_NOT_FOUND)) {
+		g_propagate_error (error, g_steal_pointer (&move_error));
+		return FALSE;
+	}
+	if (back != NULL && fd >= 0)
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL, NULL,
+			      "%s: requeued: claimed %" G_GINT64_FORMAT
+			      "s ago, its claimer gone (no lock held)", name,
+			      now - (gint64) status.st_ctime);
+	else if (back != NULL)
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL, NULL,
+			      "%s: requeued: claimed %" G_GINT64_FORMAT
+			      "s ago and never finished", name,
+			      now - (gint64) status.st_ctime);
+	return TRUE;
 }
 
 gboolean
@@ -316,28 +438,9 @@ ds_spool_requeue_stale (const char *dir, gint64 max_age_seconds,
 		return TRUE;
 	while ((name = g_dir_read_name (handle)) != NULL) {
 		g_autofree char *path = g_build_filename (cur, name, NULL);
-		g_autofree char *back = NULL;
-		g_autoptr (GError) move_error = NULL;
-		struct stat status;
 
-		/* A rename sets ctime: the claim's time. */
-		if (lstat (path, &status) != 0 ||
-		    now - status.st_ctime < max_age_seconds)
-			continue;
-		back = ds_spool_unclaim (dir, path, &move_error);
-		if (back == NULL &&
-		    !g_error_matches (move_error, DS_ERROR,
-				      DS_ERROR_NOT_FOUND)) {
-			g_propagate_error (error,
-					   g_steal_pointer (&move_error));
+		if (!requeue_orphan (dir, path, max_age_seconds, now, error))
 			return FALSE;
-		}
-		if (back != NULL)
-			ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL,
-				      NULL, "%s: requeued: claimed %"
-				      G_GINT64_FORMAT "s ago and never "
-				      "finished", name,
-				      now - (gint64) status.st_ctime);
 	}
 	return TRUE;
 }
@@ -524,13 +627,29 @@ ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
 		*available = free_bytes;
 	if (free_bytes < min_free_bytes) {
 		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
-			     "%s: %" G_GUINT64_FORMAT " MB free, under the "
-			     "threshold of %" G_GUINT64_FORMAT " MB: no new "
-			     "work", path, free_bytes >> 20,
-			     min_free_bytes >> 20);
+			     "%s: %" G_GUINT64_FORMAT " bytes free (%"
+			     G_GUINT64_FORMAT " MB), under the threshold "
+			     "min_free_bytes = %" G_GUINT64_FORMAT ": no new "
+			     "work", path, free_bytes, free_bytes >> 20,
+			     min_free_bytes);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+ds_spool_check_room (DsInstance *instance, GError **error)
+{
+	const DsConfig *config = instance->config;
+	guint64 min_free = config->min_free_bytes > 0 ?
+			   (guint64) config->min_free_bytes : 0;
+	g_autofree char *database_dir = g_path_get_dirname (
+		config->database);
+
+	return ds_spool_check_free_space (config->spool, min_free, NULL,
+					  error) &&
+	       ds_spool_check_free_space (database_dir, min_free, NULL,
+					  error);
 }
 
 /* Processing the incoming queue. */
@@ -541,12 +660,17 @@ typedef struct {
 	const DsSpoolOptions *options;
 	char *incoming;
 	GPtrArray *claimed;	/* paths in incoming/cur */
+	GArray *locks;		/* int: the claims' lock fds */
 	GPtrArray *reports;	/* DsImportReport */
 } IncomingRun;
 
+/* Called once every claimed file is settled: the locks go last. */
 static void
 incoming_run_clear (IncomingRun *run)
 {
+	for (guint i = 0; i < run->locks->len; i++)
+		ds_spool_release (g_array_index (run->locks, int, i));
+	g_array_unref (run->locks);
 	g_free (run->incoming);
 	g_clear_pointer (&run->claimed, g_ptr_array_unref);
 	g_clear_pointer (&run->reports, g_ptr_array_unref);
@@ -587,9 +711,13 @@ incoming_claim (IncomingRun *run, GError **error)
 		const char *name = names->pdata[i];
 		g_autoptr (GError) claim_error = NULL;
 		g_autoptr (GError) check_error = NULL;
+		int lock_fd;
 		g_autofree char *path = ds_spool_claim (run->incoming, name,
+							&lock_fd,
 							&claim_error);
 
+		if (path != NULL)
+			g_array_append_val (run->locks, lock_fd);
 		if (path == NULL) {
 			if (!g_error_matches (claim_error, DS_ERROR,
 					      DS_ERROR_NOT_FOUND))
@@ -692,13 +820,14 @@ ds_spool_import_incoming (DsStore *store, const char *root,
 			  const DsSpoolOptions *options, GPtrArray **reports,
 			  GError **error)
 {
-	IncomingRun run = { store, root, options, NULL, NULL, NULL };
+	IncomingRun run = { store, root, options, NULL, NULL, NULL, NULL };
 	gint64 stale = options->stale_claim_seconds > 0 ?
 		       options->stale_claim_seconds : STALE_CLAIM_DEFAULT;
 	gboolean ok;
 
 	run.incoming = g_build_filename (root, "incoming", NULL);
 	run.claimed = g_ptr_array_new_with_free_func (g_free);
+	run.locks = g_array_new (FALSE, FALSE, sizeof (int));
 	run.reports = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_import_report_free);
 	ok = ds_spool_check_free_space (root, options->min_free_bytes, NULL,
@@ -728,7 +857,8 @@ ds_spool_process_incoming (DsInstance *instance, GError **error)
 				  (guint64) config->min_free_bytes : 0,
 	};
 	g_autoptr (GPtrArray) reports = NULL;
-	gboolean ok = ds_spool_import_incoming (instance->store,
+	gboolean ok = ds_spool_check_room (instance, error) &&
+		      ds_spool_import_incoming (instance->store,
 						config->spool, &options,
 						&reports, error);
 

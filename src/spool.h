@@ -15,6 +15,9 @@
  *    existing file, and the directory is fsynced after it.
  *  - A file is claimed by one process only: the rename into cur/ either
  *    succeeds for exactly one claimer or reports DS_ERROR_NOT_FOUND.
+ *    The claimer holds an flock on the file from before the rename until
+ *    the file is settled, so a claim left by a process that died is seen
+ *    as such (nobody holds its lock) and given back at once.
  *  - A file is never deleted and never overwritten: archive/, corrupt/
  *    and cur/ take NAME, or NAME.1, NAME.2, ... when NAME is taken
  *    (corrupt/ with control characters in NAME made '_').
@@ -56,16 +59,27 @@ GPtrArray *ds_spool_list_new (const char *dir, GError **error);
 
 /*
  * Claim DIR/new/NAME by renaming it into DIR/cur; the claimed path.
- * NULL with DS_ERROR_NOT_FOUND when another process claimed it first.
+ * NULL with DS_ERROR_NOT_FOUND when another process claimed it first
+ * (or is claiming it).  *LOCK_FD: an open file holding an exclusive
+ * flock on the claimed file, taken before the rename; -1 when the file
+ * cannot be locked (not a regular file: it is refused when checked).
+ * Keep it until the file is settled (archived, rejected or given back),
+ * then ds_spool_release it: while it is held, no requeue takes the
+ * file, and when its holder dies the claim is requeued at once.
  */
-char *ds_spool_claim (const char *dir, const char *name, GError **error);
+char *ds_spool_claim (const char *dir, const char *name, int *lock_fd,
+		      GError **error);
+void ds_spool_release (int lock_fd);
 
 /* Give a claimed file back to DIR/new, for another try later. */
 char *ds_spool_unclaim (const char *dir, const char *path, GError **error);
 
 /*
- * Move claimed files older than MAX_AGE_SECONDS (since they were
- * claimed) from DIR/cur back to DIR/new: what a crash left claimed.
+ * Move orphaned claims from DIR/cur back to DIR/new: what a crash left
+ * claimed.  A claim whose lock nobody holds goes back at once; one whose
+ * lock is held stays; one that cannot be lock-tested (not a regular
+ * file, not openable) goes back once MAX_AGE_SECONDS have passed since
+ * it was claimed.
  */
 gboolean ds_spool_requeue_stale (const char *dir, gint64 max_age_seconds,
 				 GError **error);
@@ -91,6 +105,13 @@ char *ds_spool_reject (const char *root, const char *path, int line,
  * MIN_FREE_BYTES available; the bytes available in *available. */
 gboolean ds_spool_check_free_space (const char *path, guint64 min_free_bytes,
 				    guint64 *available, GError **error);
+
+/*
+ * The same for an instance: the file systems of its spool and of its
+ * database, against [instance] min_free_bytes.  What every taker of new
+ * work (import, status files, the daily cycle) asks first.
+ */
+gboolean ds_spool_check_room (DsInstance *instance, GError **error);
 
 typedef struct {
 	const char *profile_dir;	/* mapping profiles; NULL: none */

@@ -5,6 +5,16 @@
  * edited once released: a change to the schema is a new migration at the
  * end.  PRAGMA user_version holds the number of migrations applied.
  *
+ * The files the database names (document PDFs, print batches) live in
+ * the spool and are stored relative to it, so that a copied or restored
+ * instance names its own files: the store is opened with the spool as
+ * its files root, turns a path under it into a relative one on the way
+ * in and resolves a relative one against it on the way out.  A path
+ * outside the root stays absolute.  Migration 7 rewrites the absolute
+ * paths of an older database through the SQL function
+ * ds_stored_path (), which does the same; opened without a files root,
+ * it leaves them as they are.
+ *
  * Money columns hold integer minor units beside a currency column; date
  * columns hold ISO "YYYY-MM-DD" text; time columns hold UTC ISO 8601 text
  * ending in "Z".  The journal table refuses UPDATE and DELETE by trigger:
@@ -12,12 +22,15 @@
  */
 #include "store.h"
 
+#include <string.h>
+
 #include "date.h"
 #include "ds-error.h"
 
 struct _DsStore {
 	sqlite3 *db;
 	int depth;		/* nesting of ds_store_begin */
+	char *files_root;	/* the spool, absolute; or NULL */
 };
 
 static const char *const migrations[] = {
@@ -220,6 +233,14 @@ static const char *const migrations[] = {
 	"ALTER TABLE documents ADD COLUMN event_object TEXT;"
 	"CREATE UNIQUE INDEX documents_event ON documents (step, event_object)"
 	" WHERE event_object IS NOT NULL;",
+	/*
+	 * 7: document and batch files relative to the spool (the store's
+	 * files root), so that a copy of the instance names its own files.
+	 */
+	"UPDATE documents SET pdf_path = ds_stored_path (pdf_path)"
+	" WHERE pdf_path IS NOT NULL;"
+	"UPDATE batches SET pdf_path = ds_stored_path (pdf_path),"
+	" manifest_path = ds_stored_path (manifest_path);",
 };
 
 gboolean
@@ -296,18 +317,85 @@ migrate (DsStore *store, GError **error)
 	return TRUE;
 }
 
+char *
+ds_store_stored_path (DsStore *store, const char *path)
+{
+	g_autofree char *canonical = NULL;
+	const char *rest;
+	gsize root_length;
+
+	if (path == NULL)
+		return NULL;
+	if (store->files_root == NULL || !g_path_is_absolute (path))
+		return g_strdup (path);
+	canonical = g_canonicalize_filename (path, NULL);
+	root_length = strlen (store->files_root);
+	if (strncmp (canonical, store->files_root, root_length) != 0 ||
+	    canonical[root_length] != G_DIR_SEPARATOR ||
+	    canonical[root_length + 1] == '\0')
+		return g_strdup (path);
+	rest = canonical + root_length + 1;
+	return g_strdup (rest);
+}
+
+char *
+ds_store_file_path (DsStore *store, const char *stored)
+{
+	if (stored == NULL)
+		return NULL;
+	if (store->files_root == NULL || g_path_is_absolute (stored))
+		return g_strdup (stored);
+	return g_build_filename (store->files_root, stored, NULL);
+}
+
+char *
+ds_store_column_path (DsStore *store, sqlite3_stmt *statement, int column)
+{
+	return ds_store_file_path (store, (const char *) sqlite3_column_text (
+		statement, column));
+}
+
+/* SQL ds_stored_path (PATH): ds_store_stored_path, for migration 7. */
+static void
+sql_stored_path (sqlite3_context *context, int count, sqlite3_value **value)
+{
+	DsStore *store = sqlite3_user_data (context);
+	g_autofree char *stored = NULL;
+
+	g_assert (count == 1);
+	if (sqlite3_value_type (value[0]) == SQLITE_NULL) {
+		sqlite3_result_null (context);
+		return;
+	}
+	stored = ds_store_stored_path (store, (const char *)
+				       sqlite3_value_text (value[0]));
+	sqlite3_result_text (context, stored, -1, SQLITE_TRANSIENT);
+}
+
 DsStore *
 ds_store_open (const char *path, GError **error)
+{
+	return ds_store_open_in (path, NULL, error);
+}
+
+DsStore *
+ds_store_open_in (const char *path, const char *files_root, GError **error)
 {
 	g_autoptr (DsStore) store = g_new0 (DsStore, 1);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOFOLLOW;
 
+	if (files_root != NULL)
+		store->files_root = g_canonicalize_filename (files_root,
+							     NULL);
 	if (sqlite3_open_v2 (path, &store->db, flags, NULL) != SQLITE_OK) {
 		ds_store_fail (store, error, path);
 		return NULL;
 	}
 	sqlite3_busy_timeout (store->db, 30000);
+	sqlite3_create_function (store->db, "ds_stored_path", 1,
+				 SQLITE_UTF8 | SQLITE_DETERMINISTIC, store,
+				 sql_stored_path, NULL, NULL);
 	if (!ds_store_exec (store, "PRAGMA journal_mode = WAL;"
 			    "PRAGMA synchronous = FULL;"
 			    "PRAGMA foreign_keys = ON;", error) ||
@@ -324,6 +412,7 @@ ds_store_close (DsStore *store)
 	if (store == NULL)
 		return;
 	sqlite3_close_v2 (store->db);
+	g_free (store->files_root);
 	g_free (store);
 }
 

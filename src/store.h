@@ -23,6 +23,12 @@ G_BEGIN_DECLS
 typedef struct _DsStore DsStore;
 
 DsStore *ds_store_open (const char *path, GError **error);
+/*
+ * Open with FILES_ROOT (the spool) as the root the stored file paths are
+ * relative to; ds_store_open has none and keeps paths as given.
+ */
+DsStore *ds_store_open_in (const char *path, const char *files_root,
+			   GError **error);
 void ds_store_close (DsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsStore, ds_store_close)
 
@@ -54,6 +60,18 @@ void ds_store_bind_date (sqlite3_stmt *statement, int index,
 			 guint32 date);
 char *ds_store_column_text (sqlite3_stmt *statement, int column);
 guint32 ds_store_column_date (sqlite3_stmt *statement, int column);
+
+/*
+ * File paths in the database: ds_store_stored_path gives what to store
+ * for PATH (relative to the files root when under it, else PATH);
+ * ds_store_file_path gives the file a stored path names now (resolved
+ * against the files root when relative).  Both return NULL for NULL.
+ * ds_store_column_path is ds_store_file_path of a text column.
+ */
+char *ds_store_stored_path (DsStore *store, const char *path);
+char *ds_store_file_path (DsStore *store, const char *stored);
+char *ds_store_column_path (DsStore *store, sqlite3_stmt *statement,
+			    int column);
 
 /* PRAGMA integrity_check says "ok". */
 gboolean ds_store_check_integrity (DsStore *store, GError **error);

@@ -348,8 +348,8 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
 	while (sqlite3_step (statement) == SQLITE_ROW) {
 		const char *trace_id = (const char *)
 			sqlite3_column_text (statement, 0);
-		const char *path = (const char *)
-			sqlite3_column_text (statement, 1);
+		g_autofree char *path = ds_store_column_path (store,
+							      statement, 1);
 		const char *recorded = (const char *)
 			sqlite3_column_text (statement, 2);
 		g_autofree char *contents = NULL;
@@ -372,43 +372,47 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
 }
 
 /*
- * The last record's hash.  The chain proves nothing was changed or taken
- * out before it; records cut off the end leave a shorter chain that is
- * still whole, so the auditor keeps the head from an earlier check and
- * compares (doc/KNOWN_BUGS.md).
+ * The chain proves that no record was changed or taken out before the
+ * last one; the anchors (journal.h), written outside the database at
+ * the end of every cycle, prove that none was cut off the end.
  */
-static char *
-journal_head (DsStore *store)
-{
-	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT hash FROM journal ORDER BY seq DESC LIMIT 1", NULL);
-
-	if (statement == NULL || sqlite3_step (statement) != SQLITE_ROW)
-		return NULL;
-	return g_strdup ((const char *) sqlite3_column_text (statement, 0));
-}
-
 gboolean
-ds_trace_verify (DsStore *store, FILE *out, GError **error)
+ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
+		 GError **error)
 {
 	g_autoptr (GError) chain = NULL;
+	g_autoptr (GError) anchoring = NULL;
 	g_autofree char *bad_file = NULL;
-	gint64 records = 0, bad_seq = 0;
-	g_autofree char *head = journal_head (store);
+	g_autofree char *head = NULL;
+	gint64 records = 0, bad_seq = 0, head_seq = 0;
+	gint64 anchors = 0, anchored_seq = 0;
 	gboolean chain_ok = ds_journal_verify (store, &records, &bad_seq,
 					       &chain);
+	gboolean anchors_ok = anchor_path == NULL ||
+		ds_journal_check_anchors (store, anchor_path, &anchors,
+					  &anchored_seq, &anchoring);
 	gboolean files_ok = verify_pdfs (store, out, &bad_file);
 
+	ds_journal_head (store, &head_seq, &head, NULL);
 	if (!chain_ok)
 		fprintf (out, "journal: %s\n", chain->message);
 	else
 		fprintf (out, "journal: %" G_GINT64_FORMAT " records, chain "
-			 "intact; head %s\n", records, head ? head : "-");
-	if (chain_ok && files_ok)
+			 "intact; head %" G_GINT64_FORMAT " %s\n", records,
+			 head_seq, head ? head : "-");
+	if (!anchors_ok)
+		fprintf (out, "anchors: %s\n", anchoring->message);
+	else if (anchor_path != NULL)
+		fprintf (out, "anchors: %" G_GINT64_FORMAT " in %s match, "
+			 "the last at record %" G_GINT64_FORMAT "\n",
+			 anchors, anchor_path, anchored_seq);
+	if (chain_ok && anchors_ok && files_ok)
 		return TRUE;
 	g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
-		     "verification failed:%s%s%s%s",
+		     "verification failed:%s%s%s%s%s%s",
 		     chain_ok ? "" : " ", chain_ok ? "" : chain->message,
+		     anchors_ok ? "" : " ",
+		     anchors_ok ? "" : anchoring->message,
 		     files_ok ? "" : "; first altered file: ",
 		     files_ok ? "" : bad_file);
 	return FALSE;

@@ -36,11 +36,14 @@ gboolean ds_queue_to_json (DsStore *store, GPtrArray *trace_ids,
 			   JsonBuilder *builder, GError **error);
 
 /*
- * Recompute the journal's hash chain and every stored PDF's SHA-256.
- * FALSE with DS_ERROR_CORRUPT naming every altered record and file
- * found (the first of each kind); problems are also printed to `out`.
+ * Recompute the journal's hash chain and every stored PDF's SHA-256,
+ * and check the journal against the anchors in ANCHOR_PATH (NULL: no
+ * anchors; see ds_journal_check_anchors).  FALSE with DS_ERROR_CORRUPT
+ * naming the altered record, the cut or mismatched anchor, and the
+ * first altered file found; problems are also printed to `out`.
  */
-gboolean ds_trace_verify (DsStore *store, FILE *out, GError **error);
+gboolean ds_trace_verify (DsStore *store, const char *anchor_path,
+			  FILE *out, GError **error);
 
 G_END_DECLS
 

@@ -131,7 +131,7 @@ batch=$(sql "SELECT batch_id FROM attempts WHERE trace_id = '$trace'
 check "letter in the second day's batch" \
 	"$(sql "SELECT day FROM batches WHERE batch_id = '$batch'")" \
 	2024-02-04
-manifest=$(sql "SELECT manifest_path FROM batches
+manifest=$root/spool/$(sql "SELECT manifest_path FROM batches
 	WHERE batch_id = '$batch'")
 check "manifest lists it" "$(grep -c "$trace" "$manifest")" 1
 
@@ -189,7 +189,8 @@ check "batch print again: exit 1" "$?" 1
 # The auditor's proof.
 "$dunspool" trace --verify --root "$root" > /dev/null 2>&1
 check "verify: intact, exit 0" "$?" 0
-pdf=$(sql "SELECT pdf_path FROM documents WHERE trace_id = '$trace'")
+pdf=$root/spool/$(sql "SELECT pdf_path FROM documents
+	WHERE trace_id = '$trace'")
 chmod u+w "$pdf"
 printf '%%PDF-1.4 forged\n' > "$pdf"
 sql "DROP TRIGGER journal_no_update;

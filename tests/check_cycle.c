@@ -349,7 +349,7 @@ START_TEST (test_cycle_verify_names_altered_pdf_and_record)
 	size_t size = 0;
 
 	run_cycle ("2024-02-03", &tally);
-	ck_assert (ds_trace_verify (instance->store, stderr, NULL));
+	ck_assert (ds_trace_verify (instance->store, NULL, stderr, NULL));
 	document = document_of ("C2");
 	g_chmod (document->pdf_path, 0640);
 	ck_assert (g_file_set_contents (document->pdf_path, "%PDF-1.4 x",
@@ -359,7 +359,7 @@ START_TEST (test_cycle_verify_names_altered_pdf_and_record)
 		"UPDATE journal SET evidence = 'forged' WHERE seq = 5",
 		NULL));
 	out = open_memstream (&buffer, &size);
-	ck_assert (!ds_trace_verify (instance->store, out, &error));
+	ck_assert (!ds_trace_verify (instance->store, NULL, out, &error));
 	fclose (out);
 	report = buffer;
 	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_CORRUPT));

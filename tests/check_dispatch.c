@@ -270,7 +270,7 @@ START_TEST (test_dispatch_case16_one_bad_item_in_a_batch)
 	ck_assert (g_file_get_contents (batch->manifest_path, &manifest,
 					NULL, NULL));
 	ck_assert (strstr (manifest, failed->trace_id) == NULL);
-	ck_assert (ds_trace_verify (instance->store, stderr, NULL));
+	ck_assert (ds_trace_verify (instance->store, NULL, stderr, NULL));
 }
 END_TEST
 

@@ -7,7 +7,10 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ds-error.h"
@@ -190,15 +193,19 @@ START_TEST (test_spool_claim_once)
 	g_autofree char *expected = g_build_filename (incoming, "cur",
 						      "a.csv", NULL);
 	g_autoptr (GError) error = NULL;
+	int lock_fd, second_fd;
 
 	write_text (incoming, "a.csv", "a\n");
-	claimed = ds_spool_claim (incoming, "a.csv", &error);
+	claimed = ds_spool_claim (incoming, "a.csv", &lock_fd, &error);
 	ck_assert_msg (claimed != NULL, "%s", error ? error->message : "");
 	ck_assert_str_eq (claimed, expected);
 	ck_assert (g_file_test (claimed, G_FILE_TEST_IS_REGULAR));
-	second = ds_spool_claim (incoming, "a.csv", &error);
+	ck_assert_int_ge (lock_fd, 0);
+	second = ds_spool_claim (incoming, "a.csv", &second_fd, &error);
 	ck_assert_ptr_null (second);
+	ck_assert_int_eq (second_fd, -1);
 	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_NOT_FOUND));
+	ds_spool_release (lock_fd);
 	ds_test_rmtree (root);
 }
 END_TEST
@@ -216,17 +223,20 @@ START_TEST (test_spool_archive_never_overwrites)
 	g_autofree char *expected = g_build_filename (root, "archive", month,
 						      "daily.csv", NULL);
 	g_autoptr (GError) error = NULL;
+	int lock_fd;
 
 	write_text (incoming, "daily.csv", "monday\n");
-	claimed = ds_spool_claim (incoming, "daily.csv", NULL);
+	claimed = ds_spool_claim (incoming, "daily.csv", &lock_fd, NULL);
 	first = ds_spool_archive (root, claimed, &error);
+	ds_spool_release (lock_fd);
 	ck_assert_msg (first != NULL, "%s", error ? error->message : "");
 	ck_assert_str_eq (first, expected);
 
 	write_text (incoming, "daily.csv", "tuesday\n");
 	g_free (claimed);
-	claimed = ds_spool_claim (incoming, "daily.csv", NULL);
+	claimed = ds_spool_claim (incoming, "daily.csv", &lock_fd, NULL);
 	second = ds_spool_archive (root, claimed, &error);
+	ds_spool_release (lock_fd);
 	ck_assert (g_str_has_suffix (second, "/daily.csv.1"));
 	text = read_text (first);
 	ck_assert_str_eq (text, "monday\n");
@@ -246,9 +256,11 @@ START_TEST (test_spool_reject_writes_reason)
 	g_autofree char *reason_path = NULL;
 	g_autofree char *reason = NULL;
 	g_autoptr (GError) error = NULL;
+	int lock_fd;
 
 	write_text (incoming, "bad.csv", "x\n");
-	claimed = ds_spool_claim (incoming, "bad.csv", NULL);
+	claimed = ds_spool_claim (incoming, "bad.csv", &lock_fd, NULL);
+	ds_spool_release (lock_fd);
 	moved = ds_spool_reject (root, claimed, 7, "line 7: malformed quoting",
 				 &error);
 	ck_assert_msg (moved != NULL, "%s", error ? error->message : "");
@@ -369,21 +381,114 @@ START_TEST (test_spool_free_space)
 }
 END_TEST
 
-START_TEST (test_spool_requeue_stale_claims)
+/* A claim whose claimer died (its lock closed) goes back at once. */
+START_TEST (test_spool_requeue_unheld_claim_at_once)
 {
 	g_autofree char *root = spool_new ();
 	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
 	g_autofree char *claimed = NULL;
 	g_autofree char *back = g_build_filename (incoming, "new", "a.csv",
 						  NULL);
+	int lock_fd;
 
 	write_text (incoming, "a.csv", "a\n");
-	claimed = ds_spool_claim (incoming, "a.csv", NULL);
+	claimed = ds_spool_claim (incoming, "a.csv", &lock_fd, NULL);
+	ck_assert_ptr_nonnull (claimed);
+	ds_spool_release (lock_fd);
 	ck_assert (ds_spool_requeue_stale (incoming, 3600, NULL));
-	ck_assert (g_file_test (claimed, G_FILE_TEST_EXISTS));
-	ck_assert (ds_spool_requeue_stale (incoming, 0, NULL));
 	ck_assert (!g_file_test (claimed, G_FILE_TEST_EXISTS));
 	ck_assert (g_file_test (back, G_FILE_TEST_IS_REGULAR));
+	ds_test_rmtree (root);
+}
+END_TEST
+
+/* A claim whose lock is held stays, however old it is. */
+START_TEST (test_spool_requeue_leaves_held_claim)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *claimed = NULL;
+	int lock_fd;
+
+	write_text (incoming, "a.csv", "a\n");
+	claimed = ds_spool_claim (incoming, "a.csv", &lock_fd, NULL);
+	ck_assert_int_ge (lock_fd, 0);
+	ck_assert (ds_spool_requeue_stale (incoming, 3600, NULL));
+	ck_assert (g_file_test (claimed, G_FILE_TEST_IS_REGULAR));
+	ck_assert (ds_spool_requeue_stale (incoming, 0, NULL));
+	ck_assert (g_file_test (claimed, G_FILE_TEST_IS_REGULAR));
+	ds_spool_release (lock_fd);
+	ds_test_rmtree (root);
+}
+END_TEST
+
+/*
+ * Another process claims a file and holds it: it is not requeued while
+ * that process lives, and is requeued at once when it is killed.
+ */
+START_TEST (test_spool_requeue_when_claimer_killed)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *claimed = g_build_filename (incoming, "cur", "a.csv",
+						     NULL);
+	g_autofree char *back = g_build_filename (incoming, "new", "a.csv",
+						  NULL);
+	int ready[2];
+	char byte;
+	pid_t child;
+	int status;
+
+	write_text (incoming, "a.csv", "a\n");
+	ck_assert (pipe (ready) == 0);
+	child = fork ();
+	ck_assert (child >= 0);
+	if (child == 0) {
+		int lock_fd;
+		char *path = ds_spool_claim (incoming, "a.csv", &lock_fd,
+					     NULL);
+
+		close (ready[0]);
+		if (write (ready[1], path && lock_fd >= 0 ? "y" : "n", 1) !=
+		    1)
+			_exit (1);
+		for (;;)
+			pause ();
+	}
+	close (ready[1]);
+	ck_assert_int_eq (read (ready[0], &byte, 1), 1);
+	ck_assert_int_eq (byte, 'y');
+	close (ready[0]);
+
+	ck_assert (ds_spool_requeue_stale (incoming, 0, NULL));
+	ck_assert (g_file_test (claimed, G_FILE_TEST_IS_REGULAR));
+	ck_assert (!g_file_test (back, G_FILE_TEST_EXISTS));
+
+	ck_assert (kill (child, SIGKILL) == 0);
+	ck_assert (waitpid (child, &status, 0) == child);
+	ck_assert (ds_spool_requeue_stale (incoming, 3600, NULL));
+	ck_assert (!g_file_test (claimed, G_FILE_TEST_EXISTS));
+	ck_assert (g_file_test (back, G_FILE_TEST_IS_REGULAR));
+	ds_test_rmtree (root);
+}
+END_TEST
+
+/* What cannot be lock-tested (a link) goes back by age only. */
+START_TEST (test_spool_requeue_untestable_by_age)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *link = g_build_filename (incoming, "cur", "l.csv",
+						  NULL);
+	g_autofree char *back = g_build_filename (incoming, "new", "l.csv",
+						  NULL);
+
+	ck_assert (symlink ("/etc/passwd", link) == 0);
+	ck_assert (ds_spool_requeue_stale (incoming, 3600, NULL));
+	ck_assert (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+	ck_assert (ds_spool_requeue_stale (incoming, 0, NULL));
+	ck_assert (!g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+	ck_assert (g_file_test (back, G_FILE_TEST_IS_SYMLINK));
 	ds_test_rmtree (root);
 }
 END_TEST
@@ -510,7 +615,10 @@ main (void)
 	tcase_add_test (moves, test_spool_archive_never_overwrites);
 	tcase_add_test (moves, test_spool_reject_writes_reason);
 	tcase_add_test (moves, test_spool_reject_keeps_unsafe_name_safely);
-	tcase_add_test (moves, test_spool_requeue_stale_claims);
+	tcase_add_test (moves, test_spool_requeue_unheld_claim_at_once);
+	tcase_add_test (moves, test_spool_requeue_leaves_held_claim);
+	tcase_add_test (moves, test_spool_requeue_when_claimer_killed);
+	tcase_add_test (moves, test_spool_requeue_untestable_by_age);
 	tcase_add_test (input, test_spool_refuses_symlink);
 	tcase_add_test (input, test_spool_refuses_oversize);
 	tcase_add_test (input, test_spool_refuses_binary);

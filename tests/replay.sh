@@ -90,7 +90,7 @@ check "re-runs add nothing" "$(sql 'SELECT count(*) FROM journal')" \
 	"$journal_before"
 
 # Every PDF: qpdf --check, the recipient's name, every invoice number.
-sql "SELECT d.trace_id, d.pdf_path, c.name FROM documents d
+sql "SELECT d.trace_id, '$root/spool/' || d.pdf_path, c.name FROM documents d
      JOIN customers c USING (customer_id) WHERE d.pdf_path IS NOT NULL" |
 while IFS='|' read -r trace path name; do
 	qpdf --check "$path" > /dev/null 2>&1 ||
