@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "document.h"
+#include "feedback.h"
 #include "ledger-history.h"
 #include "policy.h"
 
@@ -82,6 +83,25 @@ paid_on (const DsLedgerHistory *history, const DsPolicyRecord *record,
 	return last;
 }
 
+/* A call counts as delivered when its collector reached the customer. */
+static gboolean
+call_reached (DsStore *store, const char *trace_id, gboolean *result,
+	      GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT count(*) FROM tasks WHERE trace_id = ?"
+		" AND kind = '" DS_TASK_CALL "'"
+		" AND outcome IN ('reached', 'promise')", error);
+
+	if (statement == NULL)
+		return FALSE;
+	ds_store_bind_text (statement, 1, trace_id);
+	if (sqlite3_step (statement) != SQLITE_ROW)
+		return ds_store_fail (store, error, "call outcome");
+	*result = sqlite3_column_int64 (statement, 0) > 0;
+	return TRUE;
+}
+
 static gboolean
 delivered (DsStore *store, const char *trace_id, gboolean *result,
 	   GError **error)
@@ -90,6 +110,10 @@ delivered (DsStore *store, const char *trace_id, gboolean *result,
 
 	*result = FALSE;
 	if (trace_id == NULL)
+		return TRUE;
+	if (!call_reached (store, trace_id, result, error))
+		return FALSE;
+	if (*result)
 		return TRUE;
 	attempts = ds_attempt_list_for_trace (store, trace_id, error);
 	if (attempts == NULL)

@@ -261,6 +261,8 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	    !ds_event_documents_plan (store, cycle->instance->config, plan,
 				      as_of, error) ||
 	    !store_plan (store, plan, tally, error) ||
+	    !ds_feedback_close_settled_calls (store, plan->open_items, as_of,
+					      &tally->superseded, error) ||
 	    !produce_scheduled (cycle, plan->open_items, as_of, tally,
 				error) ||
 	    !ds_dispatch_ready (cycle->instance, &dispatched, error) ||

@@ -37,7 +37,7 @@ typedef struct {
 	gint64 planned;
 	gint64 produced;
 	gint64 action_required;
-	gint64 superseded;
+	gint64 superseded;	/* documents, and calls paid meanwhile */
 	/* dispatched; call: the call tasks opened */
 	gint64 by_channel[DS_CHANNEL_COUNT];
 	gint64 batches;

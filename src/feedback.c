@@ -267,10 +267,11 @@ open_task_row (DsStore *store, gint64 task_id, char **kind,
 
 static gboolean
 mark_task_done (DsStore *store, gint64 task_id, const char *trace_id,
-		const char *evidence, GError **error)
+		const char *outcome, const char *evidence, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"UPDATE tasks SET state = 'done' WHERE task_id = ?", error);
+		"UPDATE tasks SET state = 'done', outcome = ?2"
+		" WHERE task_id = ?1", error);
 	g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT,
 						    task_id);
 	DsJournalEntry entry = {
@@ -283,6 +284,7 @@ mark_task_done (DsStore *store, gint64 task_id, const char *trace_id,
 	if (statement == NULL)
 		return FALSE;
 	sqlite3_bind_int64 (statement, 1, task_id);
+	ds_store_bind_text (statement, 2, outcome);
 	if (sqlite3_step (statement) != SQLITE_DONE)
 		return ds_store_fail (store, error, "task");
 	return ds_journal_append (store, &entry, error);
@@ -303,7 +305,8 @@ close_task (DsStore *store, gint64 task_id, const char *outcome,
 		g_strdup_printf ("outcome=%s", outcome);
 
 	return open_task_row (store, task_id, &kind, trace_id, error) &&
-	       mark_task_done (store, task_id, *trace_id, evidence, error) &&
+	       mark_task_done (store, task_id, *trace_id, outcome, evidence,
+			       error) &&
 	       (g_strcmp0 (kind, DS_TASK_CALL) != 0 ||
 		ds_document_move (store, *trace_id, "closed", "call-done",
 				  evidence, error));
@@ -412,6 +415,96 @@ open_task (Feedback *feedback, const char *trace_id, const char *reason,
 				    reason, &opened, error))
 		return FALSE;
 	feedback->report->tasks += opened;
+	return TRUE;
+}
+
+/* Close one call task whose invoices were all paid, and its call. */
+static gboolean
+close_settled_call (DsStore *store, gint64 task_id, const char *trace_id,
+		    DsDate as_of, GError **error)
+{
+	g_autofree char *date = ds_date_to_iso (as_of);
+	g_autofree char *evidence = g_strdup_printf (
+		"outcome=settled: every invoice paid by %s", date);
+
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (!mark_task_done (store, task_id, trace_id, "settled", evidence,
+			     error) ||
+	    !ds_document_move (store, trace_id, "superseded", NULL,
+			       evidence, error) ||
+	    !ds_store_commit (store, error)) {
+		ds_store_rollback (store);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * The open call tasks none of whose invoices is open, from rows of
+ * (task, document, invoice) ordered by task: their ids in TASKS, their
+ * documents in TRACES.
+ */
+static gboolean
+settled_calls (DsStore *store, GHashTable *open_items, GArray *tasks,
+	       GPtrArray *traces, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT t.task_id, t.trace_id, i.invoice_id FROM tasks t"
+		" JOIN document_items i USING (trace_id)"
+		" WHERE t.kind = '" DS_TASK_CALL "' AND t.state = 'open'"
+		" ORDER BY t.task_id", error);
+	gint64 task_id = 0;
+	gboolean open = TRUE;
+	int step;
+
+	if (statement == NULL)
+		return FALSE;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		gint64 row_task = sqlite3_column_int64 (statement, 0);
+
+		if (row_task != task_id) {
+			if (task_id != 0 && !open)
+				g_array_append_val (tasks, task_id);
+			else if (task_id != 0)
+				g_free (g_ptr_array_steal_index (
+					traces, traces->len - 1));
+			task_id = row_task;
+			open = FALSE;
+			g_ptr_array_add (traces, ds_store_column_text (
+				statement, 1));
+		}
+		open |= g_hash_table_contains (open_items,
+			(const char *) sqlite3_column_text (statement, 2));
+	}
+	if (step != SQLITE_DONE)
+		return ds_store_fail (store, error, "call tasks");
+	if (task_id != 0 && !open)
+		g_array_append_val (tasks, task_id);
+	else if (task_id != 0)
+		g_free (g_ptr_array_steal_index (traces, traces->len - 1));
+	return TRUE;
+}
+
+gboolean
+ds_feedback_close_settled_calls (DsStore *store, GHashTable *open_items,
+				 DsDate as_of, gint64 *closed,
+				 GError **error)
+{
+	g_autoptr (GArray) tasks = g_array_new (FALSE, FALSE,
+						sizeof (gint64));
+	g_autoptr (GPtrArray) traces = g_ptr_array_new_with_free_func (
+		g_free);
+
+	if (!settled_calls (store, open_items, tasks, traces, error))
+		return FALSE;
+	for (guint i = 0; i < tasks->len; i++) {
+		if (!close_settled_call (store, g_array_index (tasks, gint64,
+							       i),
+					 traces->pdata[i], as_of, error))
+			return FALSE;
+		(*closed)++;
+	}
 	return TRUE;
 }
 

@@ -156,6 +156,17 @@ gboolean ds_feedback_close_task_with_promise (DsStore *store,
 					      const char *amount,
 					      GError **error);
 
+/*
+ * Close, as done with the outcome "settled", each open call task none
+ * of whose invoices is among OPEN_ITEMS (invoice id -> DsOpenItem on
+ * AS_OF), and supersede its call; each in its own transaction,
+ * journaled.  The daily cycle does it after planning.  *closed counts.
+ */
+gboolean ds_feedback_close_settled_calls (DsStore *store,
+					  GHashTable *open_items,
+					  DsDate as_of, gint64 *closed,
+					  GError **error);
+
 /* The open tasks, as "TASK_ID TRACE_ID CUSTOMER KIND" lines, for tests
  * and the agenda: a GPtrArray of strings. */
 GPtrArray *ds_feedback_open_tasks (DsInstance *instance, GError **error);

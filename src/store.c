@@ -241,6 +241,12 @@ static const char *const migrations[] = {
 	" WHERE pdf_path IS NOT NULL;"
 	"UPDATE batches SET pdf_path = ds_stored_path (pdf_path),"
 	" manifest_path = ds_stored_path (manifest_path);",
+	/*
+	 * 8: a done task keeps its outcome (reached, no-answer, promise,
+	 * done; settled when the cycle closed a call whose invoices were
+	 * all paid), which the channel report reads for calls.
+	 */
+	"ALTER TABLE tasks ADD COLUMN outcome TEXT;",
 };
 
 gboolean

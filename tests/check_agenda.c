@@ -394,6 +394,71 @@ START_TEST (test_call_tasks_on_the_agenda)
 }
 END_TEST
 
+static char *
+task_column (const char *column, const char *customer_id)
+{
+	g_autofree char *sql = g_strdup_printf (
+		"SELECT %s FROM tasks t JOIN documents d USING (trace_id)"
+		" WHERE t.kind = 'call' AND t.customer_id = '%s'", column,
+		customer_id);
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (
+		instance->store, sql, NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return ds_store_column_text (statement, 0);
+}
+
+/*
+ * Once every invoice a call is about is paid, the cycle closes the call
+ * task as settled and supersedes the call; a call with an invoice still
+ * open stays.  A reached customer counts the call as delivered.
+ */
+START_TEST (test_paid_call_closes_itself)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) items = NULL;
+	g_autoptr (GHashTable) open_items = g_hash_table_new (g_str_hash,
+							      g_str_equal);
+	DsLedgerOutcome outcome;
+	gint64 closed = 0;
+
+	open_instance_with ("", REMINDER "channels = email;letter\n",
+			    REMINDER "channels = call;letter\n");
+	load_ledger ();
+	take ("2013-04-04");
+	ck_assert (ds_ledger_put_payment (instance->store, "P3", "C2",
+					  day ("2013-04-20"), "EUR", 80000,
+					  "I3", &outcome, NULL));
+	ck_assert (ds_ledger_put_payment (instance->store, "P4", "C2",
+					  day ("2013-04-20"), "EUR", 30000,
+					  "I4", &outcome, NULL));
+	items = ds_ledger_open_items (instance->store, day ("2013-04-21"),
+				      &error);
+	ck_assert_msg (items != NULL, "%s", error ? error->message : "");
+	for (guint i = 0; i < items->len; i++) {
+		DsOpenItem *item = g_ptr_array_index (items, i);
+
+		g_hash_table_insert (open_items, item->invoice.invoice_id,
+				     item);
+	}
+	ck_assert_msg (ds_feedback_close_settled_calls (
+			       instance->store, open_items, day ("2013-04-21"),
+			       &closed, &error), "%s",
+		       error ? error->message : "");
+	ck_assert_int_eq (closed, 1);
+	ck_assert_str_eq (task_column ("t.state || ' ' || t.outcome || ' '"
+				       " || d.state", "C2"),
+			  "done settled superseded");
+	ck_assert_str_eq (task_column ("t.state || ' ' || d.state", "C1"),
+			  "open task");
+	/* again: nothing more to close */
+	ck_assert (ds_feedback_close_settled_calls (instance->store,
+		open_items, day ("2013-04-21"), &closed, NULL));
+	ck_assert_int_eq (closed, 1);
+}
+END_TEST
+
 START_TEST (test_call_without_phone_noted)
 {
 	g_autoptr (GError) error = NULL;
@@ -454,6 +519,7 @@ agenda_suite (void)
 	tcase_add_test (ledger, test_collect_broken_promises_and_disputes);
 	tcase_add_test (ledger, test_call_tasks_on_the_agenda);
 	tcase_add_test (ledger, test_call_without_phone_noted);
+	tcase_add_test (ledger, test_paid_call_closes_itself);
 	suite_add_tcase (suite, capacity);
 	suite_add_tcase (suite, ledger);
 	return suite;

@@ -637,6 +637,20 @@ START_TEST (test_channel_report_figures)
 			stats->rows, i))->decisions;
 	ck_assert_int_eq (rows, 2);
 
+	ck_assert_int_eq (row->delivered, 0);
+
+	/* a collector who reached the customer on a call: delivered */
+	g_clear_pointer (&stats, ds_channel_stats_free);
+	ck_assert (ds_document_insert (instance->store, paid, NULL, NULL));
+	ck_assert (ds_store_exec (instance->store, "INSERT INTO tasks"
+		" (trace_id, customer_id, kind, state, outcome, created_at)"
+		" SELECT trace_id, customer_id, 'call', 'done', 'reached',"
+		" '2013-01-21T09:00:00Z' FROM documents", NULL));
+	stats = ds_channel_stats_build (instance->store, day ("2013-03-01"),
+					NULL);
+	row = g_ptr_array_index (stats->groups, 0);
+	ck_assert_int_eq (row->delivered, 1);
+
 	/* ten days after: the 14- and 30-day windows have not run */
 	g_clear_pointer (&stats, ds_channel_stats_free);
 	stats = ds_channel_stats_build (instance->store, day ("2013-01-30"),
