@@ -1,9 +1,10 @@
 /*
  * evaluate.c -- the time-split backtest.  See evaluate.h.
  *
- * The whole ledger is read once, as finally known; every feature row is
- * then built as of its invoice's issue date through scorer-features.c, which
- * counts nothing dated on or after that day.  Outcomes (the payment date,
+ * The whole ledger and the dunning history are read once, as finally
+ * known; every feature row is then built as of its invoice's issue date
+ * through scorer-features.c, which counts nothing dated on or after that
+ * day.  Outcomes (the payment date,
  * late or not) are read from the final ledger for scoring the test only.
  */
 #include "evaluate.h"
