@@ -391,9 +391,8 @@ ds_evaluate_run (DsStore *store, const DsEvaluateOptions *options,
 					  error);
 	if (history == NULL)
 		return FALSE;
-	dunning = ds_dunning_history_load (store,
-					   ds_ledger_history_known_on (history),
-					   error);
+	dunning = ds_dunning_history_load (
+		store, ds_ledger_history_known_on (history), error);
 	if (dunning == NULL)
 		return FALSE;
 	set = training_set (history, dunning, evaluation->split);

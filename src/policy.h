@@ -52,8 +52,9 @@
  * trains one in memory and leaves the file alone), and scores the open
  * items of the day a chunk of feature rows at a time
  * (ds_scorer_predict_open_items), keeping only each invoice's late
- * probability, so that its memory stays bounded by the ledger history.  The daemon's daily cycle calls it, so the daemon
- * retrains on the same schedule.
+ * probability, so that its memory stays bounded by the ledger history.
+ * The daemon's daily cycle calls it, so the daemon retrains on the same
+ * schedule.
  *
  * Settings come from the optional [policy] group of dunspool.conf:
  *   control_share = 0.15          horizon_days = 30

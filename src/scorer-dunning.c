@@ -50,7 +50,7 @@ struct _DsDunningHistory {
 	DsDate known_on;
 	GHashTable *invoices;	/* invoice id -> Record */
 	GHashTable *customers;	/* customer id -> Record */
-	GHashTable *documents;	/* trace id -> DocumentRecords; loading */
+	GHashTable *documents;	/* trace id -> DocumentRecords, loading */
 };
 
 static const char *const channel_names[DS_DUNNING_CHANNELS] = {

@@ -82,7 +82,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDunningHistory, ds_dunning_history_free)
 DsDate ds_dunning_history_known_on (const DsDunningHistory *history);
 
 typedef struct {
-	guint actions[DS_DUNNING_CHANNELS];	/* documents dated before D */
+	guint actions[DS_DUNNING_CHANNELS];	/* documents before D */
 	double days_since_last_action;	/* NaN: none */
 	double last_outcome;	/* DsDunningOutcome; NaN: none sent */
 } DsDunningSummary;

@@ -609,9 +609,9 @@ ds_scorer_load (const char *path, int threads, GError **error)
 	    json_object_get_int_member_with_default (object, "version", 0) !=
 	    SCORER_VERSION) {
 		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
-			     "scorer: %s: not a %s file of version %d: retrain "
-			     "the scorer (dunspool score --retrain)", path,
-			     SCORER_FORMAT, SCORER_VERSION);
+			     "scorer: %s: not a %s file of version %d: "
+			     "retrain the scorer (dunspool score --retrain)",
+			     path, SCORER_FORMAT, SCORER_VERSION);
 		return NULL;
 	}
 	schema = json_object_get_string_member_with_default (object,

@@ -237,8 +237,8 @@ add_dunning_history (DsStore *store)
 		" AND date (i.due_date, '+' || (n * 9 - 4) || ' days') <"
 		"  (SELECT max (p.date) FROM payments p"
 		"   WHERE p.invoice_id = i.invoice_id);"
-		"INSERT INTO document_items (trace_id, invoice_id, open_amount,"
-		" days_overdue)"
+		"INSERT INTO document_items (trace_id, invoice_id,"
+		" open_amount, days_overdue)"
 		" SELECT trace_id, substr (trace_id, 4), total, 0"
 		" FROM documents;"
 		"INSERT INTO journal (at, actor, object_kind, object_id,"
@@ -261,7 +261,8 @@ add_dunning_history (DsStore *store)
 		" SELECT 'PR-' || invoice_id, customer_id,"
 		"  date (due_date, '+10 days'), amount,"
 		"  CASE WHEN rowid % 2 = 0 THEN invoice_id END,"
-		"  CASE WHEN rowid % 7 != 0 THEN date (due_date, '+3 days') END"
+		"  CASE WHEN rowid % 7 != 0"
+		"   THEN date (due_date, '+3 days') END"
 		" FROM invoices WHERE rowid % 5 = 0;", NULL));
 }
 
