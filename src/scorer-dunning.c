@@ -3,12 +3,15 @@
  * scorer-dunning.h.
  *
  * Three queries, each bounded by the `known_on` date: the documents with
- * their items, the delivery outcomes journaled for their attempts, and
- * the promises.  Each invoice and each customer that was dunned gets a
- * record of its actions (by date) and outcomes (by the day they became
- * known); the "as of" answers walk a record up to the date.  Nothing
- * later than `known_on` is read, so a history loaded for a day cannot
- * leak what came after it.
+ * their items, the delivery outcomes journaled for their attempts (with
+ * their documents' items), and the promises.  Each invoice and each
+ * customer that was dunned gets a record number; its actions (by date)
+ * and outcomes (by the day they became known) are slices of two flat
+ * arrays per kind of record, so that a store of millions of documents
+ * costs some twenty bytes per action and per record rather than a few
+ * allocations each.  The "as of" answers walk a slice up to the date.
+ * Nothing later than `known_on` is read, so a history loaded for a day
+ * cannot leak what came after it.
  */
 #include "scorer-dunning.h"
 
@@ -17,15 +20,39 @@
 
 #include "ds-error.h"
 
+/*
+ * An action (value: its DsDunningChannel, CHANNELS for another channel)
+ * or an outcome (value: its DsDunningOutcome) on a date.
+ */
 typedef struct {
 	DsDate date;
-	guint channel;		/* DsDunningChannel; CHANNELS: another */
-} Action;
+	guint value;
+} Mark;
 
+/* A mark of one record, while loading. */
 typedef struct {
-	DsDate known;
-	DsDunningOutcome outcome;
-} Outcome;
+	guint record;
+	Mark mark;
+} PendingMark;
+
+/*
+ * The marks of every record of one kind: record r's are
+ * marks[first[r]] up to marks[first[r + 1]], by date.
+ */
+typedef struct {
+	GArray *first;		/* guint per record, and one more */
+	GArray *marks;		/* Mark */
+	GArray *pending;	/* PendingMark, while loading */
+} MarkList;
+
+/* The invoices, or the customers, that were dunned. */
+typedef struct {
+	GHashTable *numbers;	/* id -> record number + 1 */
+	GStringChunk *ids;
+	guint count;
+	MarkList actions;
+	MarkList outcomes;
+} Records;
 
 typedef struct {
 	DsDate made;		/* NONE: not recorded */
@@ -33,24 +60,11 @@ typedef struct {
 	char *invoice_id;	/* NULL: the customer's account */
 } Promise;
 
-typedef struct {
-	GArray *actions;	/* Action by date */
-	GArray *outcomes;	/* Outcome by the day known */
-	GArray *promises;	/* Promise; customers only, else NULL */
-} Record;
-
-/* A document as the outcome query needs it: whose records it feeds. */
-typedef struct {
-	DsDate date;
-	Record *customer;
-	GPtrArray *invoices;	/* Record *, borrowed */
-} DocumentRecords;
-
 struct _DsDunningHistory {
 	DsDate known_on;
-	GHashTable *invoices;	/* invoice id -> Record */
-	GHashTable *customers;	/* customer id -> Record */
-	GHashTable *documents;	/* trace id -> DocumentRecords, loading */
+	Records invoices;
+	Records customers;
+	GHashTable *promises;	/* customer id -> GArray of Promise */
 };
 
 static const char *const channel_names[DS_DUNNING_CHANNELS] = {
@@ -76,26 +90,45 @@ static const struct {
 };
 
 static void
-promise_clear (Promise *promise)
+mark_list_init (MarkList *list)
 {
-	g_free (promise->invoice_id);
+	list->first = g_array_new (FALSE, FALSE, sizeof (guint));
+	list->marks = g_array_new (FALSE, FALSE, sizeof (Mark));
+	list->pending = g_array_new (FALSE, FALSE, sizeof (PendingMark));
 }
 
 static void
-record_free (Record *record)
+mark_list_clear (MarkList *list)
 {
-	g_array_unref (record->actions);
-	g_array_unref (record->outcomes);
-	if (record->promises != NULL)
-		g_array_unref (record->promises);
-	g_free (record);
+	g_clear_pointer (&list->first, g_array_unref);
+	g_clear_pointer (&list->marks, g_array_unref);
+	g_clear_pointer (&list->pending, g_array_unref);
 }
 
 static void
-document_records_free (DocumentRecords *document)
+records_init (Records *records)
 {
-	g_ptr_array_unref (document->invoices);
-	g_free (document);
+	records->numbers = g_hash_table_new (g_str_hash, g_str_equal);
+	records->ids = g_string_chunk_new (64 * 1024);
+	mark_list_init (&records->actions);
+	mark_list_init (&records->outcomes);
+}
+
+static void
+records_clear (Records *records)
+{
+	g_clear_pointer (&records->numbers, g_hash_table_unref);
+	g_clear_pointer (&records->ids, g_string_chunk_free);
+	mark_list_clear (&records->actions);
+	mark_list_clear (&records->outcomes);
+}
+
+static void
+promises_free (GArray *promises)
+{
+	for (guint i = 0; i < promises->len; i++)
+		g_free (g_array_index (promises, Promise, i).invoice_id);
+	g_array_unref (promises);
 }
 
 void
@@ -103,10 +136,10 @@ ds_dunning_history_free (DsDunningHistory *history)
 {
 	if (history == NULL)
 		return;
-	g_hash_table_unref (history->invoices);
-	g_hash_table_unref (history->customers);
-	if (history->documents != NULL)
-		g_hash_table_unref (history->documents);
+	records_clear (&history->invoices);
+	records_clear (&history->customers);
+	if (history->promises != NULL)
+		g_hash_table_unref (history->promises);
 	g_free (history);
 }
 
@@ -116,18 +149,71 @@ ds_dunning_history_known_on (const DsDunningHistory *history)
 	return history->known_on;
 }
 
-static Record *
-record_for (GHashTable *records, const char *id)
+static guint
+record_number (Records *records, const char *id)
 {
-	Record *record = g_hash_table_lookup (records, id);
+	gpointer number = g_hash_table_lookup (records->numbers, id);
 
-	if (record != NULL)
-		return record;
-	record = g_new0 (Record, 1);
-	record->actions = g_array_new (FALSE, FALSE, sizeof (Action));
-	record->outcomes = g_array_new (FALSE, FALSE, sizeof (Outcome));
-	g_hash_table_insert (records, g_strdup (id), record);
-	return record;
+	if (number != NULL)
+		return GPOINTER_TO_UINT (number) - 1;
+	g_hash_table_insert (records->numbers,
+			     g_string_chunk_insert (records->ids, id),
+			     GUINT_TO_POINTER (++records->count));
+	return records->count - 1;
+}
+
+static void
+add_mark (Records *records, MarkList *list, const char *id, DsDate date,
+	  guint value)
+{
+	PendingMark pending = { record_number (records, id), { date, value } };
+
+	g_array_append_val (list->pending, pending);
+}
+
+/*
+ * By record, then date; g_array_sort is stable, so the order of loading
+ * (journal order for outcomes) stays within a day.
+ */
+static int
+compare_pending (gconstpointer a, gconstpointer b)
+{
+	const PendingMark *left = a, *right = b;
+
+	if (left->record != right->record)
+		return left->record < right->record ? -1 : 1;
+	return (left->mark.date > right->mark.date) -
+	       (left->mark.date < right->mark.date);
+}
+
+/* The pending marks into slices of one array. */
+static void
+mark_list_finish (MarkList *list, guint records)
+{
+	guint next = 0;
+
+	g_array_sort (list->pending, compare_pending);
+	g_array_set_size (list->first, records + 1);
+	g_array_set_size (list->marks, list->pending->len);
+	for (guint record = 0; record <= records; record++) {
+		g_array_index (list->first, guint, record) = next;
+		while (next < list->pending->len &&
+		       g_array_index (list->pending, PendingMark,
+				      next).record == record) {
+			g_array_index (list->marks, Mark, next) =
+				g_array_index (list->pending, PendingMark,
+					       next).mark;
+			next++;
+		}
+	}
+	g_clear_pointer (&list->pending, g_array_unref);
+}
+
+static void
+records_finish (Records *records)
+{
+	mark_list_finish (&records->actions, records->count);
+	mark_list_finish (&records->outcomes, records->count);
 }
 
 static guint
@@ -173,44 +259,11 @@ bind_date (DsStore *store, sqlite3_stmt *statement, int index, DsDate date,
 	return TRUE;
 }
 
-/* One row of the document query: a new document, or another item. */
-static gboolean
-read_document_row (DsDunningHistory *history, sqlite3_stmt *statement,
-		   DocumentRecords **current, GError **error)
-{
-	const char *trace_id = (const char *) sqlite3_column_text (statement,
-								   0);
-	const char *invoice_id = (const char *) sqlite3_column_text (
-		statement, 4);
-	DocumentRecords *document = *current;
-	Action action;
-
-	if (!require_date (statement, 3, &action.date, error))
-		return FALSE;
-	action.channel = channel_from_name (
-		(const char *) sqlite3_column_text (statement, 2));
-	if (document == NULL || g_hash_table_lookup (history->documents,
-						     trace_id) != document) {
-		document = g_new0 (DocumentRecords, 1);
-		document->date = action.date;
-		document->customer = record_for (history->customers,
-			(const char *) sqlite3_column_text (statement, 1));
-		document->invoices = g_ptr_array_new ();
-		g_array_append_val (document->customer->actions, action);
-		g_hash_table_insert (history->documents, g_strdup (trace_id),
-				     document);
-		*current = document;
-	}
-	if (invoice_id != NULL) {
-		Record *invoice = record_for (history->invoices, invoice_id);
-
-		g_array_append_val (invoice->actions, action);
-		g_ptr_array_add (document->invoices, invoice);
-	}
-	return TRUE;
-}
-
-/* Documents by date, each with its items, so actions come out sorted. */
+/*
+ * One row per document and item, so each document's rows come
+ * together: the document is the customer's action once, each item the
+ * invoice's.
+ */
 static gboolean
 read_documents (DsDunningHistory *history, DsStore *store, GError **error)
 {
@@ -220,15 +273,36 @@ read_documents (DsDunningHistory *history, DsStore *store, GError **error)
 		" LEFT JOIN document_items i USING (trace_id)"
 		" WHERE d.as_of <= ?1"
 		" ORDER BY d.as_of, d.trace_id, i.invoice_id", error);
-	DocumentRecords *current = NULL;
+	g_autofree char *last = NULL;
 	int status;
 
 	if (statement == NULL ||
 	    !bind_date (store, statement, 1, history->known_on, error))
 		return FALSE;
-	while ((status = sqlite3_step (statement)) == SQLITE_ROW)
-		if (!read_document_row (history, statement, &current, error))
+	while ((status = sqlite3_step (statement)) == SQLITE_ROW) {
+		const char *trace_id = (const char *) sqlite3_column_text (
+			statement, 0);
+		const char *invoice_id = (const char *) sqlite3_column_text (
+			statement, 4);
+		guint channel = channel_from_name ((const char *)
+			sqlite3_column_text (statement, 2));
+		DsDate date;
+
+		if (!require_date (statement, 3, &date, error))
 			return FALSE;
+		if (g_strcmp0 (last, trace_id) != 0) {
+			add_mark (&history->customers,
+				  &history->customers.actions,
+				  (const char *) sqlite3_column_text (
+					  statement, 1), date, channel);
+			g_free (last);
+			last = g_strdup (trace_id);
+		}
+		if (invoice_id != NULL)
+			add_mark (&history->invoices,
+				  &history->invoices.actions, invoice_id,
+				  date, channel);
+	}
 	if (status != SQLITE_DONE)
 		return ds_store_fail (store, error, "dunning history");
 	return TRUE;
@@ -244,45 +318,52 @@ outcome_of (const char *state)
 }
 
 /*
- * Outcomes in journal order, known from the day of their record but not
- * before their document's date.
+ * Outcomes in journal order, one row per outcome and item of its
+ * document, each known from the day of its record but not before its
+ * document's date.
  */
 static gboolean
 read_outcomes (DsDunningHistory *history, DsStore *store, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT trace_id, new_state, at FROM journal"
-		" WHERE object_kind = 'attempt' AND trace_id IS NOT NULL"
-		" AND new_state IN ('delivered', 'delivered-assumed',"
+		"SELECT j.seq, j.new_state, j.at, d.as_of, d.customer_id,"
+		" i.invoice_id FROM journal j"
+		" JOIN documents d ON d.trace_id = j.trace_id"
+		" LEFT JOIN document_items i ON i.trace_id = j.trace_id"
+		" WHERE j.object_kind = 'attempt'"
+		" AND j.new_state IN ('delivered', 'delivered-assumed',"
 		"  'signed', 'bounced-soft', 'bounced-hard', 'failed',"
 		"  'returned', 'unclaimed')"
-		" AND substr (at, 1, 10) <= ?1 ORDER BY seq", error);
+		" AND substr (j.at, 1, 10) <= ?1 AND d.as_of <= ?1"
+		" ORDER BY j.seq, i.invoice_id", error);
+	gint64 last = -1;
 	int status;
 
 	if (statement == NULL ||
 	    !bind_date (store, statement, 1, history->known_on, error))
 		return FALSE;
 	while ((status = sqlite3_step (statement)) == SQLITE_ROW) {
-		const DocumentRecords *document = g_hash_table_lookup (
-			history->documents,
-			sqlite3_column_text (statement, 0));
-		Outcome outcome;
-
-		/* An attempt of a document dated after known_on. */
-		if (document == NULL)
-			continue;
-		if (!require_date (statement, 2, &outcome.known, error))
-			return FALSE;
-		outcome.known = MAX (outcome.known, document->date);
-		outcome.outcome = outcome_of ((const char *)
+		gint64 seq = sqlite3_column_int64 (statement, 0);
+		const char *invoice_id = (const char *) sqlite3_column_text (
+			statement, 5);
+		DsDunningOutcome outcome = outcome_of ((const char *)
 			sqlite3_column_text (statement, 1));
-		g_array_append_val (document->customer->outcomes, outcome);
-		for (guint i = 0; i < document->invoices->len; i++) {
-			Record *invoice = g_ptr_array_index (
-				document->invoices, i);
+		DsDate known, date;
 
-			g_array_append_val (invoice->outcomes, outcome);
-		}
+		if (!require_date (statement, 2, &known, error) ||
+		    !require_date (statement, 3, &date, error))
+			return FALSE;
+		known = MAX (known, date);
+		if (seq != last)
+			add_mark (&history->customers,
+				  &history->customers.outcomes,
+				  (const char *) sqlite3_column_text (
+					  statement, 4), known, outcome);
+		last = seq;
+		if (invoice_id != NULL)
+			add_mark (&history->invoices,
+				  &history->invoices.outcomes, invoice_id,
+				  known, outcome);
 	}
 	if (status != SQLITE_DONE)
 		return ds_store_fail (store, error, "dunning history");
@@ -293,8 +374,10 @@ static gboolean
 read_promise_row (DsDunningHistory *history, sqlite3_stmt *statement,
 		  GError **error)
 {
-	Record *customer = record_for (history->customers,
-		(const char *) sqlite3_column_text (statement, 0));
+	const char *customer_id = (const char *) sqlite3_column_text (
+		statement, 0);
+	GArray *promises = g_hash_table_lookup (history->promises,
+						customer_id);
 	Promise promise = { DS_DATE_NONE, DS_DATE_NONE, NULL };
 
 	if (!require_date (statement, 1, &promise.promised, error) ||
@@ -303,13 +386,12 @@ read_promise_row (DsDunningHistory *history, sqlite3_stmt *statement,
 		return FALSE;
 	promise.invoice_id = g_strdup ((const char *)
 				       sqlite3_column_text (statement, 2));
-	if (customer->promises == NULL) {
-		customer->promises = g_array_new (FALSE, FALSE,
-						  sizeof (Promise));
-		g_array_set_clear_func (customer->promises,
-					(GDestroyNotify) promise_clear);
+	if (promises == NULL) {
+		promises = g_array_new (FALSE, FALSE, sizeof (Promise));
+		g_hash_table_insert (history->promises,
+				     g_strdup (customer_id), promises);
 	}
-	g_array_append_val (customer->promises, promise);
+	g_array_append_val (promises, promise);
 	return TRUE;
 }
 
@@ -334,26 +416,6 @@ read_promises (DsDunningHistory *history, DsStore *store, GError **error)
 	return TRUE;
 }
 
-static int
-compare_outcomes (gconstpointer a, gconstpointer b)
-{
-	const Outcome *left = a, *right = b;
-
-	return (left->known > right->known) - (left->known < right->known);
-}
-
-/* Journal order within a day is kept: g_array_sort is stable. */
-static void
-sort_outcomes (GHashTable *records)
-{
-	GHashTableIter iter;
-	Record *record;
-
-	g_hash_table_iter_init (&iter, records);
-	while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &record))
-		g_array_sort (record->outcomes, compare_outcomes);
-}
-
 DsDunningHistory *
 ds_dunning_history_load (DsStore *store, DsDate known_on, GError **error)
 {
@@ -363,13 +425,11 @@ ds_dunning_history_load (DsStore *store, DsDate known_on, GError **error)
 	g_return_val_if_fail (known_on != DS_DATE_NONE, NULL);
 
 	history->known_on = known_on;
-	history->invoices = g_hash_table_new_full (
-		g_str_hash, g_str_equal, g_free, (GDestroyNotify) record_free);
-	history->customers = g_hash_table_new_full (
-		g_str_hash, g_str_equal, g_free, (GDestroyNotify) record_free);
-	history->documents = g_hash_table_new_full (
+	records_init (&history->invoices);
+	records_init (&history->customers);
+	history->promises = g_hash_table_new_full (
 		g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify) document_records_free);
+		(GDestroyNotify) promises_free);
 
 	/* One read transaction, so the three queries see one store. */
 	if (!ds_store_exec (store, "SAVEPOINT dunning_history", error))
@@ -385,33 +445,39 @@ ds_dunning_history_load (DsStore *store, DsDate known_on, GError **error)
 	if (!ds_store_exec (store, "RELEASE dunning_history", error))
 		return NULL;
 
-	g_clear_pointer (&history->documents, g_hash_table_unref);
-	sort_outcomes (history->invoices);
-	sort_outcomes (history->customers);
+	records_finish (&history->invoices);
+	records_finish (&history->customers);
 	return g_steal_pointer (&history);
 }
 
 /* ---- as of a date ----------------------------------------------------- */
 
 static void
-summarise (const Record *record, DsDate as_of, DsDunningSummary *summary)
+summarise (const Records *records, const char *id, DsDate as_of,
+	   DsDunningSummary *summary)
 {
+	gpointer number = records != NULL ?
+			  g_hash_table_lookup (records->numbers, id) : NULL;
+	guint record, first, end;
 	DsDate last = DS_DATE_NONE;
 
 	memset (summary->actions, 0, sizeof summary->actions);
 	summary->days_since_last_action = NAN;
 	summary->last_outcome = NAN;
-	if (record == NULL)
+	if (number == NULL)
 		return;
+	record = GPOINTER_TO_UINT (number) - 1;
 
-	for (guint i = 0; i < record->actions->len; i++) {
-		const Action *action = &g_array_index (record->actions,
-						       Action, i);
+	first = g_array_index (records->actions.first, guint, record);
+	end = g_array_index (records->actions.first, guint, record + 1);
+	for (guint i = first; i < end; i++) {
+		const Mark *action = &g_array_index (records->actions.marks,
+						     Mark, i);
 
 		if (action->date >= as_of)
 			break;
-		if (action->channel < DS_DUNNING_CHANNELS)
-			summary->actions[action->channel]++;
+		if (action->value < DS_DUNNING_CHANNELS)
+			summary->actions[action->value]++;
 		last = action->date;
 	}
 	if (last == DS_DATE_NONE)
@@ -419,13 +485,15 @@ summarise (const Record *record, DsDate as_of, DsDunningSummary *summary)
 	summary->days_since_last_action = (double) as_of - last;
 
 	summary->last_outcome = DS_DUNNING_OUTCOME_UNKNOWN;
-	for (guint i = 0; i < record->outcomes->len; i++) {
-		const Outcome *outcome = &g_array_index (record->outcomes,
-							 Outcome, i);
+	first = g_array_index (records->outcomes.first, guint, record);
+	end = g_array_index (records->outcomes.first, guint, record + 1);
+	for (guint i = first; i < end; i++) {
+		const Mark *outcome = &g_array_index (records->outcomes.marks,
+						      Mark, i);
 
-		if (outcome->known >= as_of)
+		if (outcome->date >= as_of)
 			break;
-		summary->last_outcome = outcome->outcome;
+		summary->last_outcome = outcome->value;
 	}
 }
 
@@ -434,9 +502,8 @@ ds_dunning_invoice_summary (const DsDunningHistory *history,
 			    const char *invoice_id, DsDate as_of,
 			    DsDunningSummary *summary)
 {
-	summarise (history ? g_hash_table_lookup (history->invoices,
-						  invoice_id) : NULL,
-		   as_of, summary);
+	summarise (history ? &history->invoices : NULL, invoice_id, as_of,
+		   summary);
 }
 
 void
@@ -444,9 +511,8 @@ ds_dunning_customer_summary (const DsDunningHistory *history,
 			     const char *customer_id, DsDate as_of,
 			     DsDunningSummary *summary)
 {
-	summarise (history ? g_hash_table_lookup (history->customers,
-						  customer_id) : NULL,
-		   as_of, summary);
+	summarise (history ? &history->customers : NULL, customer_id, as_of,
+		   summary);
 }
 
 /*
@@ -480,15 +546,15 @@ ds_dunning_promises (const DsDunningHistory *history,
 		     const DsHistoryCustomer *customer, DsDate as_of,
 		     guint *kept, guint *broken)
 {
-	const Record *record = history ? g_hash_table_lookup (
-		history->customers, customer->customer_id) : NULL;
+	const GArray *promises = history ? g_hash_table_lookup (
+		history->promises, customer->customer_id) : NULL;
 
 	*kept = *broken = 0;
-	if (record == NULL || record->promises == NULL)
+	if (promises == NULL)
 		return;
-	for (guint i = 0; i < record->promises->len; i++) {
-		const Promise *promise = &g_array_index (record->promises,
-							 Promise, i);
+	for (guint i = 0; i < promises->len; i++) {
+		const Promise *promise = &g_array_index (promises, Promise,
+							 i);
 		DsDate made = promise->made != DS_DATE_NONE ? promise->made :
 			      promise->promised;
 		DsDate until = promise->promised +

@@ -581,7 +581,8 @@ END_TEST
 
 /*
  * The small store's invoice I1 (paid 40.00 on 2024-02-20, 60.00 on
- * 2024-03-10), dunned: a letter dated 2024-03-05 that came back on
+ * 2024-03-10), dunned: a letter dated 2024-03-05, also about a second
+ * invoice I2 (one letter to the customer all the same), that came back on
  * 2024-03-09, an e-mail dated 2024-03-12 delivered that day after a
  * soft bounce journaled the day before its date (a clock that
  * disagrees: known with the document, not before); a promise
@@ -600,9 +601,12 @@ add_small_dunning (DsStore *store)
 		"  '2024-03-05', 'dispatched', 'de', 'EUR', 6000, 'x'),"
 		" ('T2', 'K2', 'C', 'E', 'default', 'notice', 1, 'email',"
 		"  '2024-03-12', 'dispatched', 'de', 'EUR', 6000, 'x');"
+		"INSERT INTO invoices (invoice_id, customer_id, issue_date,"
+		" due_date, currency, amount) VALUES ('I2', 'C',"
+		" '2024-02-15', '2024-03-15', 'EUR', 5000);"
 		"INSERT INTO document_items (trace_id, invoice_id,"
 		" open_amount, days_overdue) VALUES ('T1', 'I1', 6000, 4),"
-		" ('T2', 'I1', 6000, 11);"
+		" ('T1', 'I2', 5000, 0), ('T2', 'I1', 6000, 11);"
 		"INSERT INTO journal (at, actor, object_kind, object_id,"
 		" trace_id, event, new_state, prev_hash, hash) VALUES"
 		" ('2024-03-05T10:00:00Z', 't', 'attempt', '1', 'T1',"
