@@ -20,6 +20,12 @@
  * invoices scored per second, and the peak resident memory from
  * getrusage.
  *
+ * With --policy, only what the daily cycle runs before its decisions:
+ * ds_policy_prepare on the instance (the model at the instance's model
+ * path, which must have been trained on or before the date and less
+ * than the retraining interval before it), so that `/usr/bin/time -v`
+ * measures the cycle's scoring path alone.
+ *
  * Training on a million-invoice history takes far longer than scoring
  * it, so the script passes a model trained on the bundled sample, which
  * the synthetic ledger is calibrated to; the features do not depend on
@@ -32,6 +38,7 @@
 
 #include "instance.h"
 #include "ledger-history.h"
+#include "policy.h"
 #include "scorer-features.h"
 #include "scorer.h"
 
@@ -63,11 +70,49 @@ fail (GError *error)
 	return EXIT_FAILURE;
 }
 
+/* The cycle's path: ds_policy_prepare, as ds_cycle_run calls it. */
+static int
+bench_policy (DsInstance *instance, DsDate as_of)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsPolicy) policy = ds_policy_new (instance, &error);
+	g_autoptr (GTimer) timer = g_timer_new ();
+	g_autoptr (DsLedgerHistory) history = NULL;
+	GPtrArray *invoices;
+	guint open = 0;
+	double seconds, peak;
+
+	if (policy == NULL || !ds_policy_prepare (policy, as_of, &error))
+		return fail (error);
+	seconds = g_timer_elapsed (timer, NULL);
+	peak = peak_megabytes ();
+	if (ds_policy_model_trained_until (policy) == DS_DATE_NONE) {
+		g_printerr ("bench-scorer: the policy has no model for the "
+			    "date: put one trained within the retraining "
+			    "interval before it at the model path\n");
+		return EXIT_FAILURE;
+	}
+	/* Counted after the measurement, from a fresh history. */
+	history = ds_ledger_history_load (instance->store, as_of, &error);
+	if (history == NULL)
+		return fail (error);
+	invoices = ds_ledger_history_invoices (history);
+	for (guint i = 0; i < invoices->len; i++)
+		open += ds_history_invoice_open (g_ptr_array_index (invoices,
+								    i),
+						 as_of);
+	printf ("policy prepare: %u open invoices in %.2f s: %.0f "
+		"invoices/s, peak RSS %.1f MB\n", open, seconds,
+		open / seconds, peak);
+	return EXIT_SUCCESS;
+}
+
 int
 main (int argc, char **argv)
 {
 	static char *root, *model_option, *as_of_text = "2014-01-01";
 	static int threads = 2;
+	static gboolean policy;
 	const GOptionEntry options[] = {
 		{ "root", 0, 0, G_OPTION_ARG_STRING, &root,
 		  "The instance", "DIR" },
@@ -77,6 +122,8 @@ main (int argc, char **argv)
 		  "Score the invoices open on this date", "DATE" },
 		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads,
 		  "libxgboost threads (2)", "N" },
+		{ "policy", 0, 0, G_OPTION_ARG_NONE, &policy,
+		  "Only the daily cycle's ds_policy_prepare", NULL },
 		{ NULL }
 	};
 	g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -84,6 +131,7 @@ main (int argc, char **argv)
 	g_autoptr (DsInstance) instance = NULL;
 	g_autoptr (DsScorer) scorer = NULL;
 	g_autoptr (DsLedgerHistory) history = NULL;
+	g_autoptr (DsDunningHistory) dunning = NULL;
 	g_autoptr (DsFeatureMatrix) matrix = NULL;
 	g_autoptr (GPtrArray) scores = NULL;
 	g_autoptr (GArray) predictions = NULL;
@@ -107,6 +155,8 @@ main (int argc, char **argv)
 	instance = ds_instance_open (root, &error);
 	if (instance == NULL)
 		return fail (error);
+	if (policy)
+		return bench_policy (instance, as_of);
 	model = model_option != NULL ? g_strdup (model_option) :
 		ds_instance_model_path (instance);
 
@@ -130,8 +180,11 @@ main (int argc, char **argv)
 	if (history == NULL)
 		return fail (error);
 	phase (timer, "history", 0);
-	predictions = ds_scorer_predict_open_items (scorer, history, as_of,
-						    &error);
+	dunning = ds_dunning_history_load (instance->store, as_of, &error);
+	if (dunning == NULL)
+		return fail (error);
+	predictions = ds_scorer_predict_open_items (scorer, history, dunning,
+						    as_of, &error);
 	if (predictions == NULL)
 		return fail (error);
 	phase (timer, "streamed", predictions->len);
@@ -144,7 +197,7 @@ main (int argc, char **argv)
 	/* The same in one batch: every feature row at once. */
 	g_timer_start (total);
 	g_timer_start (timer);
-	matrix = ds_scorer_features_open_items (history, as_of);
+	matrix = ds_scorer_features_open_items (history, dunning, as_of);
 	phase (timer, "features", matrix->rows);
 	late = g_new (double, MAX (matrix->rows, 1));
 	days = g_new (double, MAX (matrix->rows, 1));

@@ -11,8 +11,10 @@
 # settled invoices per customer, imports it into a new instance, trains
 # the models on the bundled sample (bench-scorer.c says why), then
 # scores every open invoice, printing the figures: time per phase,
-# invoices per second, peak memory.  Slow (minutes for the default
-# size) and never part of `make check`.
+# invoices per second, peak memory; then, in a process of its own
+# under /usr/bin/time -v, the daily cycle's scoring path alone
+# (ds_policy_prepare).  Slow (minutes for the default size) and never
+# part of `make check`.
 set -euo pipefail
 
 customers=${1:-100000}
@@ -49,9 +51,16 @@ echo "== model: trained on the bundled sample"
 	"$source/data/ibm-ar/customers.csv" \
 	"$source/data/ibm-ar/WA_Fn-UseC_-Accounts-Receivable.csv" \
 	> /dev/null 2>&1
-"$build/src/dunspool" score --root "$work/sample" --as-of 2014-01-10 \
+"$build/src/dunspool" score --root "$work/sample" --as-of 2014-01-01 \
 	--retrain > /dev/null
 
 echo "== score (threads $threads)"
 "$build/bench/bench-scorer" --root "$work/instance" --as-of 2014-01-01 \
 	--model "$work/sample/var/scorer-model.json" --threads "$threads"
+
+echo "== the daily cycle's scoring path (ds_policy_prepare)"
+cp "$work/sample/var/scorer-model.json" "$work/instance/var/"
+/usr/bin/time -v -o "$work/policy.time" \
+	"$build/bench/bench-scorer" --root "$work/instance" \
+	--as-of 2014-01-01 --policy
+grep -E "Maximum resident|Elapsed|User time" "$work/policy.time"

@@ -1,9 +1,10 @@
 /*
  * evaluate.c -- the time-split backtest.  See evaluate.h.
  *
- * The whole ledger is read once, as finally known; every feature row is
- * then built as of its invoice's issue date through scorer-features.c, which
- * counts nothing dated on or after that day.  Outcomes (the payment date,
+ * The whole ledger and the dunning history are read once, as finally
+ * known; every feature row is then built as of its invoice's issue date
+ * through scorer-features.c, which counts nothing dated on or after that
+ * day.  Outcomes (the payment date,
  * late or not) are read from the final ledger for scoring the test only.
  */
 #include "evaluate.h"
@@ -217,10 +218,11 @@ capture (const TestRows *test, const double *score)
 /* ---- the backtest ----------------------------------------------------- */
 
 static DsTrainingSet *
-training_set (const DsLedgerHistory *history, DsDate split)
+training_set (const DsLedgerHistory *history,
+	      const DsDunningHistory *dunning, DsDate split)
 {
 	GPtrArray *invoices = ds_ledger_history_invoices (history);
-	DsTrainingSet *set = ds_training_set_new (split);
+	DsTrainingSet *set = ds_training_set_new (split, dunning);
 
 	for (guint i = 0; i < invoices->len; i++) {
 		const DsHistoryInvoice *invoice = g_ptr_array_index (invoices,
@@ -255,10 +257,11 @@ training_late_share (const DsTrainingSet *set)
  * outcome to compare with), with their features as of their issue date.
  */
 static DsFeatureMatrix *
-test_features (const DsLedgerHistory *history, DsDate split)
+test_features (const DsLedgerHistory *history,
+	       const DsDunningHistory *dunning, DsDate split)
 {
 	GPtrArray *invoices = ds_ledger_history_invoices (history);
-	DsFeatureMatrix *matrix = ds_feature_matrix_new ();
+	DsFeatureMatrix *matrix = ds_feature_matrix_new (dunning);
 
 	for (guint i = 0; i < invoices->len; i++) {
 		const DsHistoryInvoice *invoice = g_ptr_array_index (invoices,
@@ -370,6 +373,7 @@ ds_evaluate_run (DsStore *store, const DsEvaluateOptions *options,
 {
 	g_autoptr (DsEvaluation) evaluation = g_new0 (DsEvaluation, 1);
 	g_autoptr (DsLedgerHistory) history = NULL;
+	g_autoptr (DsDunningHistory) dunning = NULL;
 	g_autoptr (DsTrainingSet) set = NULL;
 	g_autoptr (DsFeatureMatrix) matrix = NULL;
 	g_autoptr (DsScorer) scorer = NULL;
@@ -387,8 +391,12 @@ ds_evaluate_run (DsStore *store, const DsEvaluateOptions *options,
 					  error);
 	if (history == NULL)
 		return FALSE;
-	set = training_set (history, evaluation->split);
-	matrix = test_features (history, evaluation->split);
+	dunning = ds_dunning_history_load (
+		store, ds_ledger_history_known_on (history), error);
+	if (dunning == NULL)
+		return FALSE;
+	set = training_set (history, dunning, evaluation->split);
+	matrix = test_features (history, dunning, evaluation->split);
 	evaluation->train_invoices = set->features->rows;
 	evaluation->test_invoices = matrix->rows;
 	if (matrix->rows == 0) {

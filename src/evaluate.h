@@ -5,7 +5,9 @@
  * The ledger is split at a date (2013-07-01 by default).  The scorer is
  * trained on the invoices issued and paid before it, and tested on the
  * invoices issued from it on, each with its features as of its own issue
- * date.  The figures:
+ * date, the dunning columns from whatever dunning history the store
+ * holds (none on a fresh import; the documents of the demo's replay in
+ * its instance).  The figures:
  *
  *   model       AUC, log loss, accuracy, precision, recall, F1 and
  *               calibration bins for "paid late" (after the due date);

@@ -16,6 +16,7 @@
 #include "policy.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ds-error.h"
@@ -33,10 +34,21 @@ struct _DsPolicy {
 	char *model_path;
 	DsScorer *scorer;
 	DsDate prepared_on;
-	GHashTable *scores;	/* invoice id -> DsScore, NULL: rules */
-	GPtrArray *score_list;	/* owns the scores */
+	GArray *risks;		/* InvoiceRisk by id; NULL: rules */
+	GStringChunk *risk_ids;	/* the ids the risks point to */
 	GHashTable *responses;	/* "segment/action/step" -> gint64[2] */
 };
+
+/*
+ * All the decisions need of a score: the late probability of each open
+ * invoice, kept in a sorted array (16 bytes and the id per invoice)
+ * rather than as DsScore objects, so that a day with a million open
+ * invoices costs tens of megabytes, not hundreds.
+ */
+typedef struct {
+	const char *invoice_id;
+	double late_probability;
+} InvoiceRisk;
 
 /* ---- settings --------------------------------------------------------- */
 
@@ -384,8 +396,8 @@ ds_policy_free (DsPolicy *policy)
 	if (policy == NULL)
 		return;
 	ds_scorer_free (policy->scorer);
-	g_clear_pointer (&policy->scores, g_hash_table_unref);
-	g_clear_pointer (&policy->score_list, g_ptr_array_unref);
+	g_clear_pointer (&policy->risks, g_array_unref);
+	g_clear_pointer (&policy->risk_ids, g_string_chunk_free);
 	g_clear_pointer (&policy->responses, g_hash_table_unref);
 	g_free (policy->model_path);
 	g_free (policy);
@@ -397,26 +409,92 @@ ds_policy_settings (const DsPolicy *policy)
 	return &policy->settings;
 }
 
+static int
+compare_risks (gconstpointer a, gconstpointer b)
+{
+	const InvoiceRisk *left = a, *right = b;
+
+	return strcmp (left->invoice_id, right->invoice_id);
+}
+
+static void
+risks_clear (DsPolicy *policy)
+{
+	g_clear_pointer (&policy->risks, g_array_unref);
+	g_clear_pointer (&policy->risk_ids, g_string_chunk_free);
+}
+
+static void
+risks_begin (DsPolicy *policy, guint count)
+{
+	risks_clear (policy);
+	policy->risks = g_array_sized_new (FALSE, FALSE,
+					   sizeof (InvoiceRisk), count);
+	policy->risk_ids = g_string_chunk_new (64 * 1024);
+}
+
+static void
+risks_add (DsPolicy *policy, const char *invoice_id, double late)
+{
+	InvoiceRisk risk = {
+		g_string_chunk_insert (policy->risk_ids, invoice_id), late,
+	};
+
+	g_array_append_val (policy->risks, risk);
+}
+
+static const InvoiceRisk *
+risk_find (const DsPolicy *policy, const char *invoice_id)
+{
+	InvoiceRisk key = { invoice_id, 0 };
+
+	return bsearch (&key, policy->risks->data, policy->risks->len,
+			sizeof (InvoiceRisk), compare_risks);
+}
+
 void
 ds_policy_use_scores (DsPolicy *policy, GPtrArray *scores)
 {
-	g_clear_pointer (&policy->scores, g_hash_table_unref);
-	g_clear_pointer (&policy->score_list, g_ptr_array_unref);
+	risks_clear (policy);
 	if (scores == NULL)
 		return;
-	policy->score_list = g_ptr_array_ref (scores);
-	policy->scores = g_hash_table_new (g_str_hash, g_str_equal);
+	risks_begin (policy, scores->len);
 	for (guint i = 0; i < scores->len; i++) {
-		DsScore *score = g_ptr_array_index (scores, i);
+		const DsScore *score = g_ptr_array_index (scores, i);
 
-		g_hash_table_insert (policy->scores, score->invoice_id, score);
+		risks_add (policy, score->invoice_id,
+			   score->late_probability);
 	}
+	g_array_sort (policy->risks, compare_risks);
+}
+
+/* The day's predictions, made a chunk of feature rows at a time. */
+static gboolean
+use_predictions (DsPolicy *policy, const DsLedgerHistory *history,
+		 const DsDunningHistory *dunning, DsDate as_of,
+		 GError **error)
+{
+	g_autoptr (GArray) predictions = ds_scorer_predict_open_items (
+		policy->scorer, history, dunning, as_of, error);
+
+	if (predictions == NULL)
+		return FALSE;
+	risks_begin (policy, predictions->len);
+	for (guint i = 0; i < predictions->len; i++) {
+		const DsPrediction *prediction = &g_array_index (
+			predictions, DsPrediction, i);
+
+		risks_add (policy, prediction->invoice->invoice_id,
+			   prediction->late_probability);
+	}
+	g_array_sort (policy->risks, compare_risks);
+	return TRUE;
 }
 
 DsDate
 ds_policy_model_trained_until (const DsPolicy *policy)
 {
-	return policy->scorer != NULL && policy->scores != NULL ?
+	return policy->scorer != NULL && policy->risks != NULL ?
 	       ds_scorer_trained_until (policy->scorer) : DS_DATE_NONE;
 }
 
@@ -447,11 +525,16 @@ train_for_past_day (DsStore *store, DsDate as_of,
 {
 	g_autoptr (DsLedgerHistory) history = ds_ledger_history_load (
 		store, as_of - 1, error);
-	g_autoptr (DsTrainingSet) set = ds_training_set_new (as_of);
+	g_autoptr (DsDunningHistory) dunning = NULL;
+	g_autoptr (DsTrainingSet) set = NULL;
 	GPtrArray *invoices;
 
 	if (history == NULL)
 		return NULL;
+	dunning = ds_dunning_history_load (store, as_of - 1, error);
+	if (dunning == NULL)
+		return NULL;
+	set = ds_training_set_new (as_of, dunning);
 	invoices = ds_ledger_history_invoices (history);
 	for (guint i = 0; i < invoices->len; i++)
 		ds_training_set_add (set, g_ptr_array_index (invoices, i));
@@ -512,8 +595,7 @@ ds_policy_prepare (DsPolicy *policy, DsDate as_of, GError **error)
 {
 	DsStore *store = policy->instance->store;
 	g_autoptr (DsLedgerHistory) history = NULL;
-	g_autoptr (DsFeatureMatrix) matrix = NULL;
-	g_autoptr (GPtrArray) scores = NULL;
+	g_autoptr (DsDunningHistory) dunning = NULL;
 
 	if (policy->prepared_on == as_of)
 		return TRUE;
@@ -527,13 +609,12 @@ ds_policy_prepare (DsPolicy *policy, DsDate as_of, GError **error)
 	if (policy->responses == NULL ||
 	    !refresh_scorer (policy, history, as_of, error))
 		return FALSE;
-	ds_policy_use_scores (policy, NULL);
+	risks_clear (policy);
 	if (policy->scorer != NULL) {
-		matrix = ds_scorer_features_open_items (history, as_of);
-		scores = ds_scorer_score (policy->scorer, matrix, 0, error);
-		if (scores == NULL)
+		dunning = ds_dunning_history_load (store, as_of, error);
+		if (dunning == NULL ||
+		    !use_predictions (policy, history, dunning, as_of, error))
 			return FALSE;
-		ds_policy_use_scores (policy, scores);
 	}
 	policy->prepared_on = as_of;
 	return TRUE;
@@ -550,8 +631,8 @@ segment_of (const DsPolicy *policy, const DsDocument *document)
 	for (guint i = 0; i < document->items->len; i++) {
 		const DsDocumentItem *item = g_ptr_array_index (
 			document->items, i);
-		const DsScore *score = g_hash_table_lookup (policy->scores,
-							    item->invoice_id);
+		const InvoiceRisk *score = risk_find (policy,
+						      item->invoice_id);
 
 		if (score != NULL)
 			risk = MAX (risk, score->late_probability);
@@ -976,9 +1057,9 @@ ds_policy_decide (DsPolicy *policy, const DsDocument *document,
 		return TRUE;
 	decision->control = ds_policy_is_control (&policy->settings,
 						  document->customer_id);
-	decision->segment = policy->scores != NULL ?
+	decision->segment = policy->risks != NULL ?
 			    segment_of (policy, document) : "unscored";
-	if (decision->control || policy->scores == NULL ||
+	if (decision->control || policy->risks == NULL ||
 	    policy->responses == NULL || step_of (policy, document) == NULL) {
 		decide_by_rules (document, decision);
 	} else {

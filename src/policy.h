@@ -50,8 +50,11 @@
  * settled) and replaces the model file atomically; it never uses a model
  * trained on days after the one planned (for a re-run of a past day it
  * trains one in memory and leaves the file alone), and scores the open
- * items of the day.  The daemon's daily cycle calls it, so the daemon
- * retrains on the same schedule.
+ * items of the day a chunk of feature rows at a time
+ * (ds_scorer_predict_open_items), keeping only each invoice's late
+ * probability, so that its memory stays bounded by the ledger history.
+ * The daemon's daily cycle calls it, so the daemon retrains on the same
+ * schedule.
  *
  * Settings come from the optional [policy] group of dunspool.conf:
  *   control_share = 0.15          horizon_days = 30

@@ -3,8 +3,9 @@
  *
  * A row is computed from the invoice and from its customer's other
  * invoices, each of which is looked at through the ledger-history "as of"
- * functions only: settled before D, open on D, disputed on D.  That is
- * the whole of the leakage rule, and it lives in ledger-history.c.
+ * functions only: settled before D, open on D, disputed on D; and from
+ * the dunning history's "as of" answers (scorer-dunning.c).  That is the
+ * whole of the leakage rule, and it lives in those two files.
  */
 #include "scorer-features.h"
 
@@ -13,7 +14,7 @@
 
 #include "money.h"
 
-#define DS_SCORER_FEATURES_VERSION 1
+#define DS_SCORER_FEATURES_VERSION 2
 #define RECENT_SETTLED 3	/* "recent" is the last three settled */
 #define RECENT_LATE 5		/* the recent late ratio: last five */
 #define NEW_INVOICE_DAYS 30	/* invoices issued within this window */
@@ -68,6 +69,20 @@ enum {
 	FEATURE_COUNTRY_GB,
 	FEATURE_COUNTRY_US,
 	FEATURE_COUNTRY_CH,
+	FEATURE_DUNNING_EMAIL,
+	FEATURE_DUNNING_LETTER,
+	FEATURE_DUNNING_REGISTERED,
+	FEATURE_DUNNING_FAX,
+	FEATURE_DAYS_SINCE_LAST_ACTION,
+	FEATURE_LAST_DELIVERY_OUTCOME,
+	FEATURE_CUSTOMER_DUNNING_EMAIL,
+	FEATURE_CUSTOMER_DUNNING_LETTER,
+	FEATURE_CUSTOMER_DUNNING_REGISTERED,
+	FEATURE_CUSTOMER_DUNNING_FAX,
+	FEATURE_CUSTOMER_DAYS_SINCE_LAST_ACTION,
+	FEATURE_CUSTOMER_LAST_DELIVERY_OUTCOME,
+	FEATURE_PROMISES_KEPT,
+	FEATURE_PROMISES_BROKEN,
 	FEATURE_COUNT
 };
 
@@ -169,6 +184,39 @@ static const DsFeature features[FEATURE_COUNT] = {
 	[FEATURE_COUNTRY_US] = { "country_us",
 				 "customer in the United States" },
 	[FEATURE_COUNTRY_CH] = { "country_ch", "customer in Switzerland" },
+	[FEATURE_DUNNING_EMAIL] = { "dunning_email",
+		"e-mails sent about this invoice" },
+	[FEATURE_DUNNING_LETTER] = { "dunning_letter",
+		"letters sent about this invoice" },
+	[FEATURE_DUNNING_REGISTERED] = { "dunning_registered",
+		"registered letters sent about this invoice" },
+	[FEATURE_DUNNING_FAX] = { "dunning_fax",
+		"faxes sent about this invoice" },
+	[FEATURE_DAYS_SINCE_LAST_ACTION] = { "days_since_last_action",
+		"days since the last document about this invoice" },
+	[FEATURE_LAST_DELIVERY_OUTCOME] = { "last_delivery_outcome",
+		"last delivery outcome for this invoice (0 unknown, "
+		"1 delivered, 2 bounced, 3 returned)" },
+	[FEATURE_CUSTOMER_DUNNING_EMAIL] = { "customer_dunning_email",
+		"e-mails sent to the customer" },
+	[FEATURE_CUSTOMER_DUNNING_LETTER] = { "customer_dunning_letter",
+		"letters sent to the customer" },
+	[FEATURE_CUSTOMER_DUNNING_REGISTERED] = {
+		"customer_dunning_registered",
+		"registered letters sent to the customer" },
+	[FEATURE_CUSTOMER_DUNNING_FAX] = { "customer_dunning_fax",
+		"faxes sent to the customer" },
+	[FEATURE_CUSTOMER_DAYS_SINCE_LAST_ACTION] = {
+		"customer_days_since_last_action",
+		"days since the last document to the customer" },
+	[FEATURE_CUSTOMER_LAST_DELIVERY_OUTCOME] = {
+		"customer_last_delivery_outcome",
+		"last delivery outcome for the customer (0 unknown, "
+		"1 delivered, 2 bounced, 3 returned)" },
+	[FEATURE_PROMISES_KEPT] = { "promises_kept",
+		"promises to pay the customer kept" },
+	[FEATURE_PROMISES_BROKEN] = { "promises_broken",
+		"promises to pay the customer broke" },
 };
 
 /* One of the customer's invoices paid before D, as the history saw it. */
@@ -215,10 +263,11 @@ ds_scorer_features_schema (void)
 }
 
 DsFeatureMatrix *
-ds_feature_matrix_new (void)
+ds_feature_matrix_new (const DsDunningHistory *dunning)
 {
 	DsFeatureMatrix *matrix = g_new0 (DsFeatureMatrix, 1);
 
+	matrix->dunning = dunning;
 	matrix->schema = g_strdup (ds_scorer_features_schema ());
 	matrix->columns = FEATURE_COUNT;
 	matrix->values = g_array_new (FALSE, FALSE, sizeof (float));
@@ -555,6 +604,50 @@ add_invoice (float *row, const DsHistoryInvoice *invoice, DsDate as_of)
 	row[FEATURE_COUNTRY_CH] = g_strcmp0 (country, "CH") == 0;
 }
 
+/* Actions by channel, days since the last, and its outcome. */
+static void
+add_dunning_summary (float *row, guint first,
+		     const DsDunningSummary *summary)
+{
+	for (guint i = 0; i < DS_DUNNING_CHANNELS; i++)
+		row[first + i] = summary->actions[i];
+	row[first + DS_DUNNING_CHANNELS] = summary->days_since_last_action;
+	row[first + DS_DUNNING_CHANNELS + 1] = summary->last_outcome;
+}
+
+/*
+ * What was done before D about the invoice and its customer, and the
+ * customer's promises judged by then (scorer-dunning.h).
+ */
+static void
+add_dunning (float *row, const DsHistoryInvoice *invoice, DsDate as_of,
+	     const DsDunningHistory *dunning)
+{
+	DsDunningSummary summary;
+	guint kept, broken;
+
+	/* The columns of a summary follow DsDunningChannel's order. */
+	G_STATIC_ASSERT (DS_DUNNING_EMAIL == 0 && DS_DUNNING_LETTER == 1 &&
+			 DS_DUNNING_REGISTERED == 2 && DS_DUNNING_FAX == 3);
+	G_STATIC_ASSERT (FEATURE_DUNNING_FAX == FEATURE_DUNNING_EMAIL + 3);
+	G_STATIC_ASSERT (FEATURE_LAST_DELIVERY_OUTCOME ==
+			 FEATURE_DUNNING_EMAIL + DS_DUNNING_CHANNELS + 1);
+	G_STATIC_ASSERT (FEATURE_CUSTOMER_LAST_DELIVERY_OUTCOME ==
+			 FEATURE_CUSTOMER_DUNNING_EMAIL +
+			 DS_DUNNING_CHANNELS + 1);
+
+	ds_dunning_invoice_summary (dunning, invoice->invoice_id, as_of,
+				    &summary);
+	add_dunning_summary (row, FEATURE_DUNNING_EMAIL, &summary);
+	ds_dunning_customer_summary (dunning, invoice->customer->customer_id,
+				     as_of, &summary);
+	add_dunning_summary (row, FEATURE_CUSTOMER_DUNNING_EMAIL, &summary);
+	ds_dunning_promises (dunning, invoice->customer, as_of, &kept,
+			     &broken);
+	row[FEATURE_PROMISES_KEPT] = kept;
+	row[FEATURE_PROMISES_BROKEN] = broken;
+}
+
 void
 ds_scorer_features_add (DsFeatureMatrix *matrix,
 			const DsHistoryInvoice *invoice, DsDate as_of)
@@ -568,6 +661,7 @@ ds_scorer_features_add (DsFeatureMatrix *matrix,
 	add_invoice (row, invoice, as_of);
 	add_history (row, invoice, as_of);
 	add_exposure (row, invoice, as_of);
+	add_dunning (row, invoice, as_of, matrix->dunning);
 
 	g_array_append_vals (matrix->values, row, FEATURE_COUNT);
 	g_ptr_array_add (matrix->invoices, (gpointer) invoice);
@@ -577,12 +671,15 @@ ds_scorer_features_add (DsFeatureMatrix *matrix,
 
 DsFeatureMatrix *
 ds_scorer_features_open_items (const DsLedgerHistory *history,
-			       DsDate as_of)
+			       const DsDunningHistory *dunning, DsDate as_of)
 {
 	GPtrArray *invoices = ds_ledger_history_invoices (history);
-	DsFeatureMatrix *matrix = ds_feature_matrix_new ();
+	DsFeatureMatrix *matrix = ds_feature_matrix_new (dunning);
 
 	g_return_val_if_fail (as_of <= ds_ledger_history_known_on (history),
+			      matrix);
+	g_return_val_if_fail (dunning == NULL ||
+			      as_of <= ds_dunning_history_known_on (dunning),
 			      matrix);
 
 	for (guint i = 0; i < invoices->len; i++) {

@@ -16,8 +16,8 @@
  *
  * "delay" is an accelerated-failure-time model (log-logistic) of the days
  * from issue to payment, plus one since a survival time must be positive,
- * fitted on the invoices paid before the cutoff (see train_delay for why
- * the open ones are not given as censored).  Its contributions are in log
+ * fitted on the invoices paid before the cutoff (scorer.h says why the
+ * open ones are not given as censored).  Its contributions are in log
  * days; reasons report them converted to days at the predicted value.
  */
 #define G_LOG_DOMAIN "dunspool-scorer"
@@ -105,11 +105,11 @@ ds_scorer_trained_until (const DsScorer *scorer)
 /* ---- training sets ---------------------------------------------------- */
 
 DsTrainingSet *
-ds_training_set_new (DsDate cutoff)
+ds_training_set_new (DsDate cutoff, const DsDunningHistory *dunning)
 {
 	DsTrainingSet *set = g_new0 (DsTrainingSet, 1);
 
-	set->features = ds_feature_matrix_new ();
+	set->features = ds_feature_matrix_new (dunning);
 	set->settled = g_array_new (FALSE, FALSE, sizeof (DsDate));
 	set->cutoff = cutoff;
 	return set;
@@ -315,16 +315,10 @@ mean_float (const float *values, guint count)
 
 /*
  * "delay": days from issue to payment plus one, for the invoices paid
- * before the cutoff.  The trees start from the mean so that the first
- * rounds are not spent climbing from libxgboost's 0.5.
- *
- * XXX: invoices still open at the cutoff are left out rather than given
- * as right-censored rows.  They are all recent, the features that grow
- * with time (tenure, counts) single them out, and the censored
- * likelihood then pushes those leaves without bound: on the bundled
- * ledger, training with them as of 2013-07-01 took the later invoices'
- * error from 4.2 to over 100 days.  Until a bounded treatment exists
- * (an upper cap, or features free of calendar time), they are dropped.
+ * before the cutoff (exact times: both bounds the same); the invoices
+ * still open are left out, as measured in scorer.h.  The trees start
+ * from the mean so that the first rounds are not spent climbing from
+ * libxgboost's 0.5.
  */
 static gboolean
 train_delay (DsScorer *scorer, const DsTrainingSet *set,
@@ -402,7 +396,8 @@ ds_scorer_retrain (DsStore *store, DsDate as_of,
 		   GError **error)
 {
 	g_autoptr (DsLedgerHistory) history = NULL;
-	g_autoptr (DsTrainingSet) set = ds_training_set_new (as_of);
+	g_autoptr (DsDunningHistory) dunning = NULL;
+	g_autoptr (DsTrainingSet) set = NULL;
 	g_autoptr (DsScorer) scorer = NULL;
 	GPtrArray *invoices;
 
@@ -410,6 +405,10 @@ ds_scorer_retrain (DsStore *store, DsDate as_of,
 	history = ds_ledger_history_load (store, as_of - 1, error);
 	if (history == NULL)
 		return NULL;
+	dunning = ds_dunning_history_load (store, as_of - 1, error);
+	if (dunning == NULL)
+		return NULL;
+	set = ds_training_set_new (as_of, dunning);
 	invoices = ds_ledger_history_invoices (history);
 	for (guint i = 0; i < invoices->len; i++)
 		ds_training_set_add (set, g_ptr_array_index (invoices, i));
@@ -515,7 +514,8 @@ schema_refused (const char *path, const char *what, const char *found,
 {
 	g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
 		     "%s: %s was trained on features \"%.60s\", this program "
-		     "builds \"%.60s\": retrain the scorer", path, what,
+		     "builds \"%.60s\": retrain the scorer (dunspool score "
+		     "--retrain; the daemon retrains by itself)", path, what,
 		     found ? found : "(none)", ds_scorer_features_schema ());
 	return FALSE;
 }
@@ -609,8 +609,9 @@ ds_scorer_load (const char *path, int threads, GError **error)
 	    json_object_get_int_member_with_default (object, "version", 0) !=
 	    SCORER_VERSION) {
 		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
-			     "scorer: %s: not a %s file of version %d", path,
-			     SCORER_FORMAT, SCORER_VERSION);
+			     "scorer: %s: not a %s file of version %d: "
+			     "retrain the scorer (dunspool score --retrain)",
+			     path, SCORER_FORMAT, SCORER_VERSION);
 		return NULL;
 	}
 	schema = json_object_get_string_member_with_default (object,
@@ -893,11 +894,15 @@ ds_scorer_score_open_items (DsScorer *scorer, DsStore *store, DsDate as_of,
 {
 	g_autoptr (DsLedgerHistory) history = ds_ledger_history_load (
 		store, as_of, error);
+	g_autoptr (DsDunningHistory) dunning = NULL;
 	g_autoptr (DsFeatureMatrix) matrix = NULL;
 
 	if (history == NULL)
 		return NULL;
-	matrix = ds_scorer_features_open_items (history, as_of);
+	dunning = ds_dunning_history_load (store, as_of, error);
+	if (dunning == NULL)
+		return NULL;
+	matrix = ds_scorer_features_open_items (history, dunning, as_of);
 	return ds_scorer_score (scorer, matrix, reasons, error);
 }
 
@@ -924,13 +929,14 @@ flush_predictions (DsScorer *scorer, const DsFeatureMatrix *matrix,
 
 GArray *
 ds_scorer_predict_open_items (DsScorer *scorer,
-			      const DsLedgerHistory *history, DsDate as_of,
+			      const DsLedgerHistory *history,
+			      const DsDunningHistory *dunning, DsDate as_of,
 			      GError **error)
 {
 	GPtrArray *invoices = ds_ledger_history_invoices (history);
 	g_autoptr (GArray) predictions = g_array_new (FALSE, FALSE,
 		sizeof (DsPrediction));
-	g_autoptr (DsFeatureMatrix) matrix = ds_feature_matrix_new ();
+	g_autoptr (DsFeatureMatrix) matrix = ds_feature_matrix_new (dunning);
 
 	for (guint i = 0; i < invoices->len; i++) {
 		const DsHistoryInvoice *invoice = g_ptr_array_index (invoices,
@@ -944,7 +950,7 @@ ds_scorer_predict_open_items (DsScorer *scorer,
 		if (!flush_predictions (scorer, matrix, predictions, error))
 			return NULL;
 		g_clear_pointer (&matrix, ds_feature_matrix_free);
-		matrix = ds_feature_matrix_new ();
+		matrix = ds_feature_matrix_new (dunning);
 	}
 	if (!flush_predictions (scorer, matrix, predictions, error))
 		return NULL;
@@ -1005,14 +1011,14 @@ compare_scores (gconstpointer a, gconstpointer b)
 }
 
 static DsFeatureMatrix *
-score_matrix (const DsLedgerHistory *history, const DsScoreOptions *options,
-	      DsDate as_of, GError **error)
+score_matrix (const DsLedgerHistory *history, const DsDunningHistory *dunning,
+	      const DsScoreOptions *options, DsDate as_of, GError **error)
 {
 	const DsHistoryInvoice *invoice;
 	DsFeatureMatrix *matrix;
 
 	if (options->explain == NULL)
-		return ds_scorer_features_open_items (history, as_of);
+		return ds_scorer_features_open_items (history, dunning, as_of);
 	invoice = ds_ledger_history_find (history, options->explain);
 	if (invoice == NULL) {
 		g_autofree char *date = ds_date_to_iso (as_of);
@@ -1022,7 +1028,7 @@ score_matrix (const DsLedgerHistory *history, const DsScoreOptions *options,
 			     options->explain, date);
 		return NULL;
 	}
-	matrix = ds_feature_matrix_new ();
+	matrix = ds_feature_matrix_new (dunning);
 	ds_scorer_features_add (matrix, invoice, as_of);
 	return matrix;
 }
@@ -1034,6 +1040,7 @@ ds_score_run (DsStore *store, const DsScoreOptions *options,
 	g_autoptr (DsScoreReport) report = g_new0 (DsScoreReport, 1);
 	g_autoptr (DsScorer) scorer = NULL;
 	g_autoptr (DsLedgerHistory) history = NULL;
+	g_autoptr (DsDunningHistory) dunning = NULL;
 	g_autoptr (DsFeatureMatrix) matrix = NULL;
 	DsDate as_of = options->as_of != DS_DATE_NONE ? options->as_of :
 		       ds_date_today_utc ();
@@ -1044,7 +1051,10 @@ ds_score_run (DsStore *store, const DsScoreOptions *options,
 	history = ds_ledger_history_load (store, as_of, error);
 	if (history == NULL)
 		return FALSE;
-	matrix = score_matrix (history, options, as_of, error);
+	dunning = ds_dunning_history_load (store, as_of, error);
+	if (dunning == NULL)
+		return FALSE;
+	matrix = score_matrix (history, dunning, options, as_of, error);
 	if (matrix == NULL)
 		return FALSE;
 

@@ -710,6 +710,44 @@ count (const char *sql)
 	return sqlite3_column_int64 (statement, 0);
 }
 
+/*
+ * After a replay has sent documents, the scorer's dunning columns of the
+ * open items carry them: documents to the customer and about the
+ * invoice, and the days since the last.
+ */
+static void
+assert_dunning_columns_carried (DsDate as_of)
+{
+	g_autoptr (DsLedgerHistory) ledger = ds_ledger_history_load (
+		instance->store, as_of, NULL);
+	g_autoptr (DsDunningHistory) dunning = ds_dunning_history_load (
+		instance->store, as_of, NULL);
+	g_autoptr (DsFeatureMatrix) matrix = NULL;
+	guint count, customer = 0, invoice = 0, since = 0;
+	const DsFeature *features = ds_scorer_features_list (&count);
+
+	ck_assert (ledger != NULL && dunning != NULL);
+	matrix = ds_scorer_features_open_items (ledger, dunning, as_of);
+	ck_assert_int_gt (matrix->rows, 0);
+	for (guint row = 0; row < matrix->rows; row++) {
+		const float *values = ds_feature_matrix_row (matrix, row);
+
+		for (guint i = 0; i < count; i++) {
+			const char *name = features[i].name;
+
+			if (g_str_has_prefix (name, "customer_dunning_"))
+				customer += values[i] > 0;
+			else if (g_str_has_prefix (name, "dunning_"))
+				invoice += values[i] > 0;
+			else if (strcmp (name, "days_since_last_action") == 0)
+				since += !isnan (values[i]);
+		}
+	}
+	ck_assert_int_gt (customer, 0);
+	ck_assert_int_gt (invoice, 0);
+	ck_assert_int_gt (since, 0);
+}
+
 START_TEST (test_replay_scorer_takes_over)
 {
 	g_autoptr (GError) error = NULL;
@@ -748,6 +786,7 @@ START_TEST (test_replay_scorer_takes_over)
 	ck_assert_msg (scorer != NULL, "%s", error ? error->message : "");
 	ck_assert (ds_scorer_trained_until (scorer) > day ("2013-05-31"));
 	ck_assert (ds_scorer_trained_until (scorer) > counts.first_scored);
+	assert_dunning_columns_carried (day ("2013-06-30"));
 }
 END_TEST
 

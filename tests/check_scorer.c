@@ -18,6 +18,7 @@
 #include "evaluate.h"
 #include "ledger-history.h"
 #include "money.h"
+#include "scorer-dunning.h"
 #include "scorer-features.h"
 #include "scorer.h"
 #include "testutil.h"
@@ -204,6 +205,67 @@ ibm_store (const char *dir)
 	return store;
 }
 
+/*
+ * What the daemon would have done about the ledger, made up but dated
+ * consistently: up to three documents per invoice (one invoice in three
+ * left alone) at 5, 14 and 23 days after the due date while it was
+ * unpaid, through all four channels; a journaled delivery outcome for
+ * four documents in five, from a day before the document's date (a
+ * clock that disagrees) to three days after; and a promise for every fifth
+ * invoice 10 days after its due date, half naming the invoice, most with
+ * the day they were made.
+ */
+static void
+add_dunning_history (DsStore *store)
+{
+	ck_assert (ds_store_exec (store,
+		"INSERT INTO documents (trace_id, idempotency_key,"
+		" customer_id, entity_id, strategy, step, step_index, channel,"
+		" as_of, state, language, currency, total, created_at)"
+		" SELECT 'T' || n || '-' || i.invoice_id,"
+		"  'K' || n || '-' || i.invoice_id, i.customer_id,"
+		"  c.entity_id, 'default', 'reminder', n - 1,"
+		"  CASE (i.rowid + n) % 4 WHEN 0 THEN 'email'"
+		"   WHEN 1 THEN 'letter' WHEN 2 THEN 'registered'"
+		"   ELSE 'fax' END,"
+		"  date (i.due_date, '+' || (n * 9 - 4) || ' days'),"
+		"  'dispatched', c.language, i.currency, i.amount,"
+		"  '2026-01-01T00:00:00Z'"
+		" FROM invoices i JOIN customers c USING (customer_id),"
+		"  (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3)"
+		" WHERE i.rowid % 3 != 0"
+		" AND date (i.due_date, '+' || (n * 9 - 4) || ' days') <"
+		"  (SELECT max (p.date) FROM payments p"
+		"   WHERE p.invoice_id = i.invoice_id);"
+		"INSERT INTO document_items (trace_id, invoice_id,"
+		" open_amount, days_overdue)"
+		" SELECT trace_id, substr (trace_id, 4), total, 0"
+		" FROM documents;"
+		"INSERT INTO journal (at, actor, object_kind, object_id,"
+		" trace_id, event, old_state, new_state, prev_hash, hash)"
+		" SELECT at, 'test', 'attempt', rowid, trace_id, state,"
+		"  'submitting', state, '', '' FROM ("
+		"  SELECT d.as_of || 'T09:00:00Z' AS at, d.rowid,"
+		"   d.trace_id, 'handed-off' AS state FROM documents d"
+		"  UNION ALL"
+		"  SELECT date (d.as_of, ((d.rowid % 5) - 1) || ' days')"
+		"   || 'T10:00:00Z', d.rowid, d.trace_id, s.state"
+		"  FROM documents d JOIN (SELECT 0 AS k, 'delivered' AS state"
+		"   UNION ALL SELECT 1, 'returned'"
+		"   UNION ALL SELECT 2, 'bounced-hard'"
+		"   UNION ALL SELECT 3, 'delivered-assumed') s"
+		"   ON s.k = d.rowid % 5)"
+		" ORDER BY at, rowid;"
+		"INSERT INTO promises (promise_id, customer_id, promised_date,"
+		" amount, invoice_id, made_on)"
+		" SELECT 'PR-' || invoice_id, customer_id,"
+		"  date (due_date, '+10 days'), amount,"
+		"  CASE WHEN rowid % 2 = 0 THEN invoice_id END,"
+		"  CASE WHEN rowid % 7 != 0"
+		"   THEN date (due_date, '+3 days') END"
+		" FROM invoices WHERE rowid % 5 = 0;", NULL));
+}
+
 static DsDate
 date (const char *iso)
 {
@@ -308,7 +370,8 @@ END_TEST
 
 /*
  * A copy of the ledger with every event on or after `as_of` deleted,
- * except invoices issued on that day (known that day).
+ * except invoices issued on that day (known that day): payments, credit
+ * notes, disputes, promises, documents and journal records.
  */
 static DsStore *
 truncated_copy (DsStore *store, const char *dir, DsDate as_of)
@@ -330,6 +393,13 @@ truncated_copy (DsStore *store, const char *dir, DsDate as_of)
 		"DELETE FROM credit_notes WHERE date >= '%1$s';"
 		"DELETE FROM disputes WHERE opened > '%1$s';"
 		"UPDATE disputes SET resolved = NULL WHERE resolved > '%1$s';"
+		"DELETE FROM promises"
+		" WHERE ifnull (made_on, promised_date) >= '%1$s';"
+		"DELETE FROM document_items WHERE trace_id IN"
+		" (SELECT trace_id FROM documents WHERE as_of >= '%1$s');"
+		"DELETE FROM documents WHERE as_of >= '%1$s';"
+		"DROP TRIGGER journal_no_delete;"
+		"DELETE FROM journal WHERE at >= '%1$s';"
 		"DELETE FROM invoices WHERE issue_date > '%1$s';", iso);
 	ck_assert (ds_store_exec (truncated, cut, NULL));
 	return truncated;
@@ -350,35 +420,114 @@ assert_same_rows (const DsFeatureMatrix *full, guint full_row,
 			       what, features[i].name, a[i], b[i]);
 }
 
+static guint
+column (const char *name)
+{
+	guint count;
+	const DsFeature *list = ds_scorer_features_list (&count);
+
+	for (guint i = 0; i < count; i++)
+		if (strcmp (list[i].name, name) == 0)
+			return i;
+	ck_abort_msg ("no feature %s", name);
+	return 0;
+}
+
+/* How many compared rows carried dunning history, so that the
+ * comparisons are not of zeros with zeros. */
+typedef struct {
+	guint invoice_actions;
+	guint customer_actions;
+	guint outcomes;		/* a delivery outcome known */
+	guint kept;
+	guint broken;
+} DunningTally;
+
+static void
+tally_dunning (DunningTally *tally, const DsFeatureMatrix *matrix,
+	       guint row)
+{
+	const float *values = ds_feature_matrix_row (matrix, row);
+
+	tally->invoice_actions += values[column ("dunning_email")] +
+		values[column ("dunning_letter")] +
+		values[column ("dunning_registered")] +
+		values[column ("dunning_fax")] > 0;
+	tally->customer_actions += values[column ("customer_dunning_email")] +
+		values[column ("customer_dunning_letter")] +
+		values[column ("customer_dunning_registered")] +
+		values[column ("customer_dunning_fax")] > 0;
+	tally->outcomes += values[column ("last_delivery_outcome")] > 0 ||
+		values[column ("customer_last_delivery_outcome")] > 0;
+	tally->kept += values[column ("promises_kept")] > 0;
+	tally->broken += values[column ("promises_broken")] > 0;
+}
+
+/* A store and its histories, as finally known, or cut at a day. */
+typedef struct {
+	DsStore *store;
+	DsLedgerHistory *ledger;
+	DsDunningHistory *dunning;
+} Known;
+
+static void
+known_load (Known *known, DsStore *store)
+{
+	known->store = store;
+	known->ledger = ds_ledger_history_load (store, END_OF_TIME, NULL);
+	known->dunning = ds_dunning_history_load (store, END_OF_TIME, NULL);
+	ck_assert (known->ledger != NULL && known->dunning != NULL);
+}
+
+static void
+known_clear (Known *known)
+{
+	ds_dunning_history_free (known->dunning);
+	ds_ledger_history_free (known->ledger);
+	ds_store_close (known->store);
+}
+
 /* Every 50th invoice, as of its issue date. */
 START_TEST (test_features_no_leakage_at_issue)
 {
 	g_autofree char *dir = ds_test_tmpdir ();
-	g_autoptr (DsStore) store = ibm_store (dir);
-	g_autoptr (DsLedgerHistory) full = ds_ledger_history_load (
-		store, END_OF_TIME, NULL);
-	GPtrArray *invoices = ds_ledger_history_invoices (full);
+	Known full;
+	GPtrArray *invoices;
+	DunningTally tally = { 0 };
 	guint checked = 0;
 
+	DsStore *store = ibm_store (dir);
+
+	add_dunning_history (store);
+	known_load (&full, store);
+	invoices = ds_ledger_history_invoices (full.ledger);
 	for (guint i = 25; i < invoices->len; i += 50) {
 		const DsHistoryInvoice *invoice = g_ptr_array_index (invoices,
 								     i);
 		DsDate as_of = invoice->issue_date;
-		g_autoptr (DsStore) cut_store = truncated_copy (store, dir,
-								as_of);
-		g_autoptr (DsLedgerHistory) cut = ds_ledger_history_load (
-			cut_store, END_OF_TIME, NULL);
-		g_autoptr (DsFeatureMatrix) with = ds_feature_matrix_new ();
-		g_autoptr (DsFeatureMatrix) without =
-			ds_feature_matrix_new ();
+		Known cut;
+		g_autoptr (DsFeatureMatrix) with = ds_feature_matrix_new (
+			full.dunning);
+		g_autoptr (DsFeatureMatrix) without = NULL;
 
+		known_load (&cut, truncated_copy (full.store, dir, as_of));
+		without = ds_feature_matrix_new (cut.dunning);
 		ds_scorer_features_add (with, invoice, as_of);
 		ds_scorer_features_add (without, ds_ledger_history_find (
-			cut, invoice->invoice_id), as_of);
+			cut.ledger, invoice->invoice_id), as_of);
 		assert_same_rows (with, 0, without, 0, invoice->invoice_id);
+		tally_dunning (&tally, with, 0);
 		checked++;
+		known_clear (&cut);
 	}
 	ck_assert_int_ge (checked, 45);
+	/* At issue nothing was sent about the invoice yet, but to its
+	 * customer: the customer's columns were compared with values. */
+	ck_assert_int_eq (tally.invoice_actions, 0);
+	ck_assert_int_gt (tally.customer_actions, 20);
+	ck_assert_int_gt (tally.outcomes, 10);
+	ck_assert_int_gt (tally.kept + tally.broken, 10);
+	known_clear (&full);
 	ds_test_rmtree (dir);
 }
 END_TEST
@@ -391,17 +540,20 @@ static const char *const open_days[] = {
 START_TEST (test_features_no_leakage_open_items)
 {
 	g_autofree char *dir = ds_test_tmpdir ();
-	g_autoptr (DsStore) store = ibm_store (dir);
 	DsDate as_of = date (open_days[_i]);
-	g_autoptr (DsLedgerHistory) full = ds_ledger_history_load (
-		store, END_OF_TIME, NULL);
-	g_autoptr (DsStore) cut_store = truncated_copy (store, dir, as_of);
-	g_autoptr (DsLedgerHistory) cut = ds_ledger_history_load (
-		cut_store, END_OF_TIME, NULL);
-	g_autoptr (DsFeatureMatrix) with = ds_scorer_features_open_items (
-		full, as_of);
-	g_autoptr (DsFeatureMatrix) without = ds_scorer_features_open_items (
-		cut, as_of);
+	DunningTally tally = { 0 };
+	Known full, cut;
+	g_autoptr (DsFeatureMatrix) with = NULL;
+	g_autoptr (DsFeatureMatrix) without = NULL;
+	DsStore *store = ibm_store (dir);
+
+	add_dunning_history (store);
+	known_load (&full, store);
+	known_load (&cut, truncated_copy (store, dir, as_of));
+	with = ds_scorer_features_open_items (full.ledger, full.dunning,
+					      as_of);
+	without = ds_scorer_features_open_items (cut.ledger, cut.dunning,
+						 as_of);
 
 	ck_assert_int_gt (with->rows, 10);
 	ck_assert_int_eq (with->rows, without->rows);
@@ -413,7 +565,162 @@ START_TEST (test_features_no_leakage_open_items)
 
 		ck_assert_str_eq (a->invoice_id, b->invoice_id);
 		assert_same_rows (with, row, without, row, a->invoice_id);
+		tally_dunning (&tally, with, row);
 	}
+	ck_assert_int_gt (tally.invoice_actions, 0);
+	ck_assert_int_gt (tally.customer_actions, 0);
+	ck_assert_int_gt (tally.outcomes, 0);
+	ck_assert_int_gt (tally.kept + tally.broken, 0);
+	known_clear (&cut);
+	known_clear (&full);
+	ds_test_rmtree (dir);
+}
+END_TEST
+
+/* ---- the dunning columns, value by value ------------------------------ */
+
+/*
+ * The small store's invoice I1 (paid 40.00 on 2024-02-20, 60.00 on
+ * 2024-03-10), dunned: a letter dated 2024-03-05, also about a second
+ * invoice I2 (one letter to the customer all the same), that came back on
+ * 2024-03-09, an e-mail dated 2024-03-12 delivered that day after a
+ * soft bounce journaled the day before its date (a clock that
+ * disagrees: known with the document, not before); a promise
+ * for I1 made 2024-03-06 to pay by 2024-03-08 (kept within the grace),
+ * and one for the account, its day not recorded, to pay by 2024-02-10
+ * (broken).
+ */
+static void
+add_small_dunning (DsStore *store)
+{
+	ck_assert (ds_store_exec (store,
+		"INSERT INTO documents (trace_id, idempotency_key,"
+		" customer_id, entity_id, strategy, step, step_index, channel,"
+		" as_of, state, language, currency, total, created_at) VALUES"
+		" ('T1', 'K1', 'C', 'E', 'default', 'reminder', 0, 'letter',"
+		"  '2024-03-05', 'dispatched', 'de', 'EUR', 6000, 'x'),"
+		" ('T2', 'K2', 'C', 'E', 'default', 'notice', 1, 'email',"
+		"  '2024-03-12', 'dispatched', 'de', 'EUR', 6000, 'x'),"
+		/* a dispute notice: no dunning action, in no column */
+		" ('T3', 'K3', 'C', 'E', 'event', 'dispute-notice', -1,"
+		"  'email', '2024-03-07', 'dispatched', 'de', 'EUR', 0, 'x');"
+		"INSERT INTO invoices (invoice_id, customer_id, issue_date,"
+		" due_date, currency, amount) VALUES ('I2', 'C',"
+		" '2024-02-15', '2024-03-15', 'EUR', 5000);"
+		"INSERT INTO document_items (trace_id, invoice_id,"
+		" open_amount, days_overdue) VALUES ('T1', 'I1', 6000, 4),"
+		" ('T1', 'I2', 5000, 0), ('T2', 'I1', 6000, 11),"
+		" ('T3', 'I1', 6000, 6);"
+		"INSERT INTO journal (at, actor, object_kind, object_id,"
+		" trace_id, event, new_state, prev_hash, hash) VALUES"
+		" ('2024-03-05T10:00:00Z', 't', 'attempt', '1', 'T1',"
+		"  'handed-off', 'handed-off', '', ''),"
+		" ('2024-03-09T08:00:00Z', 't', 'attempt', '1', 'T1',"
+		"  'returned', 'returned', '', ''),"
+		" ('2024-03-11T09:00:00Z', 't', 'attempt', '2', 'T2',"
+		"  'bounced-soft', 'bounced-soft', '', ''),"
+		" ('2024-03-12T09:00:00Z', 't', 'attempt', '2', 'T2',"
+		"  'delivered', 'delivered', '', ''),"
+		" ('2024-03-07T09:00:00Z', 't', 'attempt', '3', 'T3',"
+		"  'delivered', 'delivered', '', '');"
+		"INSERT INTO promises (promise_id, customer_id, promised_date,"
+		" amount, invoice_id, made_on) VALUES"
+		" ('PR1', 'C', '2024-03-08', 6000, 'I1', '2024-03-06'),"
+		" ('PR2', 'C', '2024-02-10', 10000, NULL, NULL);", NULL));
+}
+
+static const struct {
+	const char *as_of;
+	float email, letter, days, outcome, kept, broken;
+} dunning_cases[] = {
+	{ "2024-02-15", 0, 0, NAN, NAN, 0, 0 },
+	{ "2024-02-16", 0, 0, NAN, NAN, 0, 1 },	/* PR2's grace over */
+	{ "2024-03-05", 0, 0, NAN, NAN, 0, 1 },	/* T1 that very day */
+	{ "2024-03-06", 0, 1, 1, 0, 0, 1 },	/* sent, no outcome */
+	{ "2024-03-09", 0, 1, 4, 0, 0, 1 },	/* returned that day */
+	{ "2024-03-10", 0, 1, 5, 3, 0, 1 },	/* returned */
+	{ "2024-03-12", 0, 1, 7, 3, 0, 1 },	/* T2's bounce not yet */
+	{ "2024-03-13", 1, 1, 1, 1, 0, 1 },	/* T2 delivered */
+	{ "2024-03-14", 1, 1, 2, 1, 1, 1 },	/* PR1 paid in its grace */
+};
+
+static void
+assert_value (const float *row, const char *name, float expected,
+	      const char *as_of)
+{
+	float value = row[column (name)];
+
+	ck_assert_msg (isnan (expected) ? isnan (value) : value == expected,
+		       "%s: %s is %g, not %g", as_of, name, value, expected);
+}
+
+START_TEST (test_dunning_columns)
+{
+	g_autofree char *dir = ds_test_tmpdir ();
+	g_autoptr (DsStore) store = small_store (dir);
+	g_autoptr (DsLedgerHistory) ledger = NULL;
+	g_autoptr (DsDunningHistory) dunning = NULL;
+	g_autoptr (DsFeatureMatrix) matrix = NULL;
+	const char *as_of = dunning_cases[_i].as_of;
+	const float *row;
+
+	add_small_dunning (store);
+	ledger = ds_ledger_history_load (store, END_OF_TIME, NULL);
+	dunning = ds_dunning_history_load (store, END_OF_TIME, NULL);
+	ck_assert (ledger != NULL && dunning != NULL);
+	matrix = ds_feature_matrix_new (dunning);
+	ds_scorer_features_add (matrix, ds_ledger_history_find (ledger, "I1"),
+				date (as_of));
+	row = ds_feature_matrix_row (matrix, 0);
+
+	assert_value (row, "dunning_email", dunning_cases[_i].email, as_of);
+	assert_value (row, "dunning_letter", dunning_cases[_i].letter, as_of);
+	assert_value (row, "dunning_registered", 0, as_of);
+	assert_value (row, "dunning_fax", 0, as_of);
+	assert_value (row, "days_since_last_action", dunning_cases[_i].days,
+		      as_of);
+	assert_value (row, "last_delivery_outcome",
+		      dunning_cases[_i].outcome, as_of);
+	/* The customer has no other invoice: the same from its side. */
+	assert_value (row, "customer_dunning_email", dunning_cases[_i].email,
+		      as_of);
+	assert_value (row, "customer_dunning_letter",
+		      dunning_cases[_i].letter, as_of);
+	assert_value (row, "customer_days_since_last_action",
+		      dunning_cases[_i].days, as_of);
+	assert_value (row, "customer_last_delivery_outcome",
+		      dunning_cases[_i].outcome, as_of);
+	assert_value (row, "promises_kept", dunning_cases[_i].kept, as_of);
+	assert_value (row, "promises_broken", dunning_cases[_i].broken,
+		      as_of);
+	ds_test_rmtree (dir);
+}
+END_TEST
+
+/* Loaded for a day, the dunning history holds nothing later. */
+START_TEST (test_dunning_load_bounded)
+{
+	g_autofree char *dir = ds_test_tmpdir ();
+	g_autoptr (DsStore) store = small_store (dir);
+	g_autoptr (DsDunningHistory) dunning = NULL;
+	DsDunningSummary summary;
+
+	add_small_dunning (store);
+	dunning = ds_dunning_history_load (store, date ("2024-03-08"), NULL);
+	ck_assert (dunning != NULL);
+	/* Asked about a later day, it says only what it had read: the
+	 * letter, not its return on 03-09, not the e-mail of 03-12. */
+	ds_dunning_invoice_summary (dunning, "I1", date ("2024-03-14"),
+				    &summary);
+	ck_assert_int_eq (summary.actions[DS_DUNNING_LETTER], 1);
+	ck_assert_int_eq (summary.actions[DS_DUNNING_EMAIL], 0);
+	ck_assert (summary.days_since_last_action == 9);
+	ck_assert (summary.last_outcome == DS_DUNNING_OUTCOME_UNKNOWN);
+	ds_dunning_customer_summary (dunning, "NOBODY", date ("2024-03-14"),
+				     &summary);
+	ck_assert_int_eq (summary.actions[DS_DUNNING_LETTER], 0);
+	ck_assert (isnan (summary.days_since_last_action));
+	ck_assert (isnan (summary.last_outcome));
 	ds_test_rmtree (dir);
 }
 END_TEST
@@ -428,7 +735,7 @@ small_scorer (DsStore *store, DsLedgerHistory **history_out)
 	DsLedgerHistory *history = ds_ledger_history_load (store, END_OF_TIME,
 							   NULL);
 	g_autoptr (DsTrainingSet) set = ds_training_set_new (
-		date ("2013-01-01"));
+		date ("2013-01-01"), NULL);
 	GPtrArray *invoices = ds_ledger_history_invoices (history);
 	DsScorerParams params;
 	DsScorer *scorer;
@@ -458,7 +765,7 @@ START_TEST (test_scorer_round_trip)
 	g_autoptr (DsScorer) trained = small_scorer (store, &history);
 	g_autoptr (DsScorer) loaded = NULL;
 	g_autoptr (DsFeatureMatrix) matrix = ds_scorer_features_open_items (
-		history, date ("2013-03-01"));
+		history, NULL, date ("2013-03-01"));
 	g_autoptr (GError) error = NULL;
 	gsize cells = (gsize) matrix->rows * (matrix->columns + 1);
 	g_autofree double *late = g_new (double, matrix->rows);
@@ -572,7 +879,7 @@ START_TEST (test_scorer_refuses_other_schema_per_batch)
 	g_autoptr (DsLedgerHistory) history = NULL;
 	g_autoptr (DsScorer) scorer = small_scorer (store, &history);
 	g_autoptr (DsFeatureMatrix) matrix = ds_scorer_features_open_items (
-		history, date ("2013-03-01"));
+		history, NULL, date ("2013-03-01"));
 	g_autofree double *late = g_new (double, matrix->rows);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) again = NULL;
@@ -707,6 +1014,9 @@ scorer_suite (void)
 	tcase_add_loop_test (history, test_history_as_of, 0,
 			     G_N_ELEMENTS (small_cases));
 	tcase_add_test (history, test_history_load_bounded);
+	tcase_add_loop_test (history, test_dunning_columns, 0,
+			     G_N_ELEMENTS (dunning_cases));
+	tcase_add_test (history, test_dunning_load_bounded);
 	suite_add_tcase (suite, history);
 
 	tcase_set_timeout (leakage, 120);
