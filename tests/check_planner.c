@@ -355,6 +355,7 @@ START_TEST (test_planner_instalments_case_4)
 	DsLedgerOutcome outcome;
 	DsDocument *document;
 	DsDocumentItem *item;
+	const DsOpenItem *open;
 
 	put_invoice ("I1", "C2", "2024-01-01", "2024-02-29", 100000);
 	for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
@@ -368,7 +369,12 @@ START_TEST (test_planner_instalments_case_4)
 	item = g_ptr_array_index (document->items, 0);
 	ck_assert_int_eq (item->open_amount, 50000);
 	ck_assert_int_eq (item->days_overdue, 10);
+	ck_assert_int_eq (item->instalment, 1);
 	ck_assert_int_eq (document->total, 50000);
+	open = g_hash_table_lookup (plan->open_items, "I1");
+	ck_assert_int_eq (open->instalment, 1);
+	ck_assert_int_eq (open->instalments, 2);
+	ck_assert_int_eq (open->due_open, 50000);
 }
 END_TEST
 
@@ -541,6 +547,8 @@ START_TEST (test_planner_without_instalments_keys_unchanged)
 	document = only_document (plan);
 	item = g_ptr_array_index (document->items, 0);
 	ck_assert_int_eq (item->instalment, 0);
+	ck_assert_int_eq (((DsOpenItem *) g_hash_table_lookup (
+		plan->open_items, "I2"))->instalments, 0);
 	ck_assert_str_eq (document->idempotency_key, "test/reminder/C2:I2");
 	ck_assert_str_eq (document->trace_id, "DSMSX8QCMN76");
 	ck_assert (ds_planner_store_document (store, document, NULL, NULL));
