@@ -1279,7 +1279,8 @@ ds_ledger_open_items (DsStore *store, DsDate as_of, GError **error)
 		/* what is due now, and how many instalments there are */
 		" parts (invoice_id, due_amount, count) AS ("
 		"  SELECT invoice_id,"
-		"   COALESCE (MAX (CASE WHEN due_date <= ?1 THEN upto END), 0),"
+		"   COALESCE (MAX (CASE WHEN due_date <= ?1 THEN upto END),"
+		"    0),"
 		"   MAX (count)"
 		"  FROM schedule GROUP BY invoice_id)"
 		" SELECT i.invoice_id, i.customer_id, i.issue_date,"
