@@ -413,6 +413,7 @@ add_part (Group *group, const DsClaimInvoice *invoice, int number,
 
 	item->invoice_id = g_strdup (invoice->invoice_id);
 	item->instalment = number;
+	item->instalments = invoice->instalments->len;
 	item->reference = g_strdup (invoice->reference);
 	item->issue_date = invoice->issue_date;
 	item->due_date = due_date;

@@ -208,6 +208,7 @@ typedef enum {
 typedef struct {
 	char *invoice_id;
 	int instalment;			/* 0: the whole invoice */
+	int instalments;		/* the invoice's; 0: none */
 	char *reference;
 	DsDate issue_date;
 	DsDate due_date;

@@ -80,6 +80,9 @@ ds_document_derive_ids (DsDocument *document)
 
 		g_string_append_printf (key, "%c%s", i == 0 ? ':' : ',',
 					item->invoice_id);
+		if (item->instalment > 0)
+			g_string_append_printf (key, "#%d",
+						item->instalment);
 	}
 	g_checksum_update (checksum, (const guchar *) key->str, key->len);
 	g_checksum_get_digest (checksum, digest, &digest_length);
@@ -157,10 +160,12 @@ insert_item (DsStore *store, const DsDocument *document,
 {
 	g_autoptr (sqlite3_stmt) items = ds_store_prepare (store,
 		"INSERT INTO document_items (trace_id, invoice_id,"
-		" open_amount, days_overdue) VALUES (?,?,?,?)", error);
+		" open_amount, days_overdue, instalment) VALUES (?,?,?,?,?)",
+		error);
 	g_autoptr (sqlite3_stmt) steps = ds_store_prepare (store,
 		"INSERT INTO invoice_steps (invoice_id, strategy, step_index,"
-		" trace_id, taken_on) VALUES (?,?,?,?,?)", error);
+		" trace_id, taken_on, instalment) VALUES (?,?,?,?,?,?)",
+		error);
 
 	if (items == NULL || steps == NULL)
 		return FALSE;
@@ -168,11 +173,13 @@ insert_item (DsStore *store, const DsDocument *document,
 	ds_store_bind_text (items, 2, item->invoice_id);
 	sqlite3_bind_int64 (items, 3, item->open_amount);
 	sqlite3_bind_int (items, 4, item->days_overdue);
+	sqlite3_bind_int (items, 5, item->instalment);
 	ds_store_bind_text (steps, 1, item->invoice_id);
 	ds_store_bind_text (steps, 2, document->strategy);
 	sqlite3_bind_int (steps, 3, document->step_index);
 	ds_store_bind_text (steps, 4, document->trace_id);
 	ds_store_bind_date (steps, 5, document->as_of);
+	sqlite3_bind_int (steps, 6, item->instalment);
 	return run (store, items, "insert document item", error) &&
 	       (document->event_object != NULL ||
 		run (store, steps, "record step taken", error));
@@ -216,7 +223,7 @@ static gboolean
 load_items (DsStore *store, DsDocument *document, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT invoice_id, open_amount, days_overdue"
+		"SELECT invoice_id, open_amount, days_overdue, instalment"
 		" FROM document_items WHERE trace_id = ? ORDER BY invoice_id",
 		error);
 	int step;
@@ -230,6 +237,7 @@ load_items (DsStore *store, DsDocument *document, GError **error)
 		item->invoice_id = ds_store_column_text (statement, 0);
 		item->open_amount = sqlite3_column_int64 (statement, 1);
 		item->days_overdue = sqlite3_column_int (statement, 2);
+		item->instalment = sqlite3_column_int (statement, 3);
 		g_ptr_array_add (document->items, item);
 	}
 	if (step != SQLITE_DONE)
@@ -509,14 +517,15 @@ ds_document_redate (DsStore *store, DsDocument *document, DsDate as_of,
 
 gboolean
 ds_document_last_step (DsStore *store, const char *invoice_id,
-		       const char *strategy, DsStepTaken *taken,
-		       GError **error)
+		       int instalment, const char *strategy,
+		       DsStepTaken *taken, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
 		"SELECT s.step_index, s.taken_on, d.deadline, s.trace_id,"
 		" d.state IN ('action-required', 'held')"
 		" FROM invoice_steps s JOIN documents d USING (trace_id)"
 		" WHERE s.invoice_id = ? AND s.strategy = ?"
+		" AND s.instalment = ?"
 		" ORDER BY s.step_index DESC LIMIT 1", error);
 
 	memset (taken, 0, sizeof *taken);
@@ -525,6 +534,7 @@ ds_document_last_step (DsStore *store, const char *invoice_id,
 		return FALSE;
 	ds_store_bind_text (statement, 1, invoice_id);
 	ds_store_bind_text (statement, 2, strategy);
+	sqlite3_bind_int (statement, 3, instalment);
 	switch (sqlite3_step (statement)) {
 	case SQLITE_ROW:
 		taken->step_index = sqlite3_column_int (statement, 0);

@@ -5,6 +5,9 @@
  * it is about; its idempotency key is made of the strategy, the step and
  * the sorted invoice ids, never of the run date, so that planning the
  * same thing twice finds the first document instead of making a second.
+ * An invoice in instalments is dunned one instalment at a time, each
+ * with its own steps: its item names the instalment, and the key reads
+ * "INV-7#2" for it (an invoice without instalments keeps its bare id).
  * Its trace id is derived from that key.  An attempt is one try to
  * deliver a document through one channel.
  *
@@ -41,6 +44,7 @@ typedef struct {
 	char *invoice_id;
 	gint64 open_amount;
 	int days_overdue;
+	int instalment;		/* whose steps these are; 0: the invoice */
 } DsDocumentItem;
 
 typedef struct {
@@ -124,7 +128,10 @@ gboolean ds_document_redate (DsStore *store, DsDocument *document,
 			     GError **error);
 
 /*
- * The step an invoice last took under a strategy: -1 for none.  Unsent
+ * The step an invoice last took under a strategy: -1 for none.  For an
+ * invoice in instalments, the step its instalment `instalment` last
+ * took (each instalment starts at the strategy's first step); 0 for an
+ * invoice without instalments.  Unsent
  * when its document waits for the operator (action-required, or held
  * in the queue): the next step waits for it.  A document merely
  * scheduled is made by the same cycle, or redated by the next one.
@@ -138,8 +145,8 @@ typedef struct {
 } DsStepTaken;
 
 gboolean ds_document_last_step (DsStore *store, const char *invoice_id,
-				const char *strategy, DsStepTaken *taken,
-				GError **error);
+				int instalment, const char *strategy,
+				DsStepTaken *taken, GError **error);
 
 /* Attempts. */
 typedef struct {

@@ -1232,7 +1232,9 @@ open_item_from_row (sqlite3_stmt *statement)
 		item->due_open = MAX (0, sqlite3_column_int64 (statement,
 							       12) -
 				      item->paid);
+		item->instalment = sqlite3_column_int (statement, 13);
 	}
+	item->instalments = sqlite3_column_int (statement, 14);
 	return item;
 }
 
@@ -1262,27 +1264,36 @@ ds_ledger_open_items (DsStore *store, DsDate as_of, GError **error)
 		"   WHERE opened <= ?1 AND (resolved IS NULL"
 		"   OR resolved > ?1)),"
 		/* per instalment, what falls due up to and including it */
-		" schedule (invoice_id, due_date, upto) AS ("
-		"  SELECT invoice_id, due_date, SUM (amount) OVER ("
-		"   PARTITION BY invoice_id ORDER BY number)"
+		" schedule (invoice_id, number, due_date, upto, count) AS ("
+		"  SELECT invoice_id, number, due_date, SUM (amount) OVER ("
+		"   PARTITION BY invoice_id ORDER BY number),"
+		"   COUNT (*) OVER (PARTITION BY invoice_id)"
 		"  FROM instalments),"
-		/* the first instalment not covered, and what is due now */
-		" parts (invoice_id, next_due, due_amount) AS ("
-		"  SELECT c.invoice_id,"
-		"   MIN (CASE WHEN c.upto > COALESCE (s.paid, 0)"
-		"    THEN c.due_date END),"
-		"   COALESCE (MAX (CASE WHEN c.due_date <= ?1"
-		"    THEN c.upto END), 0)"
+		/* the instalments not covered, the first due ranked 1 */
+		" uncovered (invoice_id, number, due_date, ordinal) AS ("
+		"  SELECT c.invoice_id, c.number, c.due_date,"
+		"   ROW_NUMBER () OVER (PARTITION BY c.invoice_id"
+		"    ORDER BY c.due_date, c.number)"
 		"  FROM schedule c LEFT JOIN settled s USING (invoice_id)"
-		"  GROUP BY c.invoice_id)"
+		"  WHERE c.upto > COALESCE (s.paid, 0)),"
+		/* what is due now, and how many instalments there are */
+		" parts (invoice_id, due_amount, count) AS ("
+		"  SELECT invoice_id,"
+		"   COALESCE (MAX (CASE WHEN due_date <= ?1 THEN upto END),"
+		"    0),"
+		"   MAX (count)"
+		"  FROM schedule GROUP BY invoice_id)"
 		" SELECT i.invoice_id, i.customer_id, i.issue_date,"
 		"  i.due_date, i.currency, i.amount, i.tax_amount,"
 		"  i.reference, i.billing, COALESCE (s.paid, 0),"
-		"  d.invoice_id IS NOT NULL, p.next_due, p.due_amount"
+		"  d.invoice_id IS NOT NULL, u.due_date, p.due_amount,"
+		"  u.number, COALESCE (p.count, 0)"
 		" FROM invoices i"
 		" LEFT JOIN settled s ON s.invoice_id = i.invoice_id"
 		" LEFT JOIN disputed d ON d.invoice_id = i.invoice_id"
 		" LEFT JOIN parts p ON p.invoice_id = i.invoice_id"
+		" LEFT JOIN uncovered u ON u.invoice_id = i.invoice_id"
+		"  AND u.ordinal = 1"
 		" WHERE i.issue_date <= ?1"
 		"  AND i.amount - COALESCE (s.paid, 0) > 0"
 		" ORDER BY i.customer_id, i.due_date, i.invoice_id",

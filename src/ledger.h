@@ -147,10 +147,15 @@ typedef struct {
 	 * due date and open amount.  For one in instalments, the due date
 	 * of the first instalment not yet covered by what was paid, and
 	 * what of the instalments due on the date is still unpaid (case 4:
-	 * 1,000.00 in two parts, the first overdue: 500.00).
+	 * 1,000.00 in two parts, the first overdue: 500.00).  `instalment`
+	 * is the number of the instalment `due` belongs to, 0 for an
+	 * invoice without instalments: each instalment takes its own
+	 * dunning steps, one instalment at a time.
 	 */
 	DsDate due;
 	gint64 due_open;
+	int instalment;
+	int instalments;	/* how many the invoice is in; 0: none */
 } DsOpenItem;
 
 void ds_entity_free (DsEntity *entity);

@@ -619,6 +619,7 @@ add_item (DsDocument *document, const DsOpenItem *item, DsDate as_of)
 	DsDocumentItem *entry = g_new0 (DsDocumentItem, 1);
 
 	entry->invoice_id = g_strdup (item->invoice.invoice_id);
+	entry->instalment = item->instalment;
 	entry->open_amount = ds_open_item_claimed (item);
 	entry->days_overdue = (gint64) as_of - (gint64) item->due;
 	document->total += entry->open_amount;
@@ -706,7 +707,8 @@ plan_steps (Planner *planner, CustomerState *state, const DsOpenItem *item,
 	int step_index, hold;
 
 	if (!ds_document_last_step (planner->store, item->invoice.invoice_id,
-				    strategy->name, &taken, error))
+				    item->instalment, strategy->name, &taken,
+				    error))
 		return FALSE;
 	last_trace_id = taken.trace_id;
 	if (taken.unsent)

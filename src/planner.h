@@ -34,6 +34,13 @@
  *     deadline printed on it has passed;
  *   - a pre-due step (negative offset) is only ever taken before the due
  *     date; an invoice that reaches us later passes it by;
+ *   - an invoice in instalments is chased one instalment at a time, the
+ *     first not covered by what was paid: its due date is the one the
+ *     steps count from, and each instalment takes its own steps from
+ *     the strategy's first (once instalment 1 is paid, instalment 2
+ *     gets its own reminder after its own due date).  While an earlier
+ *     instalment is unpaid, the ones falling due after it start no
+ *     sequence of their own: the earlier one's documents claim them;
  *   - after the final step, when the strategy escalates, ESCALATION_DAYS
  *     after its document and past its deadline, the event "escalated"
  *     and a hand-over task (legal or agency) for the collector, once per

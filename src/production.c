@@ -132,6 +132,8 @@ claim_items (const DsClaim *claim)
 		item->paid = entry->paid + entry->credited;
 		item->open = entry->open;
 		item->days_overdue = entry->days_overdue;
+		item->instalment = entry->instalment;
+		item->instalments = entry->instalments;
 		g_ptr_array_add (items, item);
 	}
 	return items;

@@ -33,6 +33,9 @@ static const char *const label_sections[] = {
 	"charge-unapplied", "charge-interest", "charge-fee",
 	"charge-compensation", NULL,
 };
+/* Optional label sections: a labels file written before them works. */
+#define INSTALMENT_LABEL "instalment"
+
 
 #define COMMON_NAMES \
 	"customer.id", "customer.name", "customer.contact", \
@@ -50,11 +53,13 @@ static const char *const label_names[] = {
 	COMMON_NAMES, "page", "pages", "charge.invoice", "charge.id",
 	"charge.date", "charge.from", "charge.to", "charge.days",
 	"charge.rate", "charge.principal", "charge.basis",
-	"charge.included", NULL,
+	"charge.included", "instalment.invoice", "instalment.number",
+	"instalment.count", NULL,
 };
 static const char *const item_fields[] = {
 	"item.invoice", "item.reference", "item.issue_date", "item.due_date",
-	"item.amount", "item.paid", "item.open", "item.days_overdue", NULL,
+	"item.amount", "item.paid", "item.open", "item.days_overdue",
+	"item.instalment", "item.instalments", NULL,
 };
 static const char *const charge_fields[] = {
 	"charge.text", "charge.amount", NULL,
@@ -593,6 +598,31 @@ set_values (Builder *b)
 	set_event_values (b);
 }
 
+/*
+ * What the invoice cell says: the invoice id, or for one instalment of
+ * it the labels' [instalment] ("INV-7 (instalment 2 of 3)"); a labels
+ * file without that section gets "INV-7 (2/3)".
+ */
+static char *
+invoice_text (Builder *b, const DsLetterItem *item)
+{
+	g_autofree char *count = item->instalments > 0 ?
+		g_strdup_printf ("%d", item->instalments) : g_strdup ("");
+
+	if (item->instalment <= 0)
+		return g_strdup (item->invoice_id);
+	if (!g_hash_table_contains (b->language->labels, INSTALMENT_LABEL))
+		return g_strdup_printf ("%s (%d%s%s)", item->invoice_id,
+					item->instalment,
+					*count != '\0' ? "/" : "", count);
+	ds_template_values_set (b->values, "instalment.invoice",
+				item->invoice_id);
+	ds_template_values_take (b->values, "instalment.number",
+				 g_strdup_printf ("%d", item->instalment));
+	ds_template_values_set (b->values, "instalment.count", count);
+	return expand_raw (b, b->language->labels, INSTALMENT_LABEL);
+}
+
 /* One table row and one template row per item. */
 static void
 add_item (Builder *b, const DsLetterItem *item)
@@ -604,9 +634,10 @@ add_item (Builder *b, const DsLetterItem *item)
 	DsRenderRow cells = { { NULL } };
 	g_autofree char *field = g_strdup_printf ("item %s reference",
 						  item->invoice_id);
+	g_autofree char *invoice = invoice_text (b, item);
 
 	cells.cells[DS_RENDER_COLUMN_INVOICE] = put
-		(b, DS_RENDER_REGULAR, "item.invoice", item->invoice_id);
+		(b, DS_RENDER_REGULAR, "item.invoice", invoice);
 	if (!is_empty (item->reference)) {
 		g_autofree char *text = g_strdup_printf
 			("%s %s", b->content->reference_label,
@@ -657,6 +688,13 @@ add_item (Builder *b, const DsLetterItem *item)
 				 (item->open, currency, language, TRUE));
 	ds_template_values_set (row, "item.days_overdue",
 				cells.cells[DS_RENDER_COLUMN_DAYS]);
+	ds_template_values_take (row, "item.instalment",
+				 item->instalment > 0 ? g_strdup_printf
+				 ("%d", item->instalment) : g_strdup (""));
+	ds_template_values_take (row, "item.instalments",
+				 item->instalment > 0 &&
+				 item->instalments > 0 ? g_strdup_printf
+				 ("%d", item->instalments) : g_strdup (""));
 }
 
 static void

@@ -82,6 +82,8 @@ typedef struct {
 	gint64 paid;
 	gint64 open;
 	int days_overdue;
+	int instalment;		/* the row is this instalment; 0: none */
+	int instalments;	/* of how many; 0: not known */
 } DsLetterItem;
 
 typedef enum {

@@ -247,6 +247,44 @@ static const char *const migrations[] = {
 	 * all paid), which the channel report reads for calls.
 	 */
 	"ALTER TABLE tasks ADD COLUMN outcome TEXT;",
+	/*
+	 * 9: an invoice in instalments takes its steps per instalment:
+	 * invoice_steps gains the instalment (0: an invoice without) in its
+	 * key, rebuilt as SQLite changes no key in place, and a document's
+	 * item names the instalment it chases.  A step taken before names
+	 * the instalment whose due date its item counted the days overdue
+	 * from (the latest due by then, for a document redated since).
+	 */
+	"CREATE TABLE invoice_steps_new ("
+	" invoice_id TEXT NOT NULL REFERENCES invoices,"
+	" strategy TEXT NOT NULL, step_index INTEGER NOT NULL,"
+	" trace_id TEXT NOT NULL REFERENCES documents,"
+	" taken_on TEXT NOT NULL,"
+	" instalment INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (invoice_id, strategy, instalment, step_index));"
+	"INSERT INTO invoice_steps_new (invoice_id, strategy, step_index,"
+	" trace_id, taken_on, instalment)"
+	" SELECT s.invoice_id, s.strategy, s.step_index, s.trace_id,"
+	"  s.taken_on, COALESCE ("
+	"   (SELECT n.number FROM instalments n, documents d,"
+	"     document_items i"
+	"    WHERE d.trace_id = s.trace_id AND i.trace_id = s.trace_id"
+	"    AND i.invoice_id = s.invoice_id AND n.invoice_id = s.invoice_id"
+	"    AND n.due_date <= date (d.as_of, (- i.days_overdue) || ' days')"
+	"    ORDER BY n.due_date DESC, n.number LIMIT 1),"
+	"   (SELECT MIN (n.number) FROM instalments n"
+	"    WHERE n.invoice_id = s.invoice_id), 0)"
+	" FROM invoice_steps s;"
+	"DROP TABLE invoice_steps;"
+	"ALTER TABLE invoice_steps_new RENAME TO invoice_steps;"
+	"ALTER TABLE document_items ADD COLUMN"
+	" instalment INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE document_items SET instalment = (SELECT s.instalment"
+	" FROM invoice_steps s WHERE s.trace_id = document_items.trace_id"
+	" AND s.invoice_id = document_items.invoice_id)"
+	" WHERE EXISTS (SELECT 1 FROM invoice_steps s"
+	" WHERE s.trace_id = document_items.trace_id"
+	" AND s.invoice_id = document_items.invoice_id);",
 };
 
 gboolean

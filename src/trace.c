@@ -59,9 +59,12 @@ print_document (const DsDocument *document, FILE *out)
 							  i);
 		g_autofree char *open = ds_money_to_decimal (
 			item->open_amount, document->currency);
+		g_autofree char *part = item->instalment > 0 ?
+			g_strdup_printf ("#%d", item->instalment) :
+			g_strdup ("");
 
-		fprintf (out, "  item %s open=%s overdue=%dd\n",
-			 item->invoice_id, open, item->days_overdue);
+		fprintf (out, "  item %s%s open=%s overdue=%dd\n",
+			 item->invoice_id, part, open, item->days_overdue);
 	}
 }
 
@@ -174,6 +177,8 @@ items_json (JsonBuilder *builder, const DsDocument *document)
 
 		json_builder_begin_object (builder);
 		add_string (builder, "invoice_id", item->invoice_id);
+		if (item->instalment > 0)
+			add_int (builder, "instalment", item->instalment);
 		add_string (builder, "open", open);
 		add_string (builder, "currency", document->currency);
 		add_int (builder, "days_overdue", item->days_overdue);

@@ -361,6 +361,7 @@ START_TEST (test_claim_case4_instalments)
 	ck_assert_uint_eq (claim->items->len, 2);
 	ck_assert_int_eq (item (claim, 0)->state, DS_CLAIM_ITEM_OVERDUE);
 	ck_assert_int_eq (item (claim, 0)->instalment, 1);
+	ck_assert_int_eq (item (claim, 0)->instalments, 2);
 	ds_date_format_iso (item (claim, 0)->due_date, due);
 	ck_assert_str_eq (due, "2024-01-31");
 	ck_assert_int_eq (item (claim, 0)->days_overdue, 10);

@@ -1,7 +1,8 @@
 /*
  * check_planner.c -- which documents are due on a date: step timing,
  * gaps and deadlines, one step per cycle, disputes, channels, grouping
- * and idempotency; call steps as collectors' tasks.
+ * and idempotency; instalments each with their own steps; call steps as
+ * collectors' tasks.
  */
 #include <check.h>
 #include <sqlite3.h>
@@ -216,7 +217,7 @@ START_TEST (test_planner_pre_due_never_after_due_date)
 	{
 		DsStepTaken taken;
 
-		ck_assert (ds_document_last_step (store, "I1", "test",
+		ck_assert (ds_document_last_step (store, "I1", 0, "test",
 						  &taken, NULL));
 		ck_assert_int_eq (taken.step_index, 1);
 		g_free (taken.trace_id);
@@ -354,6 +355,7 @@ START_TEST (test_planner_instalments_case_4)
 	DsLedgerOutcome outcome;
 	DsDocument *document;
 	DsDocumentItem *item;
+	const DsOpenItem *open;
 
 	put_invoice ("I1", "C2", "2024-01-01", "2024-02-29", 100000);
 	for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
@@ -367,7 +369,249 @@ START_TEST (test_planner_instalments_case_4)
 	item = g_ptr_array_index (document->items, 0);
 	ck_assert_int_eq (item->open_amount, 50000);
 	ck_assert_int_eq (item->days_overdue, 10);
+	ck_assert_int_eq (item->instalment, 1);
 	ck_assert_int_eq (document->total, 50000);
+	open = g_hash_table_lookup (plan->open_items, "I1");
+	ck_assert_int_eq (open->instalment, 1);
+	ck_assert_int_eq (open->instalments, 2);
+	ck_assert_int_eq (open->due_open, 50000);
+}
+END_TEST
+
+/* ---- instalments: one sequence each --------------------------------- */
+
+/*
+ * I1 for C2: 1,000.00 in three instalments, 300.00 due 2024-01-31,
+ * 300.00 due 2024-03-31, 400.00 due 2024-05-31.
+ */
+static void
+put_three_instalments (void)
+{
+	DsInstalment parts[] = {
+		{ .invoice_id = "I1", .number = 1,
+		  .due_date = day ("2024-01-31"), .amount = 30000 },
+		{ .invoice_id = "I1", .number = 2,
+		  .due_date = day ("2024-03-31"), .amount = 30000 },
+		{ .invoice_id = "I1", .number = 3,
+		  .due_date = day ("2024-05-31"), .amount = 40000 },
+	};
+	DsLedgerOutcome outcome;
+
+	put_invoice ("I1", "C2", "2024-01-01", "2024-05-31", 100000);
+	for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
+		ck_assert (ds_ledger_put_instalment (store, &parts[i],
+						     &outcome, NULL));
+}
+
+static void
+pay (const char *id, const char *iso, gint64 amount, const char *invoice)
+{
+	DsLedgerOutcome outcome;
+
+	ck_assert (ds_ledger_put_payment (store, id, "C2", day (iso), "EUR",
+					  amount, invoice, &outcome, NULL));
+}
+
+/* The step index the instalment last took under "test", or -1. */
+static int
+last_step (const char *invoice, int instalment)
+{
+	DsStepTaken taken;
+
+	ck_assert (ds_document_last_step (store, invoice, instalment, "test",
+					  &taken, NULL));
+	g_free (taken.trace_id);
+	return taken.step_index;
+}
+
+/* The one document planned on the date, stored; its key is returned. */
+static char *
+take_one (const char *iso, const char *step, int instalment,
+	  gint64 open_amount)
+{
+	g_autoptr (DsPlan) plan = plan_on (iso);
+	DsDocument *document = only_document (plan);
+	DsDocumentItem *item;
+
+	ck_assert_str_eq (document->step, step);
+	ck_assert_uint_eq (document->items->len, 1);
+	item = g_ptr_array_index (document->items, 0);
+	ck_assert_int_eq (item->instalment, instalment);
+	ck_assert_int_eq (item->open_amount, open_amount);
+	ck_assert (ds_planner_store_document (store, document, NULL, NULL));
+	return g_strdup (document->idempotency_key);
+}
+
+static gint64
+count_rows (const char *sql)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return sqlite3_column_int64 (statement, 0);
+}
+
+/*
+ * Instalment 1 takes its reminder and first notice and is paid;
+ * instalment 2 then takes its own reminder, three days after its own
+ * due date, not the first notice's successor of instalment 1.
+ */
+START_TEST (test_planner_instalment_takes_its_own_steps)
+{
+	g_autofree char *reminder = NULL;
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	g_autoptr (DsPlan) again = NULL;
+
+	put_three_instalments ();
+	reminder = take_one ("2024-02-03", "reminder", 1, 30000);
+	ck_assert_str_eq (reminder, "test/reminder/C2:I1#1");
+	first = take_one ("2024-02-14", "first", 1, 30000);
+	ck_assert_str_eq (first, "test/first/C2:I1#1");
+	pay ("P1", "2024-02-20", 30000, "I1");
+
+	/* instalment 2 is not due yet; its pre-due step is passed by
+	 * when it is first seen after its due date */
+	ck_assert_uint_eq (take ("2024-03-01"), 0);
+	ck_assert_uint_eq (take ("2024-04-02"), 0);
+	second = take_one ("2024-04-03", "reminder", 2, 30000);
+	ck_assert_str_eq (second, "test/reminder/C2:I1#2");
+	ck_assert_int_eq (last_step ("I1", 1), 2);
+	ck_assert_int_eq (last_step ("I1", 2), 1);
+	ck_assert_int_eq (last_step ("I1", 3), -1);
+	ck_assert_int_eq (last_step ("I1", 0), -1);
+
+	/* the same date again adds nothing */
+	again = plan_on ("2024-04-03");
+	ck_assert_uint_eq (again->documents->len, 0);
+	ck_assert_uint_eq (take ("2024-04-03"), 0);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM documents"), 3);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM invoice_steps"
+				      " WHERE instalment = 2"), 1);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM document_items"
+				      " WHERE instalment = 2"), 1);
+
+	/* its first notice after the offset and the gap */
+	ck_assert_uint_eq (take ("2024-04-13"), 0);
+	g_free (first);
+	first = take_one ("2024-04-14", "first", 2, 30000);
+	ck_assert_str_eq (first, "test/first/C2:I1#2");
+}
+END_TEST
+
+/*
+ * Instalment 1 reminded and paid, then nothing runs until two more
+ * instalments fell due: one step, the reminder of instalment 2 (the
+ * earliest unpaid), claiming both; instalment 3 starts nothing beside
+ * it, then or later.
+ */
+START_TEST (test_planner_instalments_catch_up_one_step)
+{
+	g_autofree char *key = NULL;
+
+	put_three_instalments ();
+	g_free (take_one ("2024-02-03", "reminder", 1, 30000));
+	pay ("P1", "2024-02-10", 30000, "I1");
+	key = take_one ("2024-06-20", "reminder", 2, 70000);
+	ck_assert_str_eq (key, "test/reminder/C2:I1#2");
+	ck_assert_uint_eq (take ("2024-06-20"), 0);
+	ck_assert_uint_eq (take ("2024-06-29"), 0);	/* the gap */
+	g_free (take_one ("2024-06-30", "first", 2, 70000));
+	ck_assert_int_eq (last_step ("I1", 3), -1);
+
+	/* instalment 2 paid: instalment 3, long due, starts over */
+	pay ("P2", "2024-07-01", 30000, "I1");
+	g_free (key);
+	key = take_one ("2024-07-02", "reminder", 3, 40000);
+	ck_assert_str_eq (key, "test/reminder/C2:I1#3");
+}
+END_TEST
+
+/*
+ * An invoice without instalments: the same key and trace id as before
+ * instalments took steps of their own (DSMSX8QCMN76 is the first 50
+ * bits of SHA-256 of "test/reminder/C2:I2"), its steps under instalment
+ * 0, and beside an instalment in one document, each named as it is.
+ */
+START_TEST (test_planner_without_instalments_keys_unchanged)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	g_autoptr (DsPlan) both = NULL;
+	DsDocument *document;
+	DsDocumentItem *item;
+
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	plan = plan_on ("2024-02-03");
+	document = only_document (plan);
+	item = g_ptr_array_index (document->items, 0);
+	ck_assert_int_eq (item->instalment, 0);
+	ck_assert_int_eq (((DsOpenItem *) g_hash_table_lookup (
+		plan->open_items, "I2"))->instalments, 0);
+	ck_assert_str_eq (document->idempotency_key, "test/reminder/C2:I2");
+	ck_assert_str_eq (document->trace_id, "DSMSX8QCMN76");
+	ck_assert (ds_planner_store_document (store, document, NULL, NULL));
+	ck_assert_int_eq (last_step ("I2", 0), 1);
+	ck_assert_int_eq (last_step ("I2", 1), -1);
+
+	put_three_instalments ();
+	put_invoice ("I3", "C2", "2024-01-01", "2024-01-31", 7000);
+	both = plan_on ("2024-02-04");
+	document = only_document (both);
+	ck_assert_str_eq (document->idempotency_key,
+			  "test/reminder/C2:I1#1,I3");
+}
+END_TEST
+
+/*
+ * An instance upgraded from before: its steps were recorded per
+ * invoice.  The migration gives the reminder taken to instalment 1
+ * (whose due date its item counted from), so the next step is the
+ * first notice, not a second reminder.  Relies on the instalment
+ * migration being the last one.
+ */
+START_TEST (test_planner_instalment_steps_migrated)
+{
+	g_autofree char *db = g_build_filename (directory, "db.sqlite", NULL);
+	g_autofree char *downgrade = NULL;
+	int version = ds_store_schema_version (store);
+
+	put_three_instalments ();
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-05"), 1);
+	downgrade = g_strdup_printf (
+		"CREATE TABLE old_steps ("
+		" invoice_id TEXT NOT NULL REFERENCES invoices,"
+		" strategy TEXT NOT NULL, step_index INTEGER NOT NULL,"
+		" trace_id TEXT NOT NULL REFERENCES documents,"
+		" taken_on TEXT NOT NULL,"
+		" PRIMARY KEY (invoice_id, strategy, step_index));"
+		"INSERT INTO old_steps SELECT invoice_id, strategy,"
+		" step_index, trace_id, taken_on FROM invoice_steps;"
+		"DROP TABLE invoice_steps;"
+		"ALTER TABLE old_steps RENAME TO invoice_steps;"
+		"ALTER TABLE document_items DROP COLUMN instalment;"
+		"PRAGMA user_version = %d;", version - 1);
+	ck_assert (ds_store_exec (store, downgrade, NULL));
+	ds_store_close (store);
+	store = ds_store_open (db, NULL);
+	ck_assert (store != NULL);
+	ck_assert_int_eq (ds_store_schema_version (store), version);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM invoice_steps"
+				      " WHERE invoice_id = 'I1'"
+				      " AND instalment = 1"), 1);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM invoice_steps"
+				      " WHERE invoice_id = 'I2'"
+				      " AND instalment = 0"), 1);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM document_items"
+				      " WHERE invoice_id = 'I1'"
+				      " AND instalment = 1"), 1);
+	ck_assert (ds_store_check_integrity (store, NULL));
+	ck_assert_int_eq (last_step ("I1", 1), 1);
+	ck_assert_uint_eq (take ("2024-02-06"), 0);
+	ck_assert_uint_eq (take ("2024-02-15"), 1);
+	ck_assert_int_eq (last_step ("I1", 1), 2);
 }
 END_TEST
 
@@ -441,7 +685,7 @@ START_TEST (test_call_step_is_a_task_once)
 	g_free (tasks);
 	tasks = tasks_text ();
 	ck_assert_str_eq (tasks, "call C3 anna open step=call invoices=2");
-	ck_assert (ds_document_last_step (store, "I1", "calls", &taken,
+	ck_assert (ds_document_last_step (store, "I1", 0, "calls", &taken,
 					  NULL));
 	ck_assert_int_eq (taken.step_index, 1);
 	g_free (taken.trace_id);
@@ -611,6 +855,10 @@ main (void)
 	tcase_add_test (tc, test_planner_paid_invoice_not_chased);
 	tcase_add_test (tc, test_planner_idempotency_key_ignores_run_date);
 	tcase_add_test (tc, test_planner_instalments_case_4);
+	tcase_add_test (tc, test_planner_instalment_takes_its_own_steps);
+	tcase_add_test (tc, test_planner_instalments_catch_up_one_step);
+	tcase_add_test (tc, test_planner_without_instalments_keys_unchanged);
+	tcase_add_test (tc, test_planner_instalment_steps_migrated);
 	tcase_add_test (tc, test_call_step_is_a_task_once);
 	tcase_add_test (tc, test_call_falls_back_without_phone);
 	tcase_add_test (tc, test_call_only_no_phone_is_a_task);

@@ -668,6 +668,90 @@ START_TEST (test_render_mail_text_and_escaped_html)
 }
 END_TEST
 
+/* ---- instalments named in the item line ---- */
+
+static const struct {
+	const char *language;
+	const char *line;
+} instalment_lines[] = {
+	{ "de", "INV-2024-00001 (Rate 2 von 3)" },
+	{ "en", "INV-2024-00001 (instalment 2 of 3)" },
+	{ "fr", "INV-2024-00001 (échéance 2 sur 3)" },
+};
+
+/*
+ * A row that is one instalment says which, in the PDF's invoice column,
+ * the e-mail and its HTML; the row of a whole invoice says its id only.
+ */
+START_TEST (test_render_instalment_named)
+{
+	Fixture f;
+	g_autoptr (DsRendered) rendered = NULL;
+	g_autofree char *pdf_text = NULL;
+	g_autofree char *squeezed = NULL;
+	g_autofree char *line = NULL;
+	DsLetterItem *item;
+
+	fixture_init (&f, 2);
+	item = g_ptr_array_index (f.items, 0);
+	item->instalment = 2;
+	item->instalments = 3;
+	f.letter.language = instalment_lines[_i].language;
+	rendered = render (&f);
+	assert_valid (&f, rendered, 1);
+	line = g_strdup_printf ("- %s ", instalment_lines[_i].line);
+	ck_assert_msg (strstr (rendered->text, line) != NULL, "%s",
+		       rendered->text);
+	ck_assert (strstr (rendered->html, instalment_lines[_i].line) !=
+		   NULL);
+	ck_assert (strstr (rendered->text, "- INV-2024-00002 ") != NULL);
+	pdf_text = pdftotext (&f, rendered->pdf, "-raw", 1);
+	squeezed = squeeze (pdf_text);
+	g_free (line);
+	line = squeeze (instalment_lines[_i].line);
+	ck_assert_msg (strstr (squeezed, line) != NULL, "%s", pdf_text);
+	fixture_clear (&f);
+}
+END_TEST
+
+/* Labels written before [instalment] existed still load and name it. */
+START_TEST (test_render_instalment_without_label)
+{
+	g_autofree char *dir = ds_test_tmpdir ();
+	g_autofree char *source = ds_test_srcpath ("templates/en");
+	g_autofree char *target = g_build_filename (dir, "en", NULL);
+	g_autoptr (GDir) files = g_dir_open (source, 0, NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsRendered) rendered = NULL;
+	Fixture f;
+	const char *name;
+
+	ck_assert (g_mkdir (target, 0700) == 0);
+	while ((name = g_dir_read_name (files)) != NULL) {
+		g_autofree char *from = g_build_filename (source, name, NULL);
+		g_autofree char *to = g_build_filename (target, name, NULL);
+		g_autofree char *text = NULL;
+
+		ck_assert (g_file_get_contents (from, &text, NULL, NULL));
+		if (strcmp (name, "labels") == 0)
+			*strstr (text, "[instalment]") = '\0';
+		ck_assert (g_file_set_contents (to, text, -1, NULL));
+	}
+	fixture_init (&f, 1);
+	ds_renderer_free (f.renderer);
+	f.renderer = ds_renderer_new (dir, NULL, &error);
+	ck_assert_msg (f.renderer != NULL, "%s", error ? error->message : "");
+	((DsLetterItem *) g_ptr_array_index (f.items, 0))->instalment = 2;
+	((DsLetterItem *) g_ptr_array_index (f.items, 0))->instalments = 3;
+	f.letter.language = "en";
+	rendered = render (&f);
+	ck_assert_msg (strstr (rendered->text, "- INV-2024-00001 (2/3) ") !=
+		       NULL, "%s", rendered->text);
+	fixture_clear (&f);
+	ds_test_rmtree (dir);
+}
+END_TEST
+
 /* ---- formats per language ---- */
 
 static const struct {
@@ -850,6 +934,9 @@ render_suite (void)
 	tcase_add_test (tc, test_render_letter_without_trace_id_fails);
 	tcase_add_test (tc, test_render_validate_refuses);
 	tcase_add_test (tc, test_render_mail_text_and_escaped_html);
+	tcase_add_loop_test (tc, test_render_instalment_named, 0,
+			     G_N_ELEMENTS (instalment_lines));
+	tcase_add_test (tc, test_render_instalment_without_label);
 	tcase_add_loop_test (tc, test_render_formats_per_language, 0,
 			     G_N_ELEMENTS (formats));
 	tcase_add_test (tc, test_render_every_language_and_step);

@@ -79,7 +79,7 @@ check "verify names the copy's file" \
 check "the original still verifies" "$?" 0
 
 # An instance from before relative paths: absolute paths, schema 6
-# (what the later migrations added taken out again).
+# (the columns later migrations add taken out again).
 old="$work/old"
 cp -a "$original" "$old"
 sql "$old" "UPDATE documents SET pdf_path = '$old/spool/' || pdf_path
@@ -87,6 +87,7 @@ sql "$old" "UPDATE documents SET pdf_path = '$old/spool/' || pdf_path
 	UPDATE batches SET pdf_path = '$old/spool/' || pdf_path,
 		manifest_path = '$old/spool/' || manifest_path;
 	ALTER TABLE tasks DROP COLUMN outcome;
+	ALTER TABLE document_items DROP COLUMN instalment;
 	PRAGMA user_version = 6;"
 "$dunspool" trace --verify --root "$old" > "$work/verify" 2>&1
 check "an old instance verifies after its migration" "$?" 0
