@@ -1,12 +1,15 @@
 /*
  * cli-claim.c -- the claim verb: what would be claimed, itemised.
  *
- * Without --step: what the law allows on the date -- netting, statutory
- * (or contract) interest and compensation, also of invoices paid late,
- * and the costs earlier documents claimed.  With --step NAME: what a
- * letter of that step would claim from the customer's whole account,
- * under the step's fee, interest and compensation settings and the
- * [claims] rules of dunspool.conf.
+ * Without options: what the customer's letters claim, carried to the
+ * date -- netting, the costs earlier documents claimed, and interest and
+ * compensation as the step of the last dunning letter sent claims them
+ * (no new fee); for a customer no letter went to, what the law allows.
+ * With --law: what the law allows on the date -- statutory (or
+ * contract) interest and compensation, also of invoices paid late.  With
+ * --step NAME: what a new letter of that step would claim from the
+ * customer's whole account, under the step's fee, interest and
+ * compensation settings and the [claims] rules of dunspool.conf.
  *
  * The waive verb is the operator's act that clears what a customer owes
  * beyond principal (fees, compensation, interest up to the date), of one
@@ -20,9 +23,37 @@
 #include "cli.h"
 #include "claim-letter.h"
 #include "claim.h"
+#include "document.h"
+#include "ds-error.h"
 #include "ledger.h"
 #include "money.h"
 #include "rates.h"
+
+/*
+ * As the customer's last dunning letter claimed: its step's interest and
+ * compensation, no new fee and no new deadline.  No letter: the law's,
+ * as POLICY holds it already.
+ */
+static gboolean
+last_letter_policy (DsInstance *instance, const char *customer_id,
+		    DsDate as_of, const DsRateTables *rates,
+		    DsClaimPolicy *policy, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	g_autoptr (DsDocument) last = ds_document_last_sent (
+		instance->store, customer_id, as_of, &local);
+
+	if (last == NULL) {
+		if (g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error (error, g_steal_pointer (&local));
+		return FALSE;
+	}
+	ds_claim_letter_policy (instance->config, last, rates, policy);
+	policy->step_fee = 0;
+	policy->deadline_days = 0;
+	return TRUE;
+}
 
 int
 ds_cli_verb_claim (int argc, char **argv)
@@ -31,7 +62,11 @@ ds_cli_verb_claim (int argc, char **argv)
 	static gboolean no_interest;
 	static char *step_name;
 	static gboolean paid_late;
+	static gboolean law;
 	const GOptionEntry options[] = {
+		{ "law", 0, 0, G_OPTION_ARG_NONE, &law,
+		  "What the law allows, whatever the letters claimed",
+		  NULL },
 		{ "paid-late", 0, 0, G_OPTION_ARG_NONE, &paid_late,
 		  "Also claim interest and compensation on invoices paid "
 		  "late that no letter claimed them for (default: as "
@@ -68,6 +103,10 @@ ds_cli_verb_claim (int argc, char **argv)
 	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
 	policy.settled_since = instance->config->rules.paid_late ?
 			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	if (step_name == NULL && !law &&
+	    !last_letter_policy (instance, argv[1], as_of, rates, &policy,
+				 &error))
+		return ds_cli_fail (error);
 	if (step_name != NULL) {
 		const DsStep *step = ds_claim_letter_find_step (
 			instance->config, step_name);

@@ -826,6 +826,37 @@ ds_document_list_for (DsStore *store, const char *invoice_or_customer,
 		error);
 }
 
+DsDocument *
+ds_document_last_sent (DsStore *store, const char *customer_id,
+		       DsDate as_of, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT trace_id FROM documents WHERE customer_id = ?1"
+		" AND as_of <= ?2 AND strategy <> 'event'"
+		" AND channel <> 'call' AND state IN ('dispatched', 'closed')"
+		" ORDER BY as_of DESC, created_at DESC, trace_id DESC"
+		" LIMIT 1", error);
+	g_autofree char *trace_id = NULL;
+
+	if (statement == NULL)
+		return NULL;
+	ds_store_bind_text (statement, 1, customer_id);
+	ds_store_bind_date (statement, 2, as_of);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		trace_id = ds_store_column_text (statement, 0);
+		return ds_document_get (store, trace_id, error);
+	case SQLITE_DONE:
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "%s: no dunning letter sent by then",
+			     customer_id);
+		return NULL;
+	default:
+		ds_store_fail (store, error, "last document");
+		return NULL;
+	}
+}
+
 GPtrArray *
 ds_document_list_queue (DsStore *store, gboolean all, GError **error)
 {

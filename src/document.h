@@ -94,6 +94,14 @@ DsDocument *ds_document_get (DsStore *store, const char *trace_id,
 			     GError **error);
 
 /* Trace ids of the documents about an invoice or a customer. */
+/*
+ * The customer's last dunning document sent (dispatched or closed; no
+ * event document, no call) dated on or before AS_OF; NULL with
+ * DS_ERROR_NOT_FOUND when there is none.
+ */
+DsDocument *ds_document_last_sent (DsStore *store, const char *customer_id,
+				   DsDate as_of, GError **error);
+
 GPtrArray *ds_document_list_for (DsStore *store,
 				 const char *invoice_or_customer,
 				 GError **error);

@@ -208,6 +208,9 @@ check "case 2: paying exactly 100.00 leaves 10.41 claimable" \
 	   '(d["totals"]["principal"], [(a["to"], a["amount"])
 	     for n in d["netted"] for a in n["applied"]])')" \
 	"('10.41', [('fee', '10.00'), ('interest', '0.41'), ('principal', '89.59')])"
+check "case 2: what the letters claim, no option: 10.41 in all" \
+	"$(claim "$root" K2 2024-03-13 \
+	   '(d["total"], d["totals"]["compensation"])')" "('10.41', '0.00')"
 
 "$dunspool" waive --root "$root" --on 2024-03-14 \
 	--reason "goodwill after the call" K2 > "$work/waive.out" 2>&1 ||
@@ -220,6 +223,35 @@ check "case 2: after the operator's waiver the costs count from the start" \
 check "case 2: the waiver is a journal record" \
 	"$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
 	   "SELECT count(*) > 0 FROM journal WHERE event LIKE '%waive%'")" 1
+
+# Case 1 through the cycle: the reminder goes out with its fee of 50.00
+# and no interest; `dunspool claim` without options says what it
+# claimed, 1050.00, and --law what the law would allow besides.
+instance case1 <<'EOF'
+[strategy]
+name = one
+steps = reminder
+
+[step reminder]
+offset = 3
+channels = letter
+deadline = 0
+fee = 50.00
+interest = false
+compensation = false
+EOF
+"$dunspool" import --root "$root" entities.csv customers.csv \
+	invoices.csv > /dev/null 2>&1
+"$dunspool" run --root "$root" --as-of 2024-02-03 > "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "run failed"; }
+check "case 1: the letter's claim, no option: 1050.00, interest 0.00" \
+	"$(claim "$root" K1 2024-02-03 \
+	   '(d["total"], d["totals"]["fees"], d["totals"]["interest"])')" \
+	"('1050.00', '50.00', '0.00')"
+check "case 1: --law adds statutory interest and compensation" \
+	"$(claim "$root" K1 2024-02-03 \
+	   '(d["totals"]["interest"] != "0.00",
+	     d["totals"]["compensation"])' --law)" "(True, '40.00')"
 
 "$dunspool" --root "$root" --json claim --as-of 2024-03-14 K2 \
 	> "$work/before.json" 2>&1
