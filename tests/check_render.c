@@ -334,6 +334,23 @@ START_TEST (test_render_long_reference_broken_in_its_column)
 }
 END_TEST
 
+/* An invoice number wrapped at a hyphen is still found by validation,
+ * which pdftotext may give back with the hyphen dropped. */
+START_TEST (test_render_long_invoice_number_passes_validation)
+{
+	Fixture f;
+	g_autoptr (DsRendered) rendered = NULL;
+
+	fixture_init (&f, 0);
+	add_item (&f, "INV-2024-000123-DE-SUB-0001", "PO 4711", 100000, 0);
+	add_item (&f, "INV-2024-000124-DE-SUB-0002-LONGER-THAN-ITS-COLUMN",
+		  "PO 4712", 50000, 0);
+	rendered = render (&f);
+	assert_valid (&f, rendered, 1);
+	fixture_clear (&f);
+}
+END_TEST
+
 /* ---- case 13: the DIN 5008 B window ---- */
 
 START_TEST (test_render_din5008b_address_inside_window)
@@ -923,6 +940,7 @@ render_suite (void)
 			test_render_missing_glyph_names_field_and_character);
 	tcase_add_test (tc, test_render_wrap_never_cuts);
 	tcase_add_test (tc, test_render_long_reference_broken_in_its_column);
+	tcase_add_test (tc, test_render_long_invoice_number_passes_validation);
 	tcase_add_test (tc, test_render_din5008b_address_inside_window);
 	tcase_add_test (tc, test_render_address_that_cannot_fit_fails);
 	tcase_add_loop_test (tc, test_render_profile_windows, 0,
