@@ -77,9 +77,16 @@ typedef struct {
 	DsTemplate *html;
 } Step;
 
+/*
+ * A template that fails to load spoils only the letters that need it:
+ * the reason is kept and given when such a letter is rendered (the
+ * document goes to action-required), and logged once at load.
+ */
 typedef struct {
-	GHashTable *labels;	/* section name -> DsTemplate */
+	GHashTable *labels;	/* section name -> DsTemplate; NULL: broken */
 	GHashTable *steps;	/* step name -> Step */
+	GHashTable *broken;	/* step name -> why it did not load */
+	char *labels_broken;	/* why the labels did not load, or NULL */
 } Language;
 
 struct _DsRenderer {
@@ -145,6 +152,8 @@ language_free (gpointer data)
 	if (language->labels != NULL)
 		g_hash_table_unref (language->labels);
 	g_hash_table_unref (language->steps);
+	g_hash_table_unref (language->broken);
+	g_free (language->labels_broken);
 	g_free (language);
 }
 
@@ -209,12 +218,20 @@ load_language (const char *directory, GError **error)
 	g_autoptr (GDir) dir = NULL;
 	const char *entry;
 
+	g_autoptr (GError) local = NULL;
+
 	language->steps = g_hash_table_new_full (g_str_hash, g_str_equal,
 						 g_free, step_free);
+	language->broken = g_hash_table_new_full (g_str_hash, g_str_equal,
+						  g_free, g_free);
 	language->labels = load_sections (directory, "labels", &label_schema,
-					  label_sections, error);
-	dir = language->labels != NULL ? g_dir_open (directory, 0, error)
-				       : NULL;
+					  label_sections, &local);
+	if (language->labels == NULL) {
+		g_warning ("templates: %s", local->message);
+		language->labels_broken = g_strdup (local->message);
+		g_clear_error (&local);
+	}
+	dir = g_dir_open (directory, 0, error);
 	if (dir == NULL) {
 		language_free (language);
 		return NULL;
@@ -226,10 +243,14 @@ load_language (const char *directory, GError **error)
 		if (!g_str_has_suffix (entry, ".letter"))
 			continue;
 		name = g_strndup (entry, strlen (entry) - strlen (".letter"));
-		step = load_step (directory, name, error);
+		step = load_step (directory, name, &local);
 		if (step == NULL) {
-			language_free (language);
-			return NULL;
+			g_warning ("templates: %s", local->message);
+			g_hash_table_insert (language->broken,
+					     g_steal_pointer (&name),
+					     g_strdup (local->message));
+			g_clear_error (&local);
+			continue;
 		}
 		g_hash_table_insert (language->steps, g_steal_pointer (&name),
 				     step);
@@ -1151,6 +1172,8 @@ static gboolean
 find_templates (const DsRenderer *renderer, const DsLetter *letter,
 		Builder *b, GError **error)
 {
+	const char *broken = NULL;
+
 	b->language = g_hash_table_lookup (renderer->languages,
 					   letter->language ? letter->language
 							    : "");
@@ -1158,6 +1181,17 @@ find_templates (const DsRenderer *renderer, const DsLetter *letter,
 		  g_hash_table_lookup (b->language->steps,
 				       letter->step ? letter->step : "") :
 		  NULL;
+	if (b->language != NULL)
+		broken = b->language->labels_broken != NULL ?
+			 b->language->labels_broken :
+			 g_hash_table_lookup (b->language->broken,
+					      letter->step ? letter->step : "");
+	if (broken != NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "%s: template broken: %s", letter->trace_id,
+			     broken);
+		return FALSE;
+	}
 	if (b->step != NULL)
 		return TRUE;
 	g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
