@@ -450,6 +450,8 @@ group_compare (gconstpointer a, gconstpointer b)
 static gboolean
 check_instalments (const DsClaimInvoice *invoice, GError **error)
 {
+	g_autofree char *parts = NULL;
+	g_autofree char *whole = NULL;
 	gint64 sum = 0;
 
 	if (invoice->instalments->len == 0)
@@ -459,10 +461,13 @@ check_instalments (const DsClaimInvoice *invoice, GError **error)
 				      DsClaimInstalment, i).amount;
 	if (sum == invoice->amount)
 		return TRUE;
+	parts = ds_money_to_decimal (sum, invoice->currency);
+	whole = ds_money_to_decimal (invoice->amount, invoice->currency);
 	g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
-		     "invoice %s: instalments add up to %" G_GINT64_FORMAT
-		     ", the invoice to %" G_GINT64_FORMAT " minor units",
-		     invoice->invoice_id, sum, invoice->amount);
+		     "invoice %s: its instalments add up to %s %s, the "
+		     "invoice to %s %s; correct the instalments file",
+		     invoice->invoice_id, parts, invoice->currency, whole,
+		     invoice->currency);
 	return FALSE;
 }
 

@@ -527,9 +527,12 @@ ds_production_run (DsProduction *production, const char *trace_id,
 					 document->entity_id), error))
 		return FALSE;
 	if (!letter_data_load (production, document, &data, &local)) {
-		/* An event the ledger no longer holds: not sent. */
-		if (document->event_object != NULL &&
-		    g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND))
+		/* An event the ledger no longer holds, or ledger data the
+		 * claim cannot take (instalments that do not add up to
+		 * their invoice): not sent, for the operator to see. */
+		if ((document->event_object != NULL &&
+		     g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND)) ||
+		    g_error_matches (local, DS_ERROR, DS_ERROR_INPUT))
 			return require_action (store, trace_id,
 					       local->message, final_state,
 					       error);

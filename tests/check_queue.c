@@ -433,6 +433,33 @@ START_TEST (test_queue_requeued_document_dated_when_made)
 }
 END_TEST
 
+/* Instalments that do not add up to their invoice stop its customer's
+ * letter in action-required, with the reason, not the cycle. */
+START_TEST (test_queue_bad_instalments_need_action)
+{
+	g_autofree char *trace_id = NULL;
+	g_autoptr (DsDocument) stuck = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	DsCycleTally tally = { 0 };
+	DsDate day;
+
+	import_text ("instalments.csv", "invoice_id,number,due_date,amount\n"
+		     "INV-2001,1,2024-01-31,500.00\n"
+		     "INV-2001,2,2024-02-29,600.00\n");
+	cycle = ds_cycle_new (instance, NULL);
+	ck_assert (ds_date_parse_iso ("2024-02-03", &day, NULL));
+	ck_assert (ds_cycle_run (cycle, day, &tally, NULL));
+	ck_assert_int_eq (tally.failures, 0);
+	ck_assert_int_eq (tally.action_required, 1);
+	trace_id = trace_of ("C2");
+	stuck = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (stuck->state, "action-required");
+	ck_assert_msg (strstr (stuck->reason, "instalments add up to "
+			       "1100.00 EUR, the invoice to 135590.00 EUR")
+		       != NULL, "%s", stuck->reason);
+}
+END_TEST
+
 START_TEST (test_queue_hold_and_release_ready_document)
 {
 	g_autoptr (DsDocument) held = NULL;
@@ -652,6 +679,7 @@ main (void)
 	tcase_add_test (tc, test_queue_password_file_others_can_read);
 	tcase_add_test (tc, test_queue_interrupted_submission_is_reconciled);
 	tcase_add_test (tc, test_queue_requeued_document_dated_when_made);
+	tcase_add_test (tc, test_queue_bad_instalments_need_action);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);
