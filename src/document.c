@@ -453,6 +453,20 @@ ds_document_set_pdf (DsStore *store, const char *trace_id,
 }
 
 gboolean
+ds_document_set_total (DsStore *store, const char *trace_id, gint64 total,
+		       GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"UPDATE documents SET total = ?2 WHERE trace_id = ?1", error);
+
+	if (statement == NULL)
+		return FALSE;
+	ds_store_bind_text (statement, 1, trace_id);
+	sqlite3_bind_int64 (statement, 2, total);
+	return run (store, statement, "document total", error);
+}
+
+gboolean
 ds_document_set_reason (DsStore *store, const char *trace_id,
 			const char *reason, GError **error)
 {

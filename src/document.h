@@ -121,6 +121,10 @@ gboolean ds_document_move (DsStore *store, const char *trace_id,
 gboolean ds_document_set_pdf (DsStore *store, const char *trace_id,
 			      const char *path, const char *sha256,
 			      int pages, GError **error);
+/* The total the letter claims, once its claim is computed: the planned
+ * total counts the open items only. */
+gboolean ds_document_set_total (DsStore *store, const char *trace_id,
+				gint64 total, GError **error);
 gboolean ds_document_set_reason (DsStore *store, const char *trace_id,
 				 const char *reason, GError **error);
 

@@ -545,6 +545,10 @@ ds_production_run (DsProduction *production, const char *trace_id,
 					 "every item settled before "
 					 "hand-off", error);
 	}
+	if (data.claim != NULL && data.letter.total != document->total &&
+	    !ds_document_set_total (store, trace_id, data.letter.total,
+				    error))
+		return FALSE;
 	rendered = ds_renderer_render (production->renderer, &data.letter,
 				       &local);
 	if (rendered == NULL)

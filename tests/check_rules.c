@@ -711,6 +711,10 @@ START_TEST (test_rules_letter_prints_interest_fee_compensation)
 			 "(§ 288 (5) BGB)");
 	assert_contains (text, "Dunning fee");
 	assert_contains (text, "1,068.50 EUR");	/* 1000 + 23.50 + 40 + 5 */
+	/* the record holds what the letter claims, not the items only */
+	g_clear_pointer (&document, ds_document_free);
+	document = ds_document_get (instance->store, first, NULL);
+	ck_assert_int_eq (document->total, 106850);
 	/* recorded once: fee, compensation and interest of INV-9 */
 	input = ds_ledger_claim_read (instance->store, "C1",
 				      day ("2023-09-01"), NULL);
