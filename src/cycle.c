@@ -5,6 +5,11 @@
 
 #include "cycle.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "batch.h"
 #include "dispatch.h"
 #include "document.h"
@@ -240,9 +245,42 @@ anchor_head (DsInstance *instance, DsCycleTally *tally)
 	return TRUE;
 }
 
-gboolean
-ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
-	      GError **error)
+/*
+ * One cycle at a time per instance: the daemon's, and any `dunspool run`
+ * or replay beside it, take an exclusive flock on cycle.lock beside the
+ * database and wait for each other; the second finds done what the first
+ * did.  The lock goes with the process, however it ends.  -1 and
+ * `error` set when the lock file cannot be opened.
+ */
+static int
+cycle_lock (DsInstance *instance, GError **error)
+{
+	g_autofree char *directory = g_path_get_dirname (
+		instance->config->database);
+	g_autofree char *path = g_build_filename (directory, "cycle.lock",
+						  NULL);
+	int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		       0640);
+
+	if (fd < 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY, "%s: %s",
+			     path, g_strerror (errno));
+		return -1;
+	}
+	while (flock (fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
+			     "%s: lock: %s", path, g_strerror (errno));
+		close (fd);
+		return -1;
+	}
+	return fd;
+}
+
+static gboolean
+cycle_run_locked (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
+		  GError **error)
 {
 	DsStore *store = cycle->instance->store;
 	DsDispatchTally dispatched = { 0 };
@@ -289,6 +327,20 @@ ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 				   plan->disputed);
 	return journal_cycle (store, as_of, "cycle-run", summary, error) &&
 	       anchor_head (cycle->instance, tally);
+}
+
+gboolean
+ds_cycle_run (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
+	      GError **error)
+{
+	int lock = cycle_lock (cycle->instance, error);
+	gboolean ran;
+
+	if (lock < 0)
+		return FALSE;
+	ran = cycle_run_locked (cycle, as_of, tally, error);
+	close (lock);
+	return ran;
 }
 
 gboolean

@@ -253,6 +253,34 @@ check "case 1: --law adds statutory interest and compensation" \
 	   '(d["totals"]["interest"] != "0.00",
 	     d["totals"]["compensation"])' --law)" "(True, '40.00')"
 
+# Three runs of one date at once on the bundled ledger: one cycle at a
+# time, each ends well, and no step is taken twice.
+srcdir=${DS_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+ibm="$work/ibm"
+"$dunspool" init "$ibm" > /dev/null &&
+"$dunspool" import --root "$ibm" "$srcdir/data/ibm-ar/entities.csv" \
+	"$srcdir/data/ibm-ar/customers.csv" \
+	"$srcdir/data/ibm-ar/WA_Fn-UseC_-Accounts-Receivable.csv" \
+	> /dev/null 2>&1 || echo "import of the bundled ledger failed"
+pids=""
+for n in 1 2 3; do
+	"$dunspool" run --root "$ibm" --as-of 2012-04-01 \
+		> "$work/run-$n.out" 2>&1 &
+	pids="$pids $!"
+done
+statuses=""
+for pid in $pids; do
+	wait "$pid"
+	statuses="$statuses$?"
+done
+check "three runs at once: each exits 0" "$statuses" 000
+check "three runs at once: documents made, no step twice" \
+	"$(sqlite3 -batch -noheader "$ibm/var/dunspool.db" \
+	   "SELECT count(*) > 10 FROM documents")$(sqlite3 -batch \
+	   -noheader "$ibm/var/dunspool.db" "SELECT count(*) FROM (
+	    SELECT 1 FROM invoice_steps GROUP BY invoice_id, strategy,
+	    instalment, step_index HAVING count(*) > 1)")" 10
+
 "$dunspool" --root "$root" --json claim --as-of 2024-03-14 K2 \
 	> "$work/before.json" 2>&1
 "$dunspool" claim K2 --as-of 2024-03-14 --root "$root" --json \
