@@ -263,6 +263,33 @@ batch_list (DsInstance *instance, const char *only)
 	return EXIT_SUCCESS;
 }
 
+/* One batch: its line, then (not with --json, which names the file)
+ * its manifest as the print shop gets it. */
+static int
+batch_show (DsInstance *instance, const char *batch_id)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) batches = NULL;
+	g_autofree char *manifest = NULL;
+	int status = batch_list (instance, batch_id);
+
+	if (status != EXIT_SUCCESS || ds_cli_json)
+		return status;
+	batches = ds_batch_list (instance, &error);
+	for (guint i = 0; batches != NULL && i < batches->len; i++) {
+		const DsBatch *batch = g_ptr_array_index (batches, i);
+
+		if (strcmp (batch->batch_id, batch_id) != 0)
+			continue;
+		if (!g_file_get_contents (batch->manifest_path, &manifest,
+					  NULL, &error))
+			return ds_cli_fail (error);
+		printf ("\n%s", manifest);
+		return EXIT_SUCCESS;
+	}
+	return error != NULL ? ds_cli_fail (error) : EXIT_FAILURE;
+}
+
 static int
 batch_print (DsInstance *instance, const char *batch_id,
 	     const char *printer)
@@ -303,7 +330,7 @@ ds_cli_verb_batch (int argc, char **argv)
 	if (strcmp (action, "list") == 0 && argc == 2)
 		return batch_list (instance, NULL);
 	if (strcmp (action, "show") == 0 && argc == 3)
-		return batch_list (instance, argv[2]);
+		return batch_show (instance, argv[2]);
 	if ((strcmp (action, "printed") == 0 ||
 	     strcmp (action, "posted") == 0) && argc == 3) {
 		if (!ds_batch_mark (instance, argv[2], action, &error))

@@ -122,5 +122,13 @@ print (int (len (seqs) >= 4 and seqs == sorted (seqs)))' "$work/trace.json")" 1
 "$dunspool" trace --root "$root" --verify > "$work/verify" 2>&1
 check "trace --verify passes" "$?" 0
 
+# A batch shows its manifest: a row per letter, the batch's trace ids.
+batch=$(sql "SELECT batch_id FROM batches ORDER BY batch_id LIMIT 1")
+"$dunspool" batch show --root "$root" "$batch" > "$work/batch" 2>&1
+check "batch show prints the manifest of its letters" \
+	"$(grep -c '^sequence,trace_id,' "$work/batch"):$(sql "SELECT count(*)
+	   FROM attempts WHERE batch_id = '$batch'")" \
+	"1:$(($(wc -l < "$work/batch") - 3))"
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]
