@@ -520,6 +520,15 @@ strategy_free (DsStrategy *strategy)
 }
 
 static gboolean
+step_has_channel (const DsStep *step, DsChannel channel)
+{
+	for (int i = 0; i < step->n_channels; i++)
+		if (step->channels[i] == channel)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
 read_channels (GKeyFile *file, DsConfig *config, const char *group,
 	       DsStep *step, GError **error)
 {
@@ -532,7 +541,8 @@ read_channels (GKeyFile *file, DsConfig *config, const char *group,
 		DsChannel channel;
 
 		if (!ds_channel_from_name (names[i], &channel) ||
-		    step->n_channels == DS_CHANNEL_COUNT) {
+		    step->n_channels == DS_CHANNEL_COUNT ||
+		    step_has_channel (step, channel)) {
 			g_autofree char *why = g_strdup_printf (
 				"\"%s\" is not one of email, letter, "
 				"registered, fax, call (each once)", names[i]);
@@ -905,6 +915,12 @@ read_events (GKeyFile *file, DsConfig *config, GError **error)
 	}
 	if (!read_channels (file, config, "events", &channels, error))
 		return FALSE;
+	for (int i = 0; i < channels.n_channels; i++)
+		if (channels.channels[i] == DS_CHANNEL_CALL)
+			return config_fail (error, config, "events",
+					    "channels", "a call makes no "
+					    "document; email, letter, "
+					    "registered or fax");
 	memcpy (events->channels, channels.channels,
 		sizeof events->channels);
 	events->n_channels = channels.n_channels;

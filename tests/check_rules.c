@@ -224,6 +224,10 @@ static const struct {
 	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
 	  "channels = letter\ndeadline = 0\noffset = 4\n",
 	  "[step a] offset: given twice (first on line" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter;letter\ndeadline = 0\n",
+	  "[step a] channels: \"letter\" is not one of email, letter, "
+	  "registered, fax, call (each once)" },
 };
 
 /* A group nobody reads is named, even when it holds no key. */
