@@ -50,6 +50,7 @@ ds_claim_letter_policy (const DsConfig *config, const DsDocument *document,
 	ds_claim_letter_step_policy (config, document_step (config, document),
 				     rates, policy);
 	policy->step = document->step;
+	policy->calendar = ds_config_calendar (config, document->entity_id);
 }
 
 const DsStep *

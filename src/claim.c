@@ -613,6 +613,21 @@ note_unchecked (Engine *engine)
 		    "bring it up to date", engine->rule.table, through);
 }
 
+/*
+ * The day an item is payable by: its due date, or the creditor's next
+ * working day when the due date is a day off.  A payment then is on
+ * time, and interest runs from the day after.
+ */
+static DsDate
+payable_by (const Engine *engine, const DsClaimItem *item)
+{
+	const DsCalendar *calendar = engine->policy->calendar;
+
+	return calendar != NULL ?
+	       ds_calendar_next_working_day (calendar, item->due_date) :
+	       item->due_date;
+}
+
 static gboolean
 add_interest_lines (Engine *engine, Part *part, DsDate from, DsDate to,
 		    gboolean waived, GError **error)
@@ -623,7 +638,8 @@ add_interest_lines (Engine *engine, Part *part, DsDate from, DsDate to,
 
 	ds_interest_rule_for_invoice (&rule, item->issue_date);
 	lines = ds_interest_compute (&rule, engine->policy->rates,
-				     item->open, item->due_date + 1, from,
+				     item->open, payable_by (engine, item) + 1,
+				     from,
 				     to, error);
 	if (lines == NULL)
 		return FALSE;
@@ -650,7 +666,8 @@ static gboolean
 accrue_part (Engine *engine, Group *group, Part *part, DsDate date,
 	     GError **error)
 {
-	DsDate from = part->accrued_through + 1;
+	DsDate from = MAX (part->accrued_through,
+			   payable_by (engine, part->item)) + 1;
 	DsDate waived = group->waived_through;
 
 	if (from > date)
@@ -928,7 +945,7 @@ settle_states (Engine *engine, Group *group)
 			item->state = DS_CLAIM_ITEM_DISPUTED;
 		else if (item->open == 0)
 			item->state = DS_CLAIM_ITEM_SETTLED;
-		else if (item->due_date < engine->as_of)
+		else if (payable_by (engine, item) < engine->as_of)
 			item->state = DS_CLAIM_ITEM_OVERDUE;
 		else
 			item->state = DS_CLAIM_ITEM_NOT_DUE;
@@ -949,7 +966,7 @@ group_late (const Engine *engine, const Group *group)
 
 		if (item->state == DS_CLAIM_ITEM_OVERDUE ||
 		    (item->state == DS_CLAIM_ITEM_SETTLED &&
-		     item->settled_on > item->due_date))
+		     item->settled_on > payable_by (engine, item)))
 			return TRUE;
 	}
 	return FALSE;

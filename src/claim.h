@@ -60,6 +60,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
+#include "calendar.h"
 #include "date.h"
 #include "interest.h"
 #include "rates.h"
@@ -183,6 +184,10 @@ typedef struct {
 					   this day; DS_CLAIM_SETTLED_ANY:
 					   all; NONE: only of those an
 					   earlier document claimed */
+	const DsCalendar *calendar;	/* the creditor's working days: a
+					   due date on a day off is payable
+					   on the next working day (§ 193
+					   BGB, Art. 78 OR); NULL: none */
 } DsClaimPolicy;
 
 #define DS_CLAIM_SETTLED_ANY ((DsDate) 1)

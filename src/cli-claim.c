@@ -29,6 +29,21 @@
 #include "money.h"
 #include "rates.h"
 
+/* The working days of the customer's creditor entity, for due dates. */
+static gboolean
+creditor_calendar (DsInstance *instance, const char *customer_id,
+		   DsClaimPolicy *policy, GError **error)
+{
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		instance->store, customer_id, error);
+
+	if (customer == NULL)
+		return FALSE;
+	policy->calendar = ds_config_calendar (instance->config,
+					       customer->entity_id);
+	return TRUE;
+}
+
 /*
  * As the customer's last dunning letter claimed: its step's interest and
  * compensation, no new fee and no new deadline.  No letter: the law's,
@@ -103,6 +118,8 @@ ds_cli_verb_claim (int argc, char **argv)
 	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
 	policy.settled_since = instance->config->rules.paid_late ?
 			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	if (!creditor_calendar (instance, argv[1], &policy, &error))
+		return ds_cli_fail (error);
 	if (step_name == NULL && !law &&
 	    !last_letter_policy (instance, argv[1], as_of, rates, &policy,
 				 &error))
@@ -118,6 +135,8 @@ ds_cli_verb_claim (int argc, char **argv)
 		}
 		ds_claim_letter_step_policy (instance->config, step, rates,
 					     &policy);
+		if (!creditor_calendar (instance, argv[1], &policy, &error))
+			return ds_cli_fail (error);
 	}
 	if (paid_late)
 		policy.settled_since = DS_CLAIM_SETTLED_ANY;
@@ -179,6 +198,8 @@ ds_cli_verb_waive (int argc, char **argv)
 	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
 	policy.settled_since = instance->config->rules.paid_late ?
 			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	if (!creditor_calendar (instance, argv[1], &policy, &error))
+		return ds_cli_fail (error);
 	if (!ds_claim_waive (instance->store, argv[1], invoice_id, on,
 			     reason, &policy, &waived, &error))
 		return ds_cli_fail (error);

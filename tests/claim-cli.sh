@@ -253,6 +253,44 @@ check "case 1: --law adds statutory interest and compensation" \
 	   '(d["totals"]["interest"] != "0.00",
 	     d["totals"]["compensation"])' --law)" "(True, '40.00')"
 
+# § 193 BGB: an invoice due on Sunday 2023-12-31 is payable on Tuesday
+# 2024-01-02 (New Year's Day is a holiday in DE), so interest runs from
+# 2024-01-03: 29 days at 12.62% to 2024-01-31 = 10.03; paid on the
+# Tuesday, an invoice is on time and owes no compensation.
+instance holidays <<'EOF'
+[calendar]
+holidays = DE
+
+[strategy]
+name = plain
+steps = notice
+
+[step notice]
+offset = 12
+channels = letter
+deadline = 0
+EOF
+cat > invoices-193.csv <<'EOF'
+invoice_id,customer_id,issue_date,due_date,currency,amount
+S1,K1,2023-12-01,2023-12-31,EUR,1000.00
+S2,K2,2023-12-01,2023-12-31,EUR,1000.00
+EOF
+cat > payments-193.csv <<'EOF'
+payment_id,customer_id,date,currency,amount,invoice_id
+Q2,K2,2024-01-02,EUR,1000.00,S2
+EOF
+"$dunspool" import --root "$root" entities.csv customers.csv \
+	invoices-193.csv payments-193.csv > /dev/null 2>&1
+check "§ 193 BGB: interest from the day after the next working day" \
+	"$(claim "$root" K1 2024-01-31 \
+	   '[(l["from"], l["days"], l["rate"], l["amount"])
+	     for l in d["interest"]]' --law)" \
+	"[('2024-01-03', 29, '12.62', '10.03')]"
+check "§ 193 BGB: paid on that working day, not late" \
+	"$(claim "$root" K2 2024-01-31 \
+	   '(d["totals"]["interest"], d["totals"]["compensation"])' \
+	   --law --paid-late)" "('0.00', '0.00')"
+
 # Three runs of one date at once on the bundled ledger: one cycle at a
 # time, each ends well, and no step is taken twice.
 srcdir=${DS_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
