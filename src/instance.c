@@ -105,8 +105,9 @@ database_present (const char *path)
 /*
  * Open an instance.  The root is made absolute first, so that the spool
  * is, and the paths stored in the database (documents, batches, relative
- * to the spool) name the same files from any working directory.  With `create` FALSE the database must exist:
- * a mistyped path is an error, not a new empty ledger.
+ * to the spool) name the same files from any working directory.  With
+ * `create` FALSE the database must exist: a mistyped path is an error,
+ * not a new empty ledger.
  */
 static DsInstance *
 instance_open (const char *root, gboolean create, GError **error)

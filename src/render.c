@@ -1181,11 +1181,12 @@ find_templates (const DsRenderer *renderer, const DsLetter *letter,
 		  g_hash_table_lookup (b->language->steps,
 				       letter->step ? letter->step : "") :
 		  NULL;
-	if (b->language != NULL)
-		broken = b->language->labels_broken != NULL ?
-			 b->language->labels_broken :
-			 g_hash_table_lookup (b->language->broken,
-					      letter->step ? letter->step : "");
+	if (b->language != NULL && b->language->labels_broken != NULL)
+		broken = b->language->labels_broken;
+	else if (b->language != NULL)
+		broken = g_hash_table_lookup (b->language->broken,
+					      letter->step ? letter->step
+							   : "");
 	if (broken != NULL) {
 		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
 			     "%s: template broken: %s", letter->trace_id,

@@ -369,7 +369,8 @@ START_TEST (test_event_document_is_no_touch)
 	path = ds_test_write (directory, "invoices-2.csv",
 			      "invoice_id,customer_id,issue_date,due_date,"
 			      "currency,amount\n"
-			      "INV-2002,C2,2024-02-01,2024-03-01,GBP,500.00\n");
+			      "INV-2002,C2,2024-02-01,2024-03-01,GBP,"
+			      "500.00\n");
 	paths[0] = path;
 	ck_assert (ds_import_files (instance->store, paths,
 				    instance->config->profiles, NULL,

@@ -396,8 +396,8 @@ START_TEST (test_queue_requeued_document_dated_when_made)
 	import_text ("customers-it.csv", "customer_id,name,contact,street,"
 		"postal_code,city,country,language,currency,entity,email,fax,"
 		"paperless_since\n"
-		"C2,Großkreutz Getränkehandel KG,,Łódzka 5,40212,Düsseldorf,"
-		"DE,it,EUR,DE01,,,\n");
+		"C2,Großkreutz Getränkehandel KG,,Łódzka 5,40212,"
+		"Düsseldorf,DE,it,EUR,DE01,,,\n");
 	run_cycle ("2024-02-03");
 	trace_id = trace_of ("C2");
 	stuck = ds_document_get (instance->store, trace_id, NULL);
