@@ -376,6 +376,28 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
 	return intact;
 }
 
+/* "verification failed: " and what failed, joined by "; ". */
+static gboolean
+verify_failed (const char *chain, const char *anchors,
+	       const char *bad_file, GError **error)
+{
+	g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+	g_autofree char *joined = NULL;
+
+	if (chain != NULL)
+		g_ptr_array_add (parts, g_strdup (chain));
+	if (anchors != NULL)
+		g_ptr_array_add (parts, g_strdup (anchors));
+	if (bad_file != NULL)
+		g_ptr_array_add (parts, g_strdup_printf (
+			"first altered file: %s", bad_file));
+	g_ptr_array_add (parts, NULL);
+	joined = g_strjoinv ("; ", (char **) parts->pdata);
+	g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
+		     "verification failed: %s", joined);
+	return FALSE;
+}
+
 /*
  * The chain proves that no record was changed or taken out before the
  * last one; the anchors (journal.h), written outside the database at
@@ -413,12 +435,7 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 			 anchors, anchor_path, anchored_seq);
 	if (chain_ok && anchors_ok && files_ok)
 		return TRUE;
-	g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
-		     "verification failed:%s%s%s%s%s%s",
-		     chain_ok ? "" : " ", chain_ok ? "" : chain->message,
-		     anchors_ok ? "" : " ",
-		     anchors_ok ? "" : anchoring->message,
-		     files_ok ? "" : "; first altered file: ",
-		     files_ok ? "" : bad_file);
-	return FALSE;
+	return verify_failed (chain_ok ? NULL : chain->message,
+			      anchors_ok ? NULL : anchoring->message,
+			      files_ok ? NULL : bad_file, error);
 }

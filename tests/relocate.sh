@@ -75,6 +75,9 @@ printf '%%PDF-1.4 altered in the copy\n' > "$pdf"
 check "verify of the altered copy: exit 1" "$?" 1
 check "verify names the copy's file" \
 	"$(grep -c -F "$pdf altered" "$work/verify")" 1
+check "the failure says what failed" \
+	"$(grep -c -F "verification failed: first altered file: " \
+	   "$work/verify")" 1
 "$dunspool" trace --verify --root "$original" > "$work/verify" 2>&1
 check "the original still verifies" "$?" 0
 
