@@ -206,6 +206,13 @@ ds_cli_verb_waive (int argc, char **argv)
 	customer = ds_ledger_get_customer (instance->store, argv[1], &error);
 	if (customer == NULL)
 		return ds_cli_fail (error);
+	if (waived == 0) {
+		/* an act that changed nothing, as dunspool(1) says */
+		g_printerr ("dunspool waive: %s%s%s: nothing to waive\n",
+			    argv[1], invoice_id ? " of " : "",
+			    invoice_id ? invoice_id : "");
+		return EXIT_FAILURE;
+	}
 	amount = ds_money_to_decimal (waived, customer->currency);
 	printf ("%s: waived %s %s%s%s\n", argv[1], amount,
 		customer->currency, invoice_id ? " of " : "",

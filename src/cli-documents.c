@@ -388,6 +388,8 @@ status_maildir (DsInstance *instance, const char *maildir,
 		add_report_json (builder, report);
 		if (!ds_cli_json)
 			printf ("%s\n", line);
+		if (report->refused)
+			status = EXIT_FAILURE;	/* as for a file named */
 	}
 	return status;
 }

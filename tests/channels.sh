@@ -227,5 +227,15 @@ check "returned letter" "$(sql "SELECT state FROM attempts
 check "task opened" "$(sql "SELECT count(*) FROM tasks
 	WHERE trace_id = '$trace' AND state = 'open'")" 1
 
+# A Maildir message that is no delivery report is refused, flagged for a
+# person, and the verb says so by its exit status.
+mkdir -p "$work/maildir/new" "$work/maildir/cur" "$work/maildir/tmp"
+printf 'From: a@example.test\nTo: b@example.test\nSubject: hi\n\nhi\n' \
+	> "$work/maildir/new/1.eml"
+"$dunspool" status --root "$root" --maildir "$work/maildir" \
+	> "$work/maildir.out" 2>&1
+check "a refused Maildir message: exit 1" "$?" 1
+check "flagged for a person" "$(ls "$work/maildir/cur")" "1.eml:2,F"
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]

@@ -223,6 +223,14 @@ check "case 2: after the operator's waiver the costs count from the start" \
 check "case 2: the waiver is a journal record" \
 	"$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
 	   "SELECT count(*) > 0 FROM journal WHERE event LIKE '%waive%'")" 1
+waivers=$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
+	"SELECT count(*) FROM journal WHERE event LIKE '%waive%'")
+"$dunspool" waive --root "$root" --on 2024-03-14 --reason "again" K2 \
+	> "$work/waive.out" 2>&1
+check "a second waiver has nothing to waive: exit 1, no record" \
+	"$?:$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
+	   "SELECT count(*) FROM journal WHERE event LIKE '%waive%'")" \
+	"1:$waivers"
 
 # Case 1 through the cycle: the reminder goes out with its fee of 50.00
 # and no interest; `dunspool claim` without options says what it
