@@ -1030,6 +1030,9 @@ convert_invoice (ImportRun *run, GError **error)
 			 FALSE, &invoice->tax_amount, error) ||
 	    !read_billing (run, &invoice->billing, error))
 		return FALSE;
+	if (invoice->amount == 0)
+		return reject (run, DS_INVOICE_FIELD_AMOUNT, error,
+			       "an invoice of 0 claims nothing");
 	if (invoice->due_date < invoice->issue_date)
 		return reject (run, DS_INVOICE_FIELD_DUE_DATE, error,
 			       "due before it was issued");
@@ -1182,6 +1185,13 @@ convert_promise (ImportRun *run, GError **error)
 	    !read_date (run, DS_PROMISE_FIELD_MADE_ON, FALSE,
 			&promise->made_on, error))
 		return FALSE;
+	if (promise->made_on != DS_DATE_NONE &&
+	    promise->made_on > promise->promised_date)
+		return reject (run, DS_PROMISE_FIELD_MADE_ON, error,
+			       "made after the date it promises");
+	if (promise->amount == 0)
+		return reject (run, DS_PROMISE_FIELD_AMOUNT, error,
+			       "a promise of 0 promises nothing");
 	row_add (run, DS_RECORD_PROMISES, g_steal_pointer (&promise));
 	return TRUE;
 }

@@ -365,6 +365,7 @@ static const struct {
 	{ 11, "due_date", "due before it was issued" },
 	{ 13, "amount", "negative" },
 	{ 14, "amount", "not a number" },
+	{ 15, "amount", "an invoice of 0 claims nothing" },
 };
 
 static const char row_errors_file[] =
@@ -381,7 +382,8 @@ static const char row_errors_file[] =
 	"I9,C1,2024-03-01,2024-02-01,EUR,1.00,\n"
 	"\n"
 	"I10,C1,2024-01-02,2024-02-01,EUR,-5.00,\n"
-	"I11,C1,2024-01-02,2024-02-01,EUR,1 000,\n";
+	"I11,C1,2024-01-02,2024-02-01,EUR,1 000,\n"
+	"I12,C1,2024-01-02,2024-02-01,EUR,0.00,\n";
 
 START_TEST (test_import_row_errors)
 {
@@ -469,12 +471,12 @@ START_TEST (test_import_report_for_people_and_programs)
 	import_masters (&fixture);
 	report = import_text (&fixture, "invoices.csv", row_errors_file, NULL);
 	text = ds_import_report_format (report, 2);
-	ck_assert_msg (strstr (text, ": invoices: 12 rows: 1 accepted, 0 "
-				     "updated, 0 unchanged, 11 rejected\n"),
+	ck_assert_msg (strstr (text, ": invoices: 13 rows: 1 accepted, 0 "
+				     "updated, 0 unchanged, 12 rejected\n"),
 		       "%s", text);
 	ck_assert (strstr (text, "  line 3: customer_id: unknown customer "
 				 "\"CX\"\n"));
-	ck_assert (strstr (text, "  and 9 more rejected rows\n"));
+	ck_assert (strstr (text, "  and 10 more rejected rows\n"));
 
 	ds_import_report_add_json (report, builder);
 	root = json_builder_get_root (builder);
@@ -483,7 +485,7 @@ START_TEST (test_import_report_for_people_and_programs)
 			  "invoices");
 	ck_assert (json_object_get_null_member (object, "profile"));
 	ck_assert_int_eq (json_object_get_int_member (object, "accepted"), 1);
-	ck_assert_int_eq (json_object_get_int_member (object, "rejected"), 11);
+	ck_assert_int_eq (json_object_get_int_member (object, "rejected"), 12);
 	first_error = json_array_get_object_element (
 		json_object_get_array_member (object, "errors"), 0);
 	ck_assert_int_eq (json_object_get_int_member (first_error, "line"), 3);
@@ -640,7 +642,9 @@ START_TEST (test_import_every_native_kind)
 		"promise_id,customer_id,promised_date,amount,invoice_id,"
 		"made_on\n"
 		"PR1,C1,2024-05-10,500.00,I1,2024-04-02\n"
-		"PR2,C1,2024-05-10,500.00,I2,\n", NULL);
+		"PR2,C1,2024-05-10,500.00,I2,\n"
+		"PR3,C1,2024-05-10,500.00,I1,2024-05-11\n"
+		"PR4,C1,2024-05-10,0.00,I1,2024-05-01\n", NULL);
 
 	ck_assert_int_eq (invoices->accepted, 2);
 	invoice = get_invoice (&fixture, "I1");
@@ -662,6 +666,10 @@ START_TEST (test_import_every_native_kind)
 			  "resolved before it was opened");
 	ck_assert_int_eq (promises->accepted, 1);
 	ck_assert_str_eq (error_at (promises, 3)->field, "invoice_id");
+	ck_assert_str_eq (error_at (promises, 4)->reason,
+			  "made after the date it promises");
+	ck_assert_str_eq (error_at (promises, 5)->reason,
+			  "a promise of 0 promises nothing");
 
 	read = ds_ledger_instalments (fixture.store, "I1", &error);
 	ck_assert_uint_eq (read->len, 2);
