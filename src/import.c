@@ -1048,6 +1048,7 @@ convert_instalment (ImportRun *run, GError **error)
 	g_autoptr (DsInstalment) instalment = g_new0 (DsInstalment, 1);
 	g_autofree char *customer_id = NULL;
 	g_autofree char *currency = NULL;
+	gint64 room;
 
 	if (!required_text (run, DS_INSTALMENT_FIELD_INVOICE,
 			    &instalment->invoice_id, error) ||
@@ -1059,8 +1060,21 @@ convert_instalment (ImportRun *run, GError **error)
 	    !read_date (run, DS_INSTALMENT_FIELD_DUE_DATE, TRUE,
 			&instalment->due_date, error) ||
 	    !read_money (run, DS_INSTALMENT_FIELD_AMOUNT, currency, TRUE,
-			 &instalment->amount, error))
+			 &instalment->amount, error) ||
+	    !ds_ledger_writer_instalment_room (run->writer,
+					       instalment->invoice_id,
+					       instalment->number, &room,
+					       error))
 		return FALSE;
+	if (instalment->amount > room) {
+		g_autofree char *left = ds_money_to_decimal (MAX (room, 0),
+							     currency);
+
+		return reject (run, DS_INSTALMENT_FIELD_AMOUNT, error,
+			       "the instalments would add up to more than "
+			       "the invoice: %s %s left for this one", left,
+			       currency);
+	}
 	row_add (run, DS_RECORD_INSTALMENTS, g_steal_pointer (&instalment));
 	return TRUE;
 }

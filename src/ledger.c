@@ -76,6 +76,7 @@ typedef enum {
 	LOOKUP_ENTITY,
 	LOOKUP_CUSTOMER,
 	LOOKUP_INVOICE,
+	LOOKUP_INSTALMENT_ROOM,
 	LOOKUP_IMPORT_ERROR,
 	LOOKUP_COUNT
 } LedgerLookup;
@@ -86,6 +87,12 @@ static const char *const lookup_sql[LOOKUP_COUNT] = {
 		"SELECT currency FROM customers WHERE customer_id = ?1",
 	[LOOKUP_INVOICE] = "SELECT customer_id, currency FROM invoices"
 			   " WHERE invoice_id = ?1",
+	/* what of the invoice its other instalments leave */
+	[LOOKUP_INSTALMENT_ROOM] =
+		"SELECT i.amount - COALESCE ((SELECT SUM (n.amount)"
+		" FROM instalments n WHERE n.invoice_id = ?1"
+		" AND n.number <> ?2), 0) FROM invoices i"
+		" WHERE i.invoice_id = ?1",
 	[LOOKUP_IMPORT_ERROR] = "INSERT INTO import_errors"
 				" (file_sha256, line, field, reason)"
 				" VALUES (?1, ?2, ?3, ?4)",
@@ -792,6 +799,29 @@ ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
 		*currency = ds_store_column_text (statement, 1);
 	sqlite3_reset (statement);
 	return found;
+}
+
+gboolean
+ds_ledger_writer_instalment_room (DsLedgerWriter *writer,
+				  const char *invoice_id, int number,
+				  gint64 *room, GError **error)
+{
+	sqlite3_stmt *statement = writer_lookup (writer,
+						 LOOKUP_INSTALMENT_ROOM,
+						 error);
+	int step;
+
+	if (statement == NULL)
+		return FALSE;
+	ds_store_bind_text (statement, 1, invoice_id);
+	sqlite3_bind_int (statement, 2, number);
+	step = sqlite3_step (statement);
+	*room = step == SQLITE_ROW ? sqlite3_column_int64 (statement, 0)
+				   : G_MAXINT64;
+	sqlite3_reset (statement);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ds_store_fail (writer->store, error, "instalments");
+	return TRUE;
 }
 
 /* The import bookkeeping. */

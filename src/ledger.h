@@ -283,6 +283,14 @@ gboolean ds_ledger_writer_find_entity (DsLedgerWriter *writer,
 gboolean ds_ledger_writer_find_customer (DsLedgerWriter *writer,
 					 const char *customer_id,
 					 char **currency, GError **error);
+/*
+ * What of an invoice its instalments other than NUMBER leave for that
+ * one (G_MAXINT64 when the invoice is not stored yet).
+ */
+gboolean ds_ledger_writer_instalment_room (DsLedgerWriter *writer,
+					   const char *invoice_id,
+					   int number, gint64 *room,
+					   GError **error);
 gboolean ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
 					const char *invoice_id,
 					char **customer_id, char **currency,

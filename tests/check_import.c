@@ -458,6 +458,37 @@ START_TEST (test_import_unknown_iso_codes)
 }
 END_TEST
 
+/* Instalments never add up to more than their invoice; a corrected
+ * instalment replaces its own amount. */
+START_TEST (test_import_instalments_within_invoice)
+{
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) invoices = NULL;
+	g_autoptr (DsImportReport) first = NULL;
+	g_autoptr (DsImportReport) corrected = NULL;
+
+	import_masters (&fixture);
+	invoices = import_text (&fixture, "invoices.csv", INVOICE_HEADER
+				"I1,C1,2024-01-02,2024-02-01,EUR,1000.00\n",
+				NULL);
+	first = import_text (&fixture, "instalments.csv",
+			     "invoice_id,number,due_date,amount\n"
+			     "I1,1,2024-02-01,500.00\n"
+			     "I1,2,2024-03-01,600.00\n", NULL);
+	ck_assert_int_eq (first->accepted, 1);
+	ck_assert_str_eq (error_at (first, 3)->field, "amount");
+	ck_assert_str_eq (error_at (first, 3)->reason,
+			  "the instalments would add up to more than the "
+			  "invoice: 500.00 EUR left for this one");
+	corrected = import_text (&fixture, "instalments-2.csv",
+				 "invoice_id,number,due_date,amount\n"
+				 "I1,1,2024-02-01,400.00\n"
+				 "I1,2,2024-03-01,600.00\n", NULL);
+	ck_assert_int_eq (corrected->rejected, 0);
+	fixture_free (&fixture);
+}
+END_TEST
+
 START_TEST (test_import_report_for_people_and_programs)
 {
 	Fixture fixture = fixture_new ();
@@ -951,6 +982,7 @@ main (void)
 	tcase_add_loop_test (rows, test_import_row_errors, 0,
 			     G_N_ELEMENTS (row_errors));
 	tcase_add_test (rows, test_import_unknown_iso_codes);
+	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
 	tcase_add_test (rows,
 			test_import_line_numbers_count_quoted_line_breaks);
