@@ -376,6 +376,57 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
 	return intact;
 }
 
+/*
+ * The stored e-mails (TRACE.eml beside the PDF), against the SHA-256
+ * the journal recorded when each was composed (its last "composed"
+ * record): the bytes handed to the relay are the bytes validated.
+ */
+static gboolean
+verify_messages (DsStore *store, FILE *out, char **first_bad)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT d.trace_id, d.pdf_path, j.evidence FROM documents d"
+		" JOIN journal j ON j.seq = (SELECT MAX (seq) FROM journal"
+		"  WHERE trace_id = d.trace_id AND event = 'composed')"
+		" WHERE d.pdf_path IS NOT NULL ORDER BY d.trace_id", NULL);
+	gboolean intact = TRUE;
+
+	if (statement == NULL)
+		return FALSE;
+	while (sqlite3_step (statement) == SQLITE_ROW) {
+		const char *trace_id = (const char *)
+			sqlite3_column_text (statement, 0);
+		g_autofree char *pdf = ds_store_column_path (store, statement,
+							     1);
+		g_autofree char *directory = g_path_get_dirname (pdf);
+		g_autofree char *name = g_strdup_printf ("%s.eml", trace_id);
+		g_autofree char *path = g_build_filename (directory, name,
+							  NULL);
+		const char *evidence = (const char *)
+			sqlite3_column_text (statement, 2);
+		char recorded[65] = "";
+		g_autofree char *contents = NULL;
+		g_autofree char *sha256 = NULL;
+		gsize length;
+
+		if (evidence != NULL)
+			sscanf (evidence, "message sha256=%64[0-9a-f]",
+				recorded);
+		if (g_file_get_contents (path, &contents, &length, NULL))
+			sha256 = g_compute_checksum_for_data (
+				G_CHECKSUM_SHA256, (guchar *) contents,
+				length);
+		if (g_strcmp0 (sha256, recorded) == 0)
+			continue;
+		fprintf (out, "%s: %s %s\n", trace_id, path,
+			 sha256 ? "altered: SHA-256 differs" : "missing");
+		if (intact && *first_bad == NULL)
+			*first_bad = g_strdup (path);
+		intact = FALSE;
+	}
+	return intact;
+}
+
 /* "verification failed: " and what failed, joined by "; ". */
 static gboolean
 verify_failed (const char *chain, const char *anchors,
@@ -418,7 +469,9 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 	gboolean anchors_ok = anchor_path == NULL ||
 		ds_journal_check_anchors (store, anchor_path, &anchors,
 					  &anchored_seq, &anchoring);
-	gboolean files_ok = verify_pdfs (store, out, &bad_file);
+	gboolean pdfs_ok = verify_pdfs (store, out, &bad_file);
+	gboolean files_ok = verify_messages (store, out, &bad_file) &&
+			    pdfs_ok;
 
 	ds_journal_head (store, &head_seq, &head, NULL);
 	if (!chain_ok)

@@ -130,5 +130,12 @@ check "batch show prints the manifest of its letters" \
 	   FROM attempts WHERE batch_id = '$batch'")" \
 	"1:$(($(wc -l < "$work/batch") - 3))"
 
+# The stored e-mail is proof too: one byte added, and verify names it.
+eml=$(find "$root/spool/documents" -name 'DS*.eml' | head -n 1)
+chmod u+w "$eml" && printf ' ' >> "$eml"
+"$dunspool" trace --root "$root" --verify > "$work/verify" 2>&1
+check "trace --verify names an altered e-mail" \
+	"$?:$(grep -c -F "$eml altered" "$work/verify")" 1:1
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]
