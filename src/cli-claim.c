@@ -65,6 +65,7 @@ last_letter_policy (DsInstance *instance, const char *customer_id,
 		return FALSE;
 	}
 	ds_claim_letter_policy (instance->config, last, rates, policy);
+	policy->step = NULL;	/* names the letter freed below: no new fee */
 	policy->step_fee = 0;
 	policy->deadline_days = 0;
 	return TRUE;
