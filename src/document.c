@@ -881,7 +881,9 @@ ds_document_list_queue (DsStore *store, gboolean all, GError **error)
 		" (state IN ('scheduled', 'rendered', 'validated', 'ready',"
 		"  'held', 'action-required') OR trace_id IN"
 		"  (SELECT trace_id FROM attempts WHERE state IN ('queued',"
-		"   'submitting', 'deferred', 'unknown-outcome', 'held')))"
+		"   'submitting', 'deferred', 'unknown-outcome', 'held',"
+		"   'cancel-requested')"
+		"   OR (channel = 'fax' AND state = 'handed-off')))"
 		" ORDER BY as_of, trace_id", NULL, error);
 }
 

@@ -310,6 +310,7 @@ START_TEST (test_fax_case15_zero_pages_and_dropped_call)
 	g_autoptr (DsAttempt) dropped = NULL;
 	g_autoptr (DsAttempt) letter = NULL;
 	g_autoptr (DsAttempt) again = NULL;
+	g_autoptr (GPtrArray) queue = NULL;
 	g_autofree char *log = NULL;
 	g_autofree char *log_path = g_build_filename (fake_dir,
 						      "sendfax.log", NULL);
@@ -321,6 +322,10 @@ START_TEST (test_fax_case15_zero_pages_and_dropped_call)
 	done = attempt (done_id);
 	ck_assert_str_eq (done->state, "handed-off");
 	ck_assert_str_eq (done->provider_id, "1");
+	/* the fax server holds the job: still in the queue's list */
+	queue = ds_document_list_queue (instance->store, FALSE, NULL);
+	ck_assert (g_ptr_array_find_with_equal_func (queue, done->trace_id,
+						     g_str_equal, NULL));
 	ck_assert (g_file_get_contents (log_path, &log, NULL, NULL));
 	ck_assert (strstr (log, "-d +49 211 555 0100 ") != NULL);
 	ck_assert (strstr (log, ".tif") != NULL);
