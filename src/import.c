@@ -229,7 +229,7 @@ source_map (ImportSource *source, GError **error)
 		int saved = errno;
 
 		g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "%s",
-			     saved == ELOOP ? "a symbolic link: refused" :
+			     saved == ELOOP ? "a symbolic link" :
 			     g_strerror (saved));
 		return FALSE;
 	}
