@@ -72,6 +72,37 @@ parse_fail (GError **error, const char *text, const char *why)
 	return FALSE;
 }
 
+/* Only digits, the decimal mark once, and the thousands separator. */
+static gboolean
+characters_valid (const char *p, const DsNumberFormat *format)
+{
+	int points = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == format->decimal)
+			points++;
+		else if (!g_ascii_isdigit (*p) &&
+			 (format->thousands == 0 || *p != format->thousands))
+			return FALSE;
+	}
+	return points <= 1;
+}
+
+static gboolean
+not_in_format (GError **error, const char *text,
+	       const DsNumberFormat *format)
+{
+	g_autofree char *why = format->thousands != 0 ?
+		g_strdup_printf ("not a number in this file's format "
+				 "(decimal mark '%c', thousands '%c')",
+				 format->decimal, format->thousands) :
+		g_strdup_printf ("not a number in this file's format "
+				 "(decimal mark '%c', no thousands "
+				 "separator)", format->decimal);
+
+	return parse_fail (error, text, why);
+}
+
 gboolean
 ds_money_parse (const char *text, const char *currency,
 		const DsNumberFormat *format, gint64 *minor, GError **error)
@@ -90,6 +121,8 @@ ds_money_parse (const char *text, const char *currency,
 	point = strchr (p, format->decimal);
 	if (!g_ascii_isdigit (*p))
 		return parse_fail (error, text, "no digits");
+	if (!characters_valid (p, format))
+		return not_in_format (error, text, format);
 	if (format->thousands != 0 &&
 	    !grouping_valid (p, point ? (gsize) (point - p) : strlen (p),
 			     format->thousands))

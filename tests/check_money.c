@@ -71,6 +71,22 @@ START_TEST (test_money_parse_bad)
 }
 END_TEST
 
+/* A decimal-comma amount in a decimal-point file is named as such,
+ * not as "more decimals than the currency". */
+START_TEST (test_money_parse_other_format_named)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 minor = 0;
+
+	ck_assert (!ds_money_parse ("1.355,90", "EUR",
+				    &ds_number_format_plain, &minor, &error));
+	ck_assert_str_eq (error->message,
+			  "amount \"1.355,90\": not a number in this "
+			  "file's format (decimal mark '.', no thousands "
+			  "separator)");
+}
+END_TEST
+
 START_TEST (test_money_format)
 {
 	g_autofree char *plain = ds_money_to_decimal (135590, "EUR");
@@ -121,6 +137,7 @@ money_suite (void)
 			     G_N_ELEMENTS (good_amounts));
 	tcase_add_loop_test (tc, test_money_parse_bad, 0,
 			     G_N_ELEMENTS (bad_amounts));
+	tcase_add_test (tc, test_money_parse_other_format_named);
 	tcase_add_test (tc, test_money_format);
 	tcase_add_test (tc, test_date_formats);
 	suite_add_tcase (suite, tc);
