@@ -105,6 +105,27 @@ document_allowed (Limiter *limiter, const DsDocument *document,
 	return 1;
 }
 
+static gboolean
+any_limit (const DsLimits *limits)
+{
+	for (int i = 0; i < DS_CHANNEL_COUNT; i++)
+		if (limits->daily[i] > 0)
+			return TRUE;
+	return limits->touches > 0 || limits->min_gap_days > 0;
+}
+
+/* Most money first, then by customer, so a limit defers the least. */
+static int
+by_total (gconstpointer a, gconstpointer b)
+{
+	const DsDocument *first = *(const DsDocument *const *) a;
+	const DsDocument *second = *(const DsDocument *const *) b;
+
+	if (first->total != second->total)
+		return first->total > second->total ? -1 : 1;
+	return g_strcmp0 (first->customer_id, second->customer_id);
+}
+
 gboolean
 ds_action_limits_apply (DsStore *store, const DsLimits *limits,
 		 GPtrArray *documents, DsDate as_of, gint64 *deferred,
@@ -114,6 +135,9 @@ ds_action_limits_apply (DsStore *store, const DsLimits *limits,
 							   g_str_equal);
 	Limiter limiter = { store, limits, as_of, touches, { 0 } };
 	guint i = 0;
+
+	if (any_limit (limits))
+		g_ptr_array_sort (documents, by_total);
 
 	while (i < documents->len) {
 		DsDocument *document = documents->pdata[i];

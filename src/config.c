@@ -26,7 +26,8 @@
  *              (days between documents to a customer on different
  *              days), email, letter, registered, fax (documents per
  *              channel per day).  Documents over a limit wait for a
- *              later day; the planner says so in its log.
+ *              later day, the smallest first; the planner says so in
+ *              its log.
  * [calendar] and [calendar ENTITY]   optional; the entity's own, else
  *              the default one; none: every day works.  working_days
  *              (mon;tue;wed;thu;fri), holidays (DE, FR, GB, US, CH: the

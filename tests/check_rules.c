@@ -489,16 +489,29 @@ END_TEST
 
 /* ---- limits, catch-up, claims ------------------------------------ */
 
+static guint
+documents_about (const char *invoice_id)
+{
+	g_autoptr (GPtrArray) documents = ds_document_list_for (
+		store, invoice_id, NULL);
+
+	ck_assert (documents != NULL);
+	return documents->len;
+}
+
 START_TEST (test_rules_daily_letter_limit_defers)
 {
 	use_config ("[limits]\nletter = 2\n");
 	put_customer ("C1", TRUE, NULL);
 	put_customer ("C2", TRUE, NULL);
 	put_customer ("C3", TRUE, NULL);
-	put_invoice ("I-1", "C1", "2024-03-01", 10000);
+	put_invoice ("I-1", "C1", "2024-03-01", 5000);
 	put_invoice ("I-2", "C2", "2024-03-01", 10000);
-	put_invoice ("I-3", "C3", "2024-03-01", 10000);
+	put_invoice ("I-3", "C3", "2024-03-01", 20000);
 	ck_assert_uint_eq (take ("2024-03-04"), 2);
+	/* the most money first: the smallest waits */
+	ck_assert_uint_eq (documents_about ("I-1"), 0);
+	ck_assert_uint_eq (documents_about ("I-3"), 1);
 	ck_assert_uint_eq (take ("2024-03-04"), 0);
 	ck_assert_uint_eq (take ("2024-03-05"), 1);
 }
