@@ -271,6 +271,23 @@ document_claim (DsProduction *production, const DsDocument *document,
 					document, rates, error);
 }
 
+/*
+ * A file at PATH from an earlier production of this document: one cut
+ * off by a crash before the store recorded it, or one that failed
+ * validation and is made again after a requeue.  Only a document in
+ * production writes there, and its record gets the new file's hash, so
+ * the old file goes.
+ */
+static gboolean
+remove_unrecorded (const char *path, GError **error)
+{
+	if (g_unlink (path) == 0 || errno == ENOENT)
+		return TRUE;
+	g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY, "%s: %s", path,
+		     g_strerror (errno));
+	return FALSE;
+}
+
 static gboolean
 store_pdf (DsProduction *production, const DsDocument *document,
 	   GBytes *pdf, char **path, GError **error)
@@ -290,7 +307,8 @@ store_pdf (DsProduction *production, const DsDocument *document,
 		return FALSE;
 	}
 	*path = g_build_filename (directory, name, NULL);
-	if (!ds_spool_write_file (directory, name, pdf, error))
+	if (!remove_unrecorded (*path, error) ||
+	    !ds_spool_write_file (directory, name, pdf, error))
 		return FALSE;
 	g_chmod (*path, 0440);
 	return TRUE;
@@ -486,7 +504,7 @@ store_email (DsProduction *production, const DsDocument *document,
 					       document, data->entity,
 					       data->customer, rendered,
 					       error);
-	if (message == NULL ||
+	if (message == NULL || !remove_unrecorded (path, error) ||
 	    !ds_spool_write_file (directory, name, message, error))
 		return FALSE;
 	g_chmod (path, 0440);

@@ -433,6 +433,45 @@ START_TEST (test_queue_requeued_document_dated_when_made)
 }
 END_TEST
 
+/*
+ * A process killed after writing a document's PDF and before recording
+ * it leaves the file behind: the next cycle makes the document anew
+ * over it instead of failing on it every day.
+ */
+START_TEST (test_queue_stale_pdf_replaced)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsPlan) plan = NULL;
+	g_autoptr (DsDocument) made = NULL;
+	g_autofree char *month = NULL;
+	g_autofree char *stale = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	DsCycleTally tally = { 0 };
+	DsDate day;
+
+	ck_assert (ds_date_parse_iso ("2024-02-03", &day, NULL));
+	plan = ds_planner_plan (instance->store, instance->config, day,
+				&error);
+	ck_assert (plan != NULL && plan->documents->len > 0);
+	for (guint i = 0; i < plan->documents->len; i++)
+		ck_assert (ds_document_insert (instance->store,
+			plan->documents->pdata[i], "test", NULL));
+	trace_id = trace_of ("C2");
+	month = ds_instance_spool_path (instance, "documents/2024-02");
+	ck_assert (g_mkdir_with_parents (month, 0750) == 0);
+	stale = g_strdup_printf ("%s/%s.pdf", month, trace_id);
+	ck_assert (g_file_set_contents (stale, "half a PDF", -1, NULL));
+
+	cycle = ds_cycle_new (instance, NULL);
+	ck_assert (ds_cycle_run (cycle, day, &tally, NULL));
+	ck_assert_int_eq (tally.failures, 0);
+	made = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (made->state, "dispatched");
+	ck_assert_str_eq (made->pdf_path, stale);
+}
+END_TEST
+
 /* Instalments that do not add up to their invoice stop its customer's
  * letter in action-required, with the reason, not the cycle. */
 START_TEST (test_queue_bad_instalments_need_action)
@@ -680,6 +719,7 @@ main (void)
 	tcase_add_test (tc, test_queue_interrupted_submission_is_reconciled);
 	tcase_add_test (tc, test_queue_requeued_document_dated_when_made);
 	tcase_add_test (tc, test_queue_bad_instalments_need_action);
+	tcase_add_test (tc, test_queue_stale_pdf_replaced);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);
