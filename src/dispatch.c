@@ -133,6 +133,29 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
 	return FALSE;
 }
 
+/*
+ * What the relay said, for the journal: the Message-ID, the counts, and
+ * each refused recipient with the relay's reply, so that the record
+ * shows who did not get a message the others got.
+ */
+static char *
+smtp_evidence (const DsEmailResult *result)
+{
+	GString *evidence = g_string_new (NULL);
+
+	g_string_printf (evidence, "message-id=%s accepted=%u refused=%u",
+			 result->message_id, result->accepted->len,
+			 result->refused->len);
+	for (guint n = 0; n < result->refused->len; n++) {
+		const DsRecipientResult *refused = result->refused->pdata[n];
+
+		g_string_append_printf (evidence, "; refused <%s>: %d %s",
+					refused->address, refused->code,
+					refused->reply ? refused->reply : "");
+	}
+	return g_string_free (evidence, FALSE);
+}
+
 static gboolean
 send_smtp (DsInstance *instance, const DsDocument *document,
 	   GBytes *message, const char *password, gint64 attempt_id,
@@ -148,9 +171,9 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	g_autofree char *return_path = NULL;
 	g_autofree char *pdf_name = NULL;
 	g_autofree char *evidence = NULL;
+	g_auto (GStrv) to = NULL;
 	DsEmail email = { 0 };
 	DsSmtpRelay relay = { 0 };
-	const char *to[2] = { NULL, NULL };
 	gboolean unknown_outcome = FALSE;
 
 	if (entity == NULL)
@@ -160,9 +183,7 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	if (customer == NULL)
 		return FALSE;
 	ds_production_email_envelope (instance, document, entity, customer,
-				      &email, &return_path, &pdf_name);
-	to[0] = customer->email;
-	email.to = to;
+				      &email, &return_path, &pdf_name, &to);
 	relay.url = config->mail_relay;
 	relay.username = config->mail_username;
 	relay.password = password;
@@ -190,10 +211,7 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 						       document->trace_id,
 						       local->message, error);
 	}
-	evidence = g_strdup_printf ("message-id=%s accepted=%u refused=%u",
-				    result->message_id,
-				    result->accepted->len,
-				    result->refused->len);
+	evidence = smtp_evidence (result);
 	return ds_attempt_move (store, attempt_id, "handed-off", evidence,
 				error);
 }

@@ -920,6 +920,44 @@ email_plausible (const char *address)
 	return TRUE;
 }
 
+/*
+ * A customer's addresses: one or more, separated by ',' or ';' as ERPs
+ * export a distribution list, each plausible, none twice, at most
+ * DS_EMAIL_LIST_MAX.  Stored as "a@x, b@y" (NULL when the field is
+ * empty); the document goes to all of them.
+ */
+#define DS_EMAIL_LIST_MAX 10
+
+static gboolean
+read_email_list (ImportRun *run, guint field, char **list, GError **error)
+{
+	g_autofree char *text = optional_text (run, field);
+	g_auto (GStrv) addresses = ds_email_list_split (text);
+	guint count = g_strv_length (addresses);
+
+	*list = NULL;
+	if (count > DS_EMAIL_LIST_MAX)
+		return reject (run, field, error,
+			       "%u e-mail addresses; at most %d", count,
+			       DS_EMAIL_LIST_MAX);
+	for (guint n = 0; n < count; n++) {
+		if (!email_plausible (addresses[n]))
+			return reject (run, field, error,
+				       "\"%s\" is not an e-mail address "
+				       "(local-part@domain, plain ASCII)",
+				       addresses[n]);
+		for (guint before = 0; before < n; before++)
+			if (g_ascii_strcasecmp (addresses[before],
+						addresses[n]) == 0)
+				return reject (run, field, error,
+					       "\"%s\" is listed twice",
+					       addresses[n]);
+	}
+	if (count > 0)
+		*list = g_strjoinv (", ", addresses);
+	return TRUE;
+}
+
 /* A number a fax server can dial: 5 to 20 digits and the usual marks. */
 static gboolean
 fax_plausible (const char *number)
@@ -968,12 +1006,9 @@ convert_customer (ImportRun *run, GError **error)
 	customer->postal_code = optional_text (run,
 					       DS_CUSTOMER_FIELD_POSTAL_CODE);
 	customer->city = optional_text (run, DS_CUSTOMER_FIELD_CITY);
-	customer->email = optional_text (run, DS_CUSTOMER_FIELD_EMAIL);
-	if (customer->email != NULL && !email_plausible (customer->email))
-		return reject (run, DS_CUSTOMER_FIELD_EMAIL, error,
-			       "\"%s\" is not an e-mail address "
-			       "(local-part@domain, plain ASCII)",
-			       customer->email);
+	if (!read_email_list (run, DS_CUSTOMER_FIELD_EMAIL,
+			      &customer->email, error))
+		return FALSE;
 	customer->fax = optional_text (run, DS_CUSTOMER_FIELD_FAX);
 	if (customer->fax != NULL && !fax_plausible (customer->fax))
 		return reject (run, DS_CUSTOMER_FIELD_FAX, error,

@@ -153,6 +153,23 @@ ds_customer_free (DsCustomer *customer)
 	g_free (customer);
 }
 
+GStrv
+ds_email_list_split (const char *list)
+{
+	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+	g_auto (GStrv) parts = NULL;
+
+	if (list == NULL)
+		return g_strv_builder_end (builder);
+	parts = g_strsplit_set (list, ",;", -1);
+	for (char **part = parts; *part != NULL; part++) {
+		g_strstrip (*part);
+		if (**part != '\0')
+			g_strv_builder_add (builder, *part);
+	}
+	return g_strv_builder_end (builder);
+}
+
 void
 ds_invoice_clear (DsInvoice *invoice)
 {

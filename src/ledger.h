@@ -49,7 +49,7 @@ typedef struct {
 	char *language;		/* de, en, fr */
 	char *currency;
 	char *entity_id;
-	char *email;
+	char *email;		/* "a@x, b@y": one address or more */
 	char *fax;
 	char *phone;
 	gboolean b2b;
@@ -161,6 +161,13 @@ typedef struct {
 void ds_entity_free (DsEntity *entity);
 void ds_customer_free (DsCustomer *customer);
 void ds_invoice_clear (DsInvoice *invoice);
+
+/*
+ * The addresses of an e-mail list as the ledger holds a customer's
+ * (separated by ',' or ';', blanks around them ignored), in their
+ * order, empty elements left out; an empty vector for NULL.
+ */
+GStrv ds_email_list_split (const char *list);
 void ds_open_item_free (DsOpenItem *item);
 
 /*

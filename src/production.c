@@ -616,13 +616,14 @@ ds_production_email_envelope (DsInstance *instance,
 			      const DsDocument *document,
 			      const DsEntity *entity,
 			      const DsCustomer *customer, DsEmail *email,
-			      char **return_path, char **pdf_name)
+			      char **return_path, char **pdf_name, GStrv *to)
 {
 	const char *domain = instance->config->mail_domain;
 
 	*return_path = g_strdup_printf ("bounces+%s@%s", document->trace_id,
 					domain);
 	*pdf_name = g_strdup_printf ("%s.pdf", document->trace_id);
+	*to = ds_email_list_split (customer->email);
 	email->trace_id = document->trace_id;
 	email->from_name = entity->name;
 	email->from_address = entity->email;
@@ -631,6 +632,7 @@ ds_production_email_envelope (DsInstance *instance,
 					   : customer->name;
 	email->pdf_name = *pdf_name;
 	email->message_domain = domain;
+	email->to = (const char *const *) *to;
 }
 
 GBytes *
@@ -640,14 +642,13 @@ ds_production_compose_email (DsInstance *instance,
 			     const DsCustomer *customer,
 			     const DsRendered *rendered, GError **error)
 {
-	const char *to[] = { customer->email, NULL };
 	g_autofree char *return_path = NULL;
 	g_autofree char *pdf_name = NULL;
+	g_auto (GStrv) to = NULL;
 	DsEmail email = { 0 };
 
 	ds_production_email_envelope (instance, document, entity, customer,
-				      &email, &return_path, &pdf_name);
-	email.to = to;
+				      &email, &return_path, &pdf_name, &to);
 	email.subject = rendered->subject;
 	email.text = rendered->text;
 	email.html = rendered->html;

@@ -43,12 +43,19 @@ GBytes *ds_production_compose_email (DsInstance *instance,
 				     const DsCustomer *customer,
 				     const DsRendered *rendered,
 				     GError **error);
+
+/*
+ * Fill the envelope fields of `email` for a document to `customer`:
+ * sender, VERP return path, every address of the customer's list as a
+ * recipient.  The strings it points to are returned in `return_path`,
+ * `pdf_name` and `to`, for the caller to free.
+ */
 void ds_production_email_envelope (DsInstance *instance,
 				   const DsDocument *document,
 				   const DsEntity *entity,
 				   const DsCustomer *customer,
 				   DsEmail *email, char **return_path,
-				   char **pdf_name);
+				   char **pdf_name, GStrv *to);
 
 /* The stored message of an e-mail document, checked like the PDF. */
 GBytes *ds_production_load_email (const DsDocument *document,

@@ -2,14 +2,17 @@
  * check_cycle.c -- the daily cycle end to end on a small ledger in the
  * native format: an e-mail on the wire to a real SMTP server on loopback
  * carrying the stored PDF byte for byte, a letter in the day's print
- * batch, a refused e-mail escalated to a letter, a document that cannot
- * be rendered held in action-required while the others go out, a
- * disputed invoice left alone, a second run adding nothing, and the
- * proof check naming an altered PDF and an altered journal record.
+ * batch, a refused e-mail escalated to a letter, one message to a
+ * customer's three addresses of which the relay refuses one (case 14),
+ * a document that cannot be rendered held in action-required while the
+ * others go out, a disputed invoice left alone, a second run adding
+ * nothing, and the proof check naming an altered PDF and an altered
+ * journal record.
  */
 #include <check.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
+#include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,6 +304,97 @@ START_TEST (test_cycle_refused_email_escalates_to_letter)
 }
 END_TEST
 
+/* A customer with three addresses; the relay refuses the third. */
+static const char customer_list_csv[] =
+	"customer_id,name,contact,street,postal_code,city,country,language,"
+	"currency,entity,email,fax,paperless_since\n"
+	"C5,Halvorsen Logistik GmbH,Ines Halvorsen,Kai 4,20457,Hamburg,DE,"
+	"de,EUR,DE01,\"anna@example.test; ben@example.test,"
+	"refused@example.test\",,2020-01-01\n";
+
+static const char invoice_list_csv[] =
+	"invoice_id,customer_id,issue_date,due_date,currency,amount\n"
+	"INV-5001,C5,2024-01-02,2024-01-31,EUR,24000\n";
+
+static void
+import_text (const char *name, const char *text)
+{
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autofree char *path = ds_test_write (directory, name, text);
+	const char *paths[] = { path, NULL };
+	DsImportReport *report;
+
+	ck_assert (ds_import_files (instance->store, paths,
+				    instance->config->profiles, NULL,
+				    &reports, NULL));
+	report = g_ptr_array_index (reports, 0);
+	ck_assert_int_eq (report->rejected, 0);
+}
+
+/* The sink's envelope of the message sent to `address`. */
+static JsonObject *
+envelope_to (const char *address)
+{
+	for (guint n = 1; n <= ds_test_sink_count (&sink); n++) {
+		JsonObject *envelope = ds_test_sink_envelope (&sink, n);
+		JsonArray *rcpt = json_object_get_array_member (envelope,
+								"rcpt_tos");
+
+		for (guint i = 0; i < json_array_get_length (rcpt); i++)
+			if (strcmp (json_array_get_string_element (rcpt, i),
+				    address) == 0)
+				return envelope;
+		json_object_unref (envelope);
+	}
+	ck_abort_msg ("no message to %s", address);
+	return NULL;
+}
+
+/*
+ * Case 14 through the cycle: the customer's list gives three
+ * recipients, the two good ones get the message, and the journal
+ * records the refusal of the third beside the hand-off.
+ */
+START_TEST (test_cycle_email_to_a_list_records_the_refusal)
+{
+	DsCycleTally tally = { 0 };
+	g_autoptr (DsDocument) document = NULL;
+	g_autoptr (GPtrArray) attempts = NULL;
+	g_autoptr (JsonObject) envelope = NULL;
+	g_autofree char *sql = NULL;
+	JsonArray *rcpt, *refused;
+	DsAttempt *attempt;
+
+	import_text ("customers-list.csv", customer_list_csv);
+	import_text ("invoices-list.csv", invoice_list_csv);
+	run_cycle ("2024-02-03", &tally);
+	document = document_of ("C5");
+	ck_assert_int_eq (document->channel, DS_CHANNEL_EMAIL);
+	attempts = ds_attempt_list_for_trace (instance->store,
+					      document->trace_id, NULL);
+	ck_assert_uint_eq (attempts->len, 1);
+	attempt = g_ptr_array_index (attempts, 0);
+	ck_assert_str_eq (attempt->state, "handed-off");
+
+	envelope = envelope_to ("anna@example.test");
+	rcpt = json_object_get_array_member (envelope, "rcpt_tos");
+	ck_assert_uint_eq (json_array_get_length (rcpt), 2);
+	ck_assert_str_eq (json_array_get_string_element (rcpt, 1),
+			  "ben@example.test");
+	refused = json_object_get_array_member (envelope, "refused");
+	ck_assert_uint_eq (json_array_get_length (refused), 1);
+	ck_assert_str_eq (json_array_get_string_element (refused, 0),
+			  "refused@example.test");
+
+	sql = g_strdup_printf ("SELECT count(*) FROM journal"
+			       " WHERE trace_id = '%s'"
+			       " AND evidence LIKE '%%accepted=2 refused=1;"
+			       " refused <refused@example.test>: 550 %%'",
+			       document->trace_id);
+	ck_assert_int_eq (count (sql), 1);
+}
+END_TEST
+
 START_TEST (test_cycle_unrenderable_held_others_go)
 {
 	DsCycleTally tally = { 0 };
@@ -413,6 +507,7 @@ main (void)
 	tcase_add_test (tc, test_cycle_email_on_the_wire_is_the_stored_pdf);
 	tcase_add_test (tc, test_cycle_letter_in_print_batch);
 	tcase_add_test (tc, test_cycle_refused_email_escalates_to_letter);
+	tcase_add_test (tc, test_cycle_email_to_a_list_records_the_refusal);
 	tcase_add_test (tc, test_cycle_unrenderable_held_others_go);
 	tcase_add_test (tc, test_cycle_second_run_adds_nothing);
 	tcase_add_test (tc, test_cycle_requeue_after_fixing_action_required);

@@ -458,6 +458,51 @@ START_TEST (test_import_unknown_iso_codes)
 }
 END_TEST
 
+/*
+ * A customer's e-mail field may list several addresses, ',' or ';'
+ * between them; it is stored in one form, and an address that is not
+ * one, or is there twice, is a row error naming it.
+ */
+START_TEST (test_import_email_lists)
+{
+	static const struct {
+		int line;
+		const char *reason;
+	} wanted[] = {
+		{ 3, "\"ben@\" is not an e-mail address "
+		     "(local-part@domain, plain ASCII)" },
+		{ 4, "\"A@x.test\" is listed twice" },
+	};
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) entities = import_text (
+		&fixture, "entities.csv", ENTITIES, NULL);
+	g_autoptr (DsImportReport) report = import_text (
+		&fixture, "customers.csv",
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax,paperless_since\n"
+		"C1,A,,S 1,1,X,DE,de,EUR,DE01,\" anna@x.test ;ben@y.test,"
+		"c@z.test;\",,\n"
+		"C2,B,,S 1,1,X,DE,de,EUR,DE01,anna@x.test; ben@,,\n"
+		"C3,C,,S 1,1,X,DE,de,EUR,DE01,\"a@x.test,A@x.test\",,\n",
+		NULL);
+	g_autoptr (DsCustomer) customer = NULL;
+
+	ck_assert_int_eq (report->accepted, 1);
+	ck_assert_int_eq (report->rejected, G_N_ELEMENTS (wanted));
+	for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++) {
+		const DsImportError *row_error = error_at (report,
+							   wanted[i].line);
+
+		ck_assert_str_eq (row_error->field, "email");
+		ck_assert_str_eq (row_error->reason, wanted[i].reason);
+	}
+	customer = ds_ledger_get_customer (fixture.store, "C1", NULL);
+	ck_assert_str_eq (customer->email,
+			  "anna@x.test, ben@y.test, c@z.test");
+	fixture_free (&fixture);
+}
+END_TEST
+
 /* Instalments never add up to more than their invoice; a corrected
  * instalment replaces its own amount. */
 START_TEST (test_import_instalments_within_invoice)
@@ -982,6 +1027,7 @@ main (void)
 	tcase_add_loop_test (rows, test_import_row_errors, 0,
 			     G_N_ELEMENTS (row_errors));
 	tcase_add_test (rows, test_import_unknown_iso_codes);
+	tcase_add_test (rows, test_import_email_lists);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
 	tcase_add_test (rows,
