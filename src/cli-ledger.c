@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "ds-error.h"
 #include "import.h"
+#include "log.h"
 
 int
 ds_cli_verb_init (int argc, char **argv)
@@ -63,6 +64,7 @@ ds_cli_verb_import (int argc, char **argv)
 	if (!ds_cli_parse ("import", options, &argc, &argv, 1, -1,
 		    &status))
 		return status;
+	ds_log_set_reported (DS_LOG_INPUT_REFUSED);
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)
 		return ds_cli_fail (error);

@@ -8,6 +8,7 @@
  */
 #include "log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const message_ids[DS_LOG_EVENT_COUNT] = {
@@ -55,6 +56,22 @@ level_priority (GLogLevelFlags level)
 	return "7";
 }
 
+static gboolean reported[DS_LOG_EVENT_COUNT];
+
+void
+ds_log_set_reported (DsLogEvent event)
+{
+	g_return_if_fail (event < DS_LOG_EVENT_COUNT);
+	reported[event] = TRUE;
+}
+
+/* TRUE when the program's own report already tells the reader. */
+static gboolean
+reported_elsewhere (DsLogEvent event)
+{
+	return reported[event] && !g_log_writer_is_journald (fileno (stderr));
+}
+
 static void
 add_field (GLogField *fields, gsize *n_fields, const char *key,
 	   const char *value)
@@ -81,6 +98,8 @@ ds_log_event_full (const char *domain, const char *file, const char *line,
 	va_list args;
 
 	g_return_if_fail (event < DS_LOG_EVENT_COUNT);
+	if (reported_elsewhere (event))
+		return;
 	if (about == NULL)
 		about = &nothing;
 	va_start (args, format);

@@ -84,6 +84,14 @@ void ds_log_journal_record (const char *object_kind, const char *object_id,
 			    const char *evidence);
 
 /*
+ * A program that reports events of this kind itself, on its own output
+ * (the CLI's import report names every refused file), calls this once:
+ * their records then go to the journal when standard error is
+ * journald's, and are not written to standard error a second time.
+ */
+void ds_log_set_reported (DsLogEvent event);
+
+/*
  * ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_BATCH,
  *               &(DsLogFields) { .channel = "letter" },
  *               "%s: batch created: documents=%d", id, n);

@@ -71,5 +71,20 @@ head -n 5 "$work/found"
 check "no debtor name, address or amount above debug level" \
 	"$(grep -c . "$work/found")" 0
 
+# A refusal the CLI reports on its output is not logged to the terminal
+# a second time (under systemd, the record goes to the journal).
+printf 'a\0b\n' > "$work/binary.csv"
+ln -s "$work/binary.csv" "$work/link.csv"
+"$dunspool" import --root "$root" "$work/binary.csv" "$work/link.csv" \
+	> "$work/out" 2> "$work/err"
+check "import refusals exit 1" "$?" 1
+check "import refusals reported" "$(grep -c ': refused: ' "$work/out")" 2
+check "import refusals not logged again" \
+	"$(grep -c 'refused' "$work/err")" 0
+printf 'hello\n' > "$work/status.txt"
+"$dunspool" status --root "$root" "$work/status.txt" > "$work/out" 2>&1
+check "status refusal names the file once" \
+	"$(grep -c 'status.txt: refused: line 1: ' "$work/out")" 1
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]
