@@ -82,6 +82,11 @@ GPtrArray *ds_render_text_wrap (const DsFont *font, double size,
 char *ds_render_format_amount (gint64 minor, const char *currency,
 			       const char *language, gboolean with_code);
 
+/* "12.62%" (en), "12,62 %" (de, fr): a rate in basis points as the
+ * language writes it, a no-break space before the sign, so that the
+ * sign never starts a line. */
+char *ds_render_format_rate (int rate_bp, const char *language);
+
 /* "15.01.2024", "15/01/2024", "15 Jan 2024"; or long: "15. Januar
  * 2024", "15 janvier 2024", "15 January 2024". */
 char *ds_render_format_date (DsDate date, const char *language,

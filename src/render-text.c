@@ -228,6 +228,17 @@ ds_render_format_amount (gint64 minor, const char *currency,
 	return g_string_free (out, FALSE);
 }
 
+char *
+ds_render_format_rate (int rate_bp, const char *language)
+{
+	gboolean comma = g_strcmp0 (language, "en") != 0;
+	int magnitude = ABS (rate_bp);
+
+	return g_strdup_printf ("%s%d%c%02d%s", rate_bp < 0 ? "-" : "",
+				magnitude / 100, comma ? ',' : '.',
+				magnitude % 100, comma ? "\u00A0%" : "%");
+}
+
 static const char *const months_de[] = {
 	"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
 	"August", "September", "Oktober", "November", "Dezember",

@@ -870,17 +870,6 @@ static const char *const charge_sections[] = {
 	[DS_LETTER_CHARGE_COMPENSATION] = "charge-compensation",
 };
 
-/* "12.62%", "12,62 %": a rate as the language writes it. */
-static char *
-format_rate (int rate_bp, const char *language)
-{
-	gboolean comma = g_strcmp0 (language, "en") != 0;
-
-	return g_strdup_printf ("%d%c%02d%s", rate_bp / 100,
-				comma ? ',' : '.', rate_bp % 100,
-				comma ? " %" : "%");
-}
-
 static void
 charge_values (Builder *b, const DsLetterCharge *charge)
 {
@@ -901,7 +890,8 @@ charge_values (Builder *b, const DsLetterCharge *charge)
 	ds_template_values_take (b->values, "charge.days",
 				 g_strdup_printf ("%d", charge->days));
 	ds_template_values_take (b->values, "charge.rate",
-				 format_rate (charge->rate_bp, language));
+				 ds_render_format_rate (charge->rate_bp,
+							 language));
 	ds_template_values_take (b->values, "charge.principal",
 		ds_render_format_amount (charge->principal,
 					 b->letter->currency, language,

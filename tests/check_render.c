@@ -789,6 +789,32 @@ static const struct {
 	  "05.03.2024", "5. März 2024" },
 };
 
+/* A rate's sign never starts a line: "12,12" and "%" stay together. */
+START_TEST (test_render_rate_keeps_its_sign)
+{
+	g_autofree char *path = g_build_filename (DS_FONT_DIR,
+						  "DejaVuSans.ttf", NULL);
+	g_autoptr (DsFont) font = ds_font_load (path, NULL);
+	g_autofree char *de = ds_render_format_rate (1212, "de");
+	g_autofree char *fr = ds_render_format_rate (1262, "fr");
+	g_autofree char *en = ds_render_format_rate (1262, "en");
+	g_autofree char *negative = ds_render_format_rate (-88, "de");
+	g_autofree char *text = g_strconcat ("62 Tage zu ", de, NULL);
+	g_autoptr (GPtrArray) lines = NULL;
+	double width;
+
+	ck_assert_str_eq (de, "12,12\xc2\xa0%");
+	ck_assert_str_eq (fr, "12,62\xc2\xa0%");
+	ck_assert_str_eq (en, "12.62%");
+	ck_assert_str_eq (negative, "-0,88\xc2\xa0%");
+	/* just too narrow for the whole line: the rate moves as one */
+	width = ds_font_text_width (font, text, -1, 9.0) - 1.0;
+	lines = ds_render_text_wrap (font, 9.0, text, width);
+	ck_assert_uint_eq (lines->len, 2);
+	ck_assert_str_eq (g_ptr_array_index (lines, 1), de);
+}
+END_TEST
+
 START_TEST (test_render_formats_per_language)
 {
 	DsDate date = ds_date_from_ymd (2024, 3, 5);
@@ -970,6 +996,7 @@ render_suite (void)
 	tcase_add_loop_test (tc, test_render_instalment_named, 0,
 			     G_N_ELEMENTS (instalment_lines));
 	tcase_add_test (tc, test_render_instalment_without_label);
+	tcase_add_test (tc, test_render_rate_keeps_its_sign);
 	tcase_add_loop_test (tc, test_render_formats_per_language, 0,
 			     G_N_ELEMENTS (formats));
 	tcase_add_test (tc, test_render_every_language_and_step);
