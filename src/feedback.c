@@ -31,6 +31,7 @@
 #include "journal.h"
 #include "ledger.h"
 #include "money.h"
+#include "production.h"
 #include "spool.h"
 #include "states.h"
 
@@ -551,6 +552,7 @@ typedef enum {
 typedef struct {
 	BounceOutcome outcome;
 	GString *evidence;	/* per recipient: status, action, who */
+	GPtrArray *hard;	/* addresses that failed for good */
 } BounceReport;
 
 /* The decoded content of a leaf part, as text. */
@@ -651,6 +653,25 @@ recipient_outcome (const char *action, const char *status)
 }
 
 /*
+ * The address of a Final-Recipient field ("rfc822; ap@example.test"),
+ * lower case, added to ADDRESSES; other address types are left out.
+ */
+static void
+add_final_recipient (GPtrArray *addresses, const char *field)
+{
+	const char *semicolon = field ? strchr (field, ';') : NULL;
+	g_autofree char *type = NULL;
+	g_autofree char *address = NULL;
+
+	if (semicolon == NULL)
+		return;
+	type = g_strstrip (g_strndup (field, semicolon - field));
+	address = g_strstrip (g_strdup (semicolon + 1));
+	if (g_ascii_strcasecmp (type, "rfc822") == 0 && *address != '\0')
+		g_ptr_array_add (addresses, g_ascii_strdown (address, -1));
+}
+
+/*
  * The per-recipient blocks of a delivery-status body (the first block
  * is about the message).  The document counts as delivered when any
  * recipient got it, else hard when any refusal is permanent, else soft.
@@ -688,7 +709,10 @@ parse_delivery_status (const char *text, BounceReport *bounce,
 					   "\"%s\" is not an RFC 3463 code",
 					   status);
 		switch (recipient_outcome (action, status)) {
-		case BOUNCE_HARD: hard = TRUE; break;
+		case BOUNCE_HARD:
+			hard = TRUE;
+			add_final_recipient (bounce->hard, who);
+			break;
 		case BOUNCE_SOFT: soft = TRUE; break;
 		case BOUNCE_DELIVERED: delivered = TRUE; break;
 		case BOUNCE_NONE: break;
@@ -819,6 +843,137 @@ bounce_state (BounceOutcome outcome)
 	g_assert_not_reached ();
 }
 
+/* The To addresses of a stored message, lower case. */
+static GPtrArray *
+message_recipients (GBytes *stored)
+{
+	g_autoptr (GMimeMessage) message = parse_message (stored, NULL);
+	GPtrArray *recipients = g_ptr_array_new_with_free_func (g_free);
+	InternetAddressList *to;
+
+	if (message == NULL)
+		return recipients;
+	to = g_mime_message_get_addresses (message, GMIME_ADDRESS_TYPE_TO);
+	for (int i = 0; i < internet_address_list_length (to); i++) {
+		InternetAddress *address =
+			internet_address_list_get_address (to, i);
+
+		if (INTERNET_ADDRESS_IS_MAILBOX (address))
+			g_ptr_array_add (recipients, g_ascii_strdown (
+				internet_address_mailbox_get_addr (
+					INTERNET_ADDRESS_MAILBOX (address)),
+				-1));
+	}
+	return recipients;
+}
+
+/*
+ * Add to GONE every address that EVIDENCE names after "refused <" (the
+ * relay refused it) or "bounced <" (an earlier partial bounce).
+ */
+static void
+add_gone_recipients (GHashTable *gone, const char *evidence)
+{
+	static const char *const marks[] = { "refused <", "bounced <" };
+
+	for (gsize m = 0; evidence != NULL && m < G_N_ELEMENTS (marks);
+	     m++) {
+		const char *p = evidence;
+
+		while ((p = strstr (p, marks[m])) != NULL) {
+			const char *start = p + strlen (marks[m]);
+			const char *end = strchr (start, '>');
+
+			if (end == NULL)
+				break;
+			g_hash_table_add (gone, g_ascii_strdown (
+				start, end - start));
+			p = end;
+		}
+	}
+}
+
+/*
+ * The recipients of the document's message that may still have it,
+ * joined "<a@x>, <b@y>", or NULL when none is left: each was refused
+ * by the relay, or bounced hard in this report or an earlier one.
+ * NULL too when the report names no address or the stored message
+ * cannot be read: then the bounce counts for the whole message.
+ */
+static char *
+recipients_left (Feedback *feedback, const char *trace_id,
+		 const BounceReport *bounce, GError **error)
+{
+	DsStore *store = feedback->instance->store;
+	g_autoptr (DsDocument) document = NULL;
+	g_autoptr (GBytes) stored = NULL;
+	g_autoptr (GPtrArray) recipients = NULL;
+	g_autoptr (GPtrArray) records = NULL;
+	g_autoptr (GHashTable) gone = NULL;
+	GString *left = NULL;
+
+	if (bounce->hard->len == 0)
+		return NULL;
+	document = ds_document_get (store, trace_id, error);
+	records = document ? ds_journal_for_trace (store, trace_id, error)
+			   : NULL;
+	if (records == NULL)
+		return NULL;
+	stored = ds_production_load_email (document, NULL);
+	recipients = stored ? message_recipients (stored) : NULL;
+	if (recipients == NULL || recipients->len < 2)
+		return NULL;
+	gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < bounce->hard->len; i++)
+		g_hash_table_add (gone, g_strdup (bounce->hard->pdata[i]));
+	for (guint i = 0; i < records->len; i++)
+		add_gone_recipients (gone, ((DsJournalRecord *)
+					    records->pdata[i])->evidence);
+	for (guint i = 0; i < recipients->len; i++) {
+		if (g_hash_table_contains (gone, recipients->pdata[i]))
+			continue;
+		if (left == NULL)
+			left = g_string_new (NULL);
+		else
+			g_string_append (left, ", ");
+		g_string_append_printf (left, "<%s>",
+					(char *) recipients->pdata[i]);
+	}
+	return left ? g_string_free (left, FALSE) : NULL;
+}
+
+/*
+ * Journal a hard bounce of some of the message's recipients: the
+ * attempt keeps its state, the record names who bounced and who may
+ * still have the message.
+ */
+static gboolean
+journal_partial_bounce (Feedback *feedback, const DsAttempt *attempt,
+			const BounceReport *bounce, const char *left,
+			GError **error)
+{
+	g_autoptr (GString) evidence = g_string_new (NULL);
+	g_autofree char *id_text = g_strdup_printf (
+		"%" G_GINT64_FORMAT, attempt->attempt_id);
+	DsJournalEntry entry = {
+		.object_kind = "attempt", .object_id = id_text,
+		.trace_id = attempt->trace_id, .event = "bounce-partial",
+		.old_state = attempt->state, .new_state = attempt->state,
+	};
+
+	for (guint i = 0; i < bounce->hard->len; i++)
+		g_string_append_printf (evidence, "bounced <%s>; ",
+					(char *) bounce->hard->pdata[i]);
+	g_string_append_printf (evidence, "may have it: %s; %s file=%s "
+				"sha256=%s", left, bounce->evidence->str,
+				feedback->name, feedback->sha256);
+	entry.evidence = evidence->str;
+	if (!ds_journal_append (feedback->instance->store, &entry, error))
+		return FALSE;
+	feedback->report->applied++;
+	return TRUE;
+}
+
 static gboolean
 apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 {
@@ -830,9 +985,11 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 	g_autofree char *status_text = NULL;
 	g_autoptr (DsAttempt) attempt = NULL;
 	g_autoptr (GString) evidence = g_string_new ("dsn");
-	BounceReport bounce = { BOUNCE_NONE, evidence };
+	g_autoptr (GPtrArray) hard = g_ptr_array_new_with_free_func (g_free);
+	BounceReport bounce = { BOUNCE_NONE, evidence, hard };
 	ReportParts parts = { NULL, NULL };
 	g_autoptr (GError) local = NULL;
+	g_autofree char *left = NULL;
 	gboolean moved;
 
 	feedback->report->kind = "bounce";
@@ -867,6 +1024,18 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 			return FALSE;
 		g_free (attempt->state);
 		attempt->state = g_strdup ("handed-off");
+	}
+	if (bounce.outcome == BOUNCE_HARD &&
+	    ds_state_allowed (DS_MACHINE_ATTEMPT, attempt->state,
+			      "bounced-hard")) {
+		left = recipients_left (feedback, trace_id, &bounce, &local);
+		if (local != NULL) {
+			g_propagate_error (error, g_steal_pointer (&local));
+			return FALSE;
+		}
+		if (left != NULL)
+			return journal_partial_bounce (feedback, attempt,
+						       &bounce, left, error);
 	}
 	if (!feedback_move (feedback, attempt,
 			    bounce_state (bounce.outcome), evidence->str, 0,

@@ -165,8 +165,8 @@ only_report (GPtrArray *reports)
  * VERP address, or another); MESSAGE_ID: of the returned headers.
  */
 static char *
-dsn (const char *to, const char *action, const char *status,
-     const char *message_id)
+dsn_for (const char *recipient, const char *to, const char *action,
+	 const char *status, const char *message_id)
 {
 	return g_strdup_printf (
 		"Return-Path: <>\n"
@@ -188,7 +188,7 @@ dsn (const char *to, const char *action, const char *status,
 		"\n"
 		"Reporting-MTA: dns; mx.example.test\n"
 		"\n"
-		"Final-Recipient: rfc822; ap@example.test\n"
+		"Final-Recipient: rfc822; %s\n"
 		"Action: %s\n"
 		"Status: %s\n"
 		"Diagnostic-Code: smtp; 550 %s user unknown\n"
@@ -200,7 +200,15 @@ dsn (const char *to, const char *action, const char *status,
 		"To: ap@example.test\n"
 		"Message-ID: %s\n"
 		"\n"
-		"--B1--\n", to, action, status, status, message_id);
+		"--B1--\n", to, recipient, action, status, status,
+		message_id);
+}
+
+static char *
+dsn (const char *to, const char *action, const char *status,
+     const char *message_id)
+{
+	return dsn_for ("ap@example.test", to, action, status, message_id);
 }
 
 static char *
@@ -214,6 +222,62 @@ message_id (const char *trace_id)
 {
 	return g_strdup_printf ("<%s@dunspool.invalid>", trace_id);
 }
+
+/*
+ * A message to a customer's two addresses: one hard bounce leaves the
+ * attempt as it was and is journaled, the other may still have it; the
+ * bounce of the second makes it bounced-hard and escalates it.
+ */
+START_TEST (test_feedback_hard_bounce_of_one_address_of_two)
+{
+	static const char two_addresses_csv[] =
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax,paperless_since\n"
+		"C1,Weißenfels Maschinenbau GmbH,Björn Köhler,Mühlenweg 70,"
+		"28195,Bremen,DE,de,EUR,DE01,"
+		"\"ap@example.test; CFO@example.test\",,2020-01-01\n";
+	g_autofree char *path = ds_test_write (directory, "two.csv",
+					       two_addresses_csv);
+	const char *paths[] = { path, NULL };
+	g_autoptr (GPtrArray) imported = NULL;
+	g_autoptr (GPtrArray) first = NULL, second = NULL;
+	g_autoptr (GPtrArray) after = NULL;
+	g_autofree char *trace_id = NULL, *to = NULL, *id = NULL;
+	g_autofree char *text = NULL, *sql = NULL;
+
+	ck_assert (ds_import_files (instance->store, paths,
+				    instance->config->profiles, NULL,
+				    &imported, NULL));
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C1");
+	to = verp (trace_id);
+	id = message_id (trace_id);
+
+	text = dsn_for ("ap@example.test", to, "failed", "5.1.1", id);
+	first = drop_status ("bounce-1.eml", text);
+	ck_assert_uint_eq (only_report (first)->escalated, 0);
+	after = attempts_of (trace_id);
+	ck_assert_uint_eq (after->len, 1);
+	ck_assert_str_eq (attempt_state (after, 0), "handed-off");
+	sql = g_strdup_printf ("SELECT count(*) FROM journal"
+			       " WHERE trace_id = '%s'"
+			       " AND event = 'bounce-partial'"
+			       " AND evidence LIKE 'bounced <ap@example.test>;"
+			       " may have it: <cfo@example.test>;%%'",
+			       trace_id);
+	ck_assert_int_eq (count (sql), 1);
+
+	g_free (text);
+	text = dsn_for ("cfo@example.test", to, "failed", "5.1.1", id);
+	second = drop_status ("bounce-2.eml", text);
+	ck_assert_uint_eq (only_report (second)->escalated, 1);
+	g_ptr_array_unref (after);
+	after = attempts_of (trace_id);
+	ck_assert_uint_eq (after->len, 2);
+	ck_assert_str_eq (attempt_state (after, 0), "bounced-hard");
+	ck_assert_str_eq (attempt_state (after, 1), "queued");
+}
+END_TEST
 
 START_TEST (test_feedback_hard_bounce_escalates_to_next_batch)
 {
@@ -670,6 +734,7 @@ main (void)
 	tcase_set_timeout (tc, 60);
 	tcase_add_checked_fixture (tc, setup, teardown);
 	tcase_add_test (tc, test_feedback_hard_bounce_escalates_to_next_batch);
+	tcase_add_test (tc, test_feedback_hard_bounce_of_one_address_of_two);
 	tcase_add_test (tc, test_feedback_soft_bounce_by_message_id_then_hard);
 	tcase_add_test (tc, test_feedback_duplicate_bounce_is_journaled_only);
 	tcase_add_test (tc, test_feedback_delivery_report_marks_delivered);
