@@ -12,6 +12,7 @@
 #   - running `dunspool run --as-of` again for replayed dates adds nothing;
 #   - every PDF passes `qpdf --check`, and its text holds the recipient's
 #     name exactly as in the customer master and every invoice it claims;
+#     every batch PDF passes it without a warning;
 #   - `dunspool trace --verify` finds the journal and the PDFs intact.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
@@ -109,6 +110,14 @@ done
 [ -f "$work/pdf-problems" ] && head -n 20 "$work/pdf-problems"
 check "every PDF checks and holds name and invoices" \
 	"$(cat "$work/pdf-problems" 2>/dev/null | wc -l)" 0
+
+# Every batch PDF: qpdf finds neither an error nor a warning (exit 0).
+for path in "$root"/spool/outgoing/print/*.pdf; do
+	qpdf --check "$path" > /dev/null 2>&1 || echo "$path"
+done > "$work/batch-problems"
+head -n 5 "$work/batch-problems"
+check "every batch PDF checks without a warning" \
+	"$(wc -l < "$work/batch-problems")" 0
 
 # A trace lists its events in order.
 trace=$(sql 'SELECT trace_id FROM documents LIMIT 1')
