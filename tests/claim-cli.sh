@@ -185,6 +185,17 @@ check "case 10: EUR 40 per late invoice, 120.00 for three, each named" \
 	     if c["kind"] == "compensation"))' --paid-late)" \
 	"('120.00', [('R10A', '40.00'), ('R10B', '40.00'), ('R10C', '40.00')])"
 
+check "an invoice paid in full is listed with its payment only when claimed" \
+	"$(claim "$root" K10 2024-04-14 \
+	   '([i["state"] for i in d["items"] if i["invoice_id"] == "R10A"],
+	     [(n["id"], a["to"], a["amount"]) for n in d["netted"]
+	      for a in n["applied"]])' --paid-late)
+$(claim "$root" K10 2024-04-14 \
+	   '([i for i in d["items"] if i["invoice_id"] == "R10A"],
+	     d["netted"])')" \
+	"(['settled'], [('Z10A', 'principal', '1000.00')])
+([], [])"
+
 check "no statutory rate (US): the contract rate, 30 days at 8% = 6.58" \
 	"$(claim "$root" U1 2024-03-01 \
 	   '([(l["days"], l["rate"], l["amount"]) for l in d["interest"]],
