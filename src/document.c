@@ -56,17 +56,22 @@ compare_items (gconstpointer a, gconstpointer b)
 
 /*
  * The key names what the document is about, in a form a person can read
- * in the journal; the trace id is the first 50 bits of its SHA-256 in
- * Crockford base32, which is short enough to type from an envelope.
+ * in the journal; the trace id is the first 50 bits of its HMAC-SHA-256
+ * under the instance key (its 64 hex digits as the HMAC key) in
+ * Crockford base32, which is short enough to type from an envelope and
+ * differs between instances.
  */
 void
-ds_document_derive_ids (DsDocument *document)
+ds_document_derive_ids (DsStore *store, DsDocument *document)
 {
 	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	const char *instance_key = ds_store_instance_key (store);
 	GString *key = g_string_new (NULL);
 	guint8 digest[32];
 	gsize digest_length = sizeof digest;
-	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+	g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256,
+					     (const guchar *) instance_key,
+					     strlen (instance_key));
 	guint64 bits = 0;
 
 	g_ptr_array_sort (document->items, compare_items);
@@ -84,8 +89,8 @@ ds_document_derive_ids (DsDocument *document)
 			g_string_append_printf (key, "#%d",
 						item->instalment);
 	}
-	g_checksum_update (checksum, (const guchar *) key->str, key->len);
-	g_checksum_get_digest (checksum, digest, &digest_length);
+	g_hmac_update (hmac, (const guchar *) key->str, key->len);
+	g_hmac_get_digest (hmac, digest, &digest_length);
 	for (int i = 0; i < 8; i++)
 		bits = bits << 8 | digest[i];
 

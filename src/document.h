@@ -8,8 +8,13 @@
  * An invoice in instalments is dunned one instalment at a time, each
  * with its own steps: its item names the instalment, and the key reads
  * "INV-7#2" for it (an invoice without instalments keeps its bare id).
- * Its trace id is derived from that key.  An attempt is one try to
- * deliver a document through one channel.
+ * Its trace id is derived from that key and the instance key
+ * (store.h): the same key gives the same id in one instance, and
+ * another id in another, so that two instances dunning the same ledger
+ * under one mail domain do not share VERP addresses or Message-IDs.
+ * A stored document keeps the id it was stored with: ids are looked up,
+ * never derived again.  An attempt is one try to deliver a document
+ * through one channel.
  *
  * An event document (event-documents.h) is made because of one ledger
  * event: its strategy is DS_DOCUMENT_EVENT_STRATEGY, its step the kind
@@ -77,8 +82,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDocument, ds_document_free)
 void ds_document_item_free (DsDocumentItem *item);
 
 /* Fill idempotency_key and trace_id from strategy, step and items, or
- * for an event document from its kind, customer and event object. */
-void ds_document_derive_ids (DsDocument *document);
+ * for an event document from its kind, customer and event object; the
+ * trace id under the instance key of `store`. */
+void ds_document_derive_ids (DsStore *store, DsDocument *document);
 
 gboolean ds_document_exists (DsStore *store, const char *idempotency_key);
 

@@ -294,9 +294,9 @@ add_items (DsDocument *document, const EventRecord *record,
 }
 
 static DsDocument *
-new_document (const DsConfig *config, const DsCustomer *customer,
-	      const EventRecord *record, GHashTable *open_items,
-	      DsDate as_of)
+new_document (DsStore *store, const DsConfig *config,
+	      const DsCustomer *customer, const EventRecord *record,
+	      GHashTable *open_items, DsDate as_of)
 {
 	DsDocument *document = g_new0 (DsDocument, 1);
 
@@ -315,7 +315,7 @@ new_document (const DsConfig *config, const DsCustomer *customer,
 	document->items = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) ds_document_item_free);
 	add_items (document, record, open_items, as_of);
-	ds_document_derive_ids (document);
+	ds_document_derive_ids (store, document);
 	return document;
 }
 
@@ -340,7 +340,7 @@ plan_event (DsStore *store, const DsConfig *config, DsPlan *plan,
 	if (customer == NULL)
 		return FALSE;
 	g_ptr_array_add (plan->documents,
-			 new_document (config, customer, &record,
+			 new_document (store, config, customer, &record,
 				       plan->open_items, as_of));
 	return TRUE;
 }

@@ -779,7 +779,7 @@ drop_known (DsStore *store, DsPlan *plan)
 	for (guint i = plan->documents->len; i-- > 0;) {
 		DsDocument *document = g_ptr_array_index (plan->documents, i);
 
-		ds_document_derive_ids (document);
+		ds_document_derive_ids (store, document);
 		if (ds_document_exists (store, document->idempotency_key))
 			g_ptr_array_remove_index (plan->documents, i);
 	}

@@ -31,6 +31,7 @@ struct _DsStore {
 	sqlite3 *db;
 	int depth;		/* nesting of ds_store_begin */
 	char *files_root;	/* the spool, absolute; or NULL */
+	char *instance_key;	/* 64 hex digits, see store.h */
 };
 
 static const char *const migrations[] = {
@@ -285,6 +286,18 @@ static const char *const migrations[] = {
 	" WHERE EXISTS (SELECT 1 FROM invoice_steps s"
 	" WHERE s.trace_id = document_items.trace_id"
 	" AND s.invoice_id = document_items.invoice_id);",
+	/*
+	 * 10: the instance key (store.h), 256 random bits as 64 lower-case
+	 * hex digits, made once: by `dunspool init` with the new database,
+	 * or on the first open of an older one.  randomblob () draws from
+	 * SQLite's ChaCha20 generator, seeded from the system's
+	 * /dev/urandom.  The documents stored before keep their trace ids.
+	 */
+	"CREATE TABLE instance ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" instance_key TEXT NOT NULL CHECK (length (instance_key) = 64));"
+	"INSERT INTO instance (id, instance_key)"
+	" VALUES (1, lower (hex (randomblob (32))));",
 };
 
 gboolean
@@ -416,6 +429,34 @@ sql_stored_path (sqlite3_context *context, int count, sqlite3_value **value)
 	sqlite3_result_text (context, stored, -1, SQLITE_TRANSIENT);
 }
 
+/* The key migration 10 made, kept for the life of the connection. */
+static gboolean
+read_instance_key (DsStore *store, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT instance_key FROM instance WHERE id = 1", error);
+	const char *key = NULL;
+	int step;
+
+	if (statement == NULL)
+		return FALSE;
+	step = sqlite3_step (statement);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return ds_store_fail (store, error, "instance key");
+	if (step == SQLITE_ROW)
+		key = (const char *) sqlite3_column_text (statement, 0);
+	if (key == NULL || strlen (key) != 64 ||
+	    strspn (key, "0123456789abcdef") != 64) {
+		g_set_error (error, DS_ERROR, DS_ERROR_PERMANENT,
+			     "table instance, field instance_key: missing or "
+			     "not 64 lower-case hex digits; the database is "
+			     "damaged");
+		return FALSE;
+	}
+	store->instance_key = g_strdup (key);
+	return TRUE;
+}
+
 DsStore *
 ds_store_open (const char *path, GError **error)
 {
@@ -443,7 +484,7 @@ ds_store_open_in (const char *path, const char *files_root, GError **error)
 	if (!ds_store_exec (store, "PRAGMA journal_mode = WAL;"
 			    "PRAGMA synchronous = FULL;"
 			    "PRAGMA foreign_keys = ON;", error) ||
-	    !migrate (store, error)) {
+	    !migrate (store, error) || !read_instance_key (store, error)) {
 		g_prefix_error (error, "%s: ", path);
 		return NULL;
 	}
@@ -457,6 +498,7 @@ ds_store_close (DsStore *store)
 		return;
 	sqlite3_close_v2 (store->db);
 	g_free (store->files_root);
+	g_free (store->instance_key);
 	g_free (store);
 }
 
@@ -464,6 +506,12 @@ sqlite3 *
 ds_store_db (DsStore *store)
 {
 	return store->db;
+}
+
+const char *
+ds_store_instance_key (DsStore *store)
+{
+	return store->instance_key;
 }
 
 gboolean

@@ -7,6 +7,13 @@
  * migrations in store.c that have not been applied yet, each in its own
  * transaction, recording the version in PRAGMA user_version.
  *
+ * Every database holds its instance key: 256 random bits made once,
+ * when the database is created (or, for a database from before, when
+ * this version first opens it), and never changed.  It keeps two
+ * instances apart where they make ids from the same ledger (the trace
+ * ids of document.h).  A copy of the database (a backup restored, an
+ * instance moved) keeps it, and with it the ids it would make.
+ *
  * Only the modules that own tables use the raw connection: ledger (the
  * receivables records), journal, and the document and attempt stores.
  * Everything else calls those modules, so that a second backend could
@@ -34,6 +41,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsStore, ds_store_close)
 
 sqlite3 *ds_store_db (DsStore *store);
 int ds_store_schema_version (DsStore *store);
+/* The instance key: 64 lower-case hex digits, read when opened. */
+const char *ds_store_instance_key (DsStore *store);
 
 /* Transactions nest: only the outermost begin and commit touch SQLite. */
 gboolean ds_store_begin (DsStore *store, GError **error);

@@ -127,10 +127,10 @@ load_config (const char *strategy, const char *limit, const char *value)
 	ck_assert_msg (config != NULL, "%s", error ? error->message : "");
 }
 
+/* The entity and customers C1 and C2 into `store`. */
 static void
-setup (void)
+put_parties (void)
 {
-	g_autofree char *db = NULL;
 	DsEntity entity = {
 		.entity_id = "DE01", .name = "Nordlicht GmbH",
 		.street = "Beispielweg 7", .postal_code = "50667",
@@ -138,14 +138,22 @@ setup (void)
 	};
 	DsLedgerOutcome outcome;
 
+	ck_assert (ds_ledger_put_entity (store, &entity, &outcome, NULL));
+	put_customer ("C1", "ap@example.com", "+49 30 1", "2012-01-01");
+	put_customer ("C2", NULL, NULL, NULL);
+}
+
+static void
+setup (void)
+{
+	g_autofree char *db = NULL;
+
 	directory = ds_test_tmpdir ();
 	db = g_build_filename (directory, "db.sqlite", NULL);
 	store = ds_store_open (db, NULL);
 	config = NULL;
 	load_config (strategy_text, NULL, NULL);
-	ck_assert (ds_ledger_put_entity (store, &entity, &outcome, NULL));
-	put_customer ("C1", "ap@example.com", "+49 30 1", "2012-01-01");
-	put_customer ("C2", NULL, NULL, NULL);
+	put_parties ();
 }
 
 static void
@@ -337,6 +345,160 @@ START_TEST (test_planner_idempotency_key_ignores_run_date)
 }
 END_TEST
 
+/* ---- trace ids: one instance, one id per key ---------------------------- */
+
+static gint64
+count_rows (const char *sql)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return sqlite3_column_int64 (statement, 0);
+}
+
+/* Open DIRECTORY/NAME as `store` (closing the one open). */
+static void
+reopen_store (const char *name)
+{
+	g_autofree char *db = g_build_filename (directory, name, NULL);
+	g_autoptr (GError) error = NULL;
+
+	ds_store_close (store);
+	store = ds_store_open (db, &error);
+	ck_assert_msg (store != NULL, "%s", error ? error->message : "");
+}
+
+/* The trace id of the one document planned on the date. */
+static char *
+planned_trace_id (const char *iso)
+{
+	g_autoptr (DsPlan) plan = plan_on (iso);
+
+	ck_assert_str_eq (only_document (plan)->idempotency_key,
+			  "test/reminder/C2:I2");
+	return g_strdup (only_document (plan)->trace_id);
+}
+
+static gboolean
+is_trace_id (const char *id)
+{
+	return strlen (id) == DS_TRACE_ID_LEN - 1 &&
+	       g_str_has_prefix (id, "DS") &&
+	       strspn (id + 2, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 10;
+}
+
+/*
+ * Two instances made apart, dunning the same ledger, give the same
+ * document the same key and different trace ids (so their VERP
+ * addresses and Message-IDs differ); one instance gives it the same id
+ * every time, also after it was closed and opened again, and once the
+ * document is stored it plans nothing more for the step.
+ */
+START_TEST (test_planner_trace_ids_differ_between_instances)
+{
+	g_autofree char *id = NULL;
+	g_autofree char *again = NULL;
+	g_autofree char *reopened = NULL;
+	g_autofree char *other = NULL;
+	g_autofree char *first_key = NULL;
+
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	id = planned_trace_id ("2024-02-03");
+	ck_assert_msg (is_trace_id (id), "%s", id);
+	again = planned_trace_id ("2024-02-05");
+	ck_assert_str_eq (again, id);
+	first_key = g_strdup (ds_store_instance_key (store));
+	reopen_store ("db.sqlite");
+	ck_assert_str_eq (ds_store_instance_key (store), first_key);
+	reopened = planned_trace_id ("2024-02-03");
+	ck_assert_str_eq (reopened, id);
+
+	reopen_store ("other.sqlite");
+	ck_assert_str_ne (ds_store_instance_key (store), first_key);
+	put_parties ();
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	other = planned_trace_id ("2024-02-03");
+	ck_assert_msg (is_trace_id (other), "%s", other);
+	ck_assert_str_ne (other, id);
+
+	reopen_store ("db.sqlite");
+	ck_assert_uint_eq (take ("2024-02-03"), 1);
+	ck_assert_uint_eq (take ("2024-02-03"), 0);
+	ck_assert_uint_eq (take ("2024-02-05"), 0);
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM documents"), 1);
+	ck_assert_int_eq (count_rows (
+		"SELECT count(*) FROM documents WHERE trace_id = (SELECT"
+		" trace_id FROM invoice_steps WHERE invoice_id = 'I2')"), 1);
+}
+END_TEST
+
+/*
+ * The derivation, against an independent computation: under the key
+ * "0123456789abcdef" four times, "test/reminder/C2:I2" gives
+ * DSB707A7Z26P, the first 50 bits of HMAC-SHA-256 in Crockford base32
+ * (Python: hmac.new (key, message, hashlib.sha256)).
+ */
+START_TEST (test_planner_trace_id_is_keyed_hash)
+{
+	g_autofree char *id = NULL;
+
+	ck_assert (ds_store_exec (store, "UPDATE instance SET instance_key ="
+				  " '0123456789abcdef0123456789abcdef"
+				  "0123456789abcdef0123456789abcdef'", NULL));
+	reopen_store ("db.sqlite");
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	id = planned_trace_id ("2024-02-03");
+	ck_assert_str_eq (id, "DSB707A7Z26P");
+}
+END_TEST
+
+/*
+ * An instance from before the instance key: its documents were stored
+ * under ids of their key alone (DSMSX8QCMN76: the first 50 bits of
+ * SHA-256 of "test/reminder/C2:I2").  Opened, it gains a key; the
+ * document keeps its id, the date run again makes nothing, and the next
+ * step has an id under the new key.
+ */
+START_TEST (test_planner_instance_key_migrated)
+{
+	g_autoptr (DsPlan) plan = NULL;
+	g_autoptr (DsDocument) stored = NULL;
+	g_autoptr (DsPlan) next = NULL;
+	g_autofree char *old_key = NULL;
+	int version = ds_store_schema_version (store);
+
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	plan = plan_on ("2024-02-03");
+	g_free (only_document (plan)->trace_id);
+	only_document (plan)->trace_id = g_strdup ("DSMSX8QCMN76");
+	ck_assert (ds_planner_store_document (store, only_document (plan),
+					      NULL, NULL));
+	old_key = g_strdup (ds_store_instance_key (store));
+	ck_assert (ds_store_exec (store, "DROP TABLE instance;"
+				  "PRAGMA user_version = 9;", NULL));
+	reopen_store ("db.sqlite");
+	ck_assert_int_eq (ds_store_schema_version (store), version);
+	ck_assert_uint_eq (strlen (ds_store_instance_key (store)), 64);
+	ck_assert_str_ne (ds_store_instance_key (store), old_key);
+
+	stored = ds_document_get (store, "DSMSX8QCMN76", NULL);
+	ck_assert (stored != NULL);
+	ck_assert_str_eq (stored->idempotency_key, "test/reminder/C2:I2");
+	ck_assert_uint_eq (take ("2024-02-03"), 0);
+	ck_assert_uint_eq (take ("2024-02-13"), 0);
+	next = plan_on ("2024-02-14");
+	ck_assert_str_eq (only_document (next)->step, "first");
+	ck_assert_msg (is_trace_id (only_document (next)->trace_id), "%s",
+		       only_document (next)->trace_id);
+	ck_assert (ds_planner_store_document (store, only_document (next),
+					      NULL, NULL));
+	ck_assert_int_eq (count_rows ("SELECT count(*) FROM documents"), 2);
+	ck_assert (ds_store_check_integrity (store, NULL));
+}
+END_TEST
+
 /*
  * Case 4: 1,000.00 in two instalments, 500.00 due 2024-01-31 and 500.00
  * due 2024-02-29, nothing paid: the overdue first part is chased from
@@ -442,17 +604,6 @@ take_one (const char *iso, const char *step, int instalment,
 	return g_strdup (document->idempotency_key);
 }
 
-static gint64
-count_rows (const char *sql)
-{
-	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
-							       NULL);
-
-	ck_assert (statement != NULL);
-	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
-	return sqlite3_column_int64 (statement, 0);
-}
-
 /*
  * Instalment 1 takes its reminder and first notice and is paid;
  * instalment 2 then takes its own reminder, three days after its own
@@ -530,10 +681,10 @@ START_TEST (test_planner_instalments_catch_up_one_step)
 END_TEST
 
 /*
- * An invoice without instalments: the same key and trace id as before
- * instalments took steps of their own (DSMSX8QCMN76 is the first 50
- * bits of SHA-256 of "test/reminder/C2:I2"), its steps under instalment
- * 0, and beside an instalment in one document, each named as it is.
+ * An invoice without instalments: the same key as before instalments
+ * took steps of their own (and so the same trace id), its steps under
+ * instalment 0, and beside an instalment in one document, each named as
+ * it is.
  */
 START_TEST (test_planner_without_instalments_keys_unchanged)
 {
@@ -550,7 +701,6 @@ START_TEST (test_planner_without_instalments_keys_unchanged)
 	ck_assert_int_eq (((DsOpenItem *) g_hash_table_lookup (
 		plan->open_items, "I2"))->instalments, 0);
 	ck_assert_str_eq (document->idempotency_key, "test/reminder/C2:I2");
-	ck_assert_str_eq (document->trace_id, "DSMSX8QCMN76");
 	ck_assert (ds_planner_store_document (store, document, NULL, NULL));
 	ck_assert_int_eq (last_step ("I2", 0), 1);
 	ck_assert_int_eq (last_step ("I2", 1), -1);
@@ -568,19 +718,13 @@ END_TEST
  * An instance upgraded from before: its steps were recorded per
  * invoice.  The migration gives the reminder taken to instalment 1
  * (whose due date its item counted from), so the next step is the
- * first notice, not a second reminder.  Relies on the instalment
- * migration being the last one.
+ * first notice, not a second reminder.  Taken back to schema 8: the
+ * migrations after the instalment one are undone too.
  */
 START_TEST (test_planner_instalment_steps_migrated)
 {
 	g_autofree char *db = g_build_filename (directory, "db.sqlite", NULL);
-	g_autofree char *downgrade = NULL;
-	int version = ds_store_schema_version (store);
-
-	put_three_instalments ();
-	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
-	ck_assert_uint_eq (take ("2024-02-05"), 1);
-	downgrade = g_strdup_printf (
+	static const char downgrade[] =
 		"CREATE TABLE old_steps ("
 		" invoice_id TEXT NOT NULL REFERENCES invoices,"
 		" strategy TEXT NOT NULL, step_index INTEGER NOT NULL,"
@@ -592,7 +736,13 @@ START_TEST (test_planner_instalment_steps_migrated)
 		"DROP TABLE invoice_steps;"
 		"ALTER TABLE old_steps RENAME TO invoice_steps;"
 		"ALTER TABLE document_items DROP COLUMN instalment;"
-		"PRAGMA user_version = %d;", version - 1);
+		"DROP TABLE instance;"
+		"PRAGMA user_version = 8;";
+	int version = ds_store_schema_version (store);
+
+	put_three_instalments ();
+	put_invoice ("I2", "C2", "2024-01-01", "2024-01-31", 5000);
+	ck_assert_uint_eq (take ("2024-02-05"), 1);
 	ck_assert (ds_store_exec (store, downgrade, NULL));
 	ds_store_close (store);
 	store = ds_store_open (db, NULL);
@@ -854,6 +1004,9 @@ main (void)
 	tcase_add_test (tc, test_planner_one_document_per_customer_and_step);
 	tcase_add_test (tc, test_planner_paid_invoice_not_chased);
 	tcase_add_test (tc, test_planner_idempotency_key_ignores_run_date);
+	tcase_add_test (tc, test_planner_trace_ids_differ_between_instances);
+	tcase_add_test (tc, test_planner_trace_id_is_keyed_hash);
+	tcase_add_test (tc, test_planner_instance_key_migrated);
 	tcase_add_test (tc, test_planner_instalments_case_4);
 	tcase_add_test (tc, test_planner_instalment_takes_its_own_steps);
 	tcase_add_test (tc, test_planner_instalments_catch_up_one_step);

@@ -151,7 +151,7 @@ reminder (const char *customer, const char *invoice, gint64 open,
 	item->open_amount = open;
 	g_ptr_array_add (document->items, item);
 	document->total = open;
-	ds_document_derive_ids (document);
+	ds_document_derive_ids (instance->store, document);
 	return document;
 }
 
@@ -452,7 +452,7 @@ START_TEST (test_pre_due_reminder_only_at_high_risk)
 
 		g_free (document->step);
 		document->step = g_strdup ("before");
-		ds_document_derive_ids (document);
+		ds_document_derive_ids (instance->store, document);
 		use_scores (policy, cases[i].risk, invoices);
 		decide (policy, document, date, &decision);
 		ck_assert_int_eq (decision.verdict, cases[i].verdict);

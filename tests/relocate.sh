@@ -91,6 +91,7 @@ sql "$old" "UPDATE documents SET pdf_path = '$old/spool/' || pdf_path
 		manifest_path = '$old/spool/' || manifest_path;
 	ALTER TABLE tasks DROP COLUMN outcome;
 	ALTER TABLE document_items DROP COLUMN instalment;
+	DROP TABLE instance;
 	PRAGMA user_version = 6;"
 "$dunspool" trace --verify --root "$old" > "$work/verify" 2>&1
 check "an old instance verifies after its migration" "$?" 0
