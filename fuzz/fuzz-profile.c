@@ -3,8 +3,10 @@
  *
  * The profile is loaded from a file, bound to two headers (the IBM
  * sample's and the native invoices header), and every field of every
- * record it yields is read from one row.  Promise checked: a broken
- * profile is an error, never a crash; a bound mapping reads any row.
+ * record it yields is read from one row, and the columns it does not
+ * know are listed.  Promise checked: a broken profile is an error, never
+ * a crash; a bound mapping reads any row; the unknown columns are
+ * columns of the header.
  */
 #include "fuzz.h"
 
@@ -34,6 +36,7 @@ read_rows (const DsProfile *profile, const char *const *header,
 {
 	g_autoptr (DsMapping) mapping = NULL;
 	g_autoptr (GError) error = NULL;
+	g_auto (GStrv) unknown = NULL;
 
 	mapping = ds_mapping_new (profile, (char **) header,
 				  g_strv_length ((char **) header), &error);
@@ -41,6 +44,10 @@ read_rows (const DsProfile *profile, const char *const *header,
 		fuzz_assert (error != NULL, "no mapping and no reason");
 		return;
 	}
+	unknown = ds_mapping_unknown_columns (mapping, (char **) header);
+	for (guint i = 0; unknown[i] != NULL; i++)
+		fuzz_assert (g_strv_contains (header, unknown[i]),
+			     "an unknown column not of the header");
 	for (guint record = 0; record < ds_mapping_n_records (mapping);
 	     record++) {
 		guint n_fields = 0;

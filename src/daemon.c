@@ -125,6 +125,11 @@ scan_soon_cb (gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/*
+ * A file renamed into new/ (MOVED_IN), or within it (RENAMED: a writer's
+ * dot-name given its own), or created there; CHANGES_DONE_HINT is a
+ * writer closing a file it wrote in place, which a scan left for it.
+ */
 static void
 incoming_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other,
 		     GFileMonitorEvent event, gpointer user_data)
@@ -133,6 +138,7 @@ incoming_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other,
 
 	if (event != G_FILE_MONITOR_EVENT_CREATED &&
 	    event != G_FILE_MONITOR_EVENT_MOVED_IN &&
+	    event != G_FILE_MONITOR_EVENT_RENAMED &&
 	    event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT)
 		return;
 	if (!daemon->scan_pending) {

@@ -4,7 +4,9 @@
  * The daemon owns one instance and a GLib main loop.  It watches
  * incoming/new and status/new with GFileMonitors and rescans them
  * periodically (a monitor can miss events; the rescan cannot), importing
- * ledger files and applying feedback (feedback.h) as they arrive; at
+ * ledger files and applying feedback (feedback.h) as they arrive; a file
+ * a scan left because a writer still had it open is scanned for again
+ * when the writer closes it (the monitor's CHANGES_DONE_HINT); at
  * each rescan it also submits the deferred attempts whose back-off has
  * run out and asks the fax server about its jobs (dispatch.h);
  * it runs the daily cycle once a day at the configured UTC time (after

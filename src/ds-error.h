@@ -30,6 +30,12 @@ typedef enum {
 
 GQuark ds_error_quark (void);
 
+/*
+ * The line an INPUT error is about: N when its message starts with
+ * "line N: ", 0 when it names none (it is about the whole file).
+ */
+int ds_error_input_line (const GError *error);
+
 G_END_DECLS
 
 #endif

@@ -1397,6 +1397,8 @@ ds_feedback_apply_file (DsInstance *instance, const char *path,
 	if (!ok) {
 		report->applied = report->ignored = 0;
 		report->escalated = report->tasks = 0;
+		report->refusal_line = ds_error_input_line (
+			error ? *error : NULL);
 		g_prefix_error (error, "%s: ", name);
 	}
 	g_free (feedback.sha256);
@@ -1418,7 +1420,8 @@ settle (DsInstance *instance, const char *status, DsFeedbackReport *report,
 	} else if (failure->code == DS_ERROR_INPUT) {
 		report->refused = TRUE;
 		report->refusal = g_strdup (failure->message);
-		moved = ds_spool_reject (root, report->path, 0,
+		moved = ds_spool_reject (root, report->path,
+					 report->refusal_line,
 					 failure->message, &move_error);
 	} else {
 		moved = ds_spool_unclaim (status, report->path, &move_error);

@@ -58,6 +58,7 @@ typedef struct {
 	guint escalated;	/* new attempts opened */
 	guint tasks;		/* tasks opened */
 	gboolean refused;
+	int refusal_line;	/* the line refused; 0: the whole file */
 	char *refusal;
 } DsFeedbackReport;
 

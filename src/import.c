@@ -196,6 +196,7 @@ typedef struct {
 	guint n_columns;
 	DsProfile *profile;	/* NULL: the native format */
 	DsMapping *mapping;
+	char **unknown_columns;	/* of the header, known to neither */
 	DsRecordKind kind;	/* of the rows' own records */
 	guint order;		/* position among the files given */
 } ImportSource;
@@ -210,6 +211,7 @@ import_source_free (ImportSource *source)
 	g_clear_pointer (&source->mapped, g_mapped_file_unref);
 	g_free (source->sha256);
 	g_strfreev (source->header);
+	g_strfreev (source->unknown_columns);
 	ds_profile_free (source->profile);
 	ds_mapping_free (source->mapping);
 	g_free (source);
@@ -370,6 +372,8 @@ source_bind (ImportSource *source, GError **error)
 		return input_fail (error, source->header_line,
 				   bind_error->message);
 	source->kind = ds_mapping_kind (source->mapping, 0);
+	source->unknown_columns = ds_mapping_unknown_columns (
+		source->mapping, source->header);
 	return TRUE;
 }
 
@@ -417,6 +421,7 @@ ds_import_report_free (DsImportReport *report)
 	g_free (report->imported_at);
 	g_free (report->refusal);
 	g_ptr_array_unref (report->errors);
+	g_strfreev (report->unknown_columns);
 	g_free (report);
 }
 
@@ -442,25 +447,65 @@ report_describe_source (DsImportReport *report, const ImportSource *source)
 			  g_strdup (source->profile->name) : NULL;
 }
 
+/* The file is read: its columns nothing reads are worth a warning. */
+static void
+report_note_columns (DsImportReport *report, const ImportSource *source)
+{
+	report->header_line = source->header_line;
+	g_strfreev (report->unknown_columns);
+	report->unknown_columns = g_strdupv (source->unknown_columns);
+}
+
+/*
+ * The warning about the unknown columns, without its line: "unknown
+ * columns, not read: "Fax2", "notes" (the native customers format has
+ * no such columns)".  NULL when there are none.
+ */
+static char *
+report_columns_warning (const DsImportReport *report)
+{
+	GString *text;
+	gboolean several;
+
+	if (report->unknown_columns == NULL ||
+	    report->unknown_columns[0] == NULL)
+		return NULL;
+	several = report->unknown_columns[1] != NULL;
+	text = g_string_new (several ? "unknown columns, not read: " :
+			     "unknown column, not read: ");
+	for (guint i = 0; report->unknown_columns[i] != NULL; i++)
+		g_string_append_printf (text, "%s\"%s\"", i ? ", " : "",
+					report->unknown_columns[i]);
+	if (report->profile != NULL)
+		g_string_append_printf (text, " (profile %s neither reads "
+					"nor ignores %s: add %s to its "
+					"ignore= to be quiet)",
+					report->profile,
+					several ? "them" : "it",
+					several ? "them" : "it");
+	else
+		g_string_append_printf (text, " (the native %s format "
+					"has no such column%s)",
+					report->kind, several ? "s" : "");
+	return g_string_free (text, FALSE);
+}
+
 /* Nothing of the file stays: counts and row errors go with it. */
 static void
 report_refuse (DsImportReport *report, const GError *error)
 {
 	const char *message = error ? error->message : "refused";
-	int line = 0;
 
 	report->refused = TRUE;
 	report->refusal_code = error && error->domain == DS_ERROR ?
 			       error->code : DS_ERROR_PERMANENT;
-	if (report->refusal_code == DS_ERROR_INPUT &&
-	    sscanf (message, "line %d:", &line) != 1)
-		line = 0;
-	report->refusal_line = line;
+	report->refusal_line = ds_error_input_line (error);
 	g_free (report->refusal);
 	report->refusal = g_strdup (message);
 	report->accepted = report->updated = 0;
 	report->unchanged = report->rejected = 0;
 	g_ptr_array_set_size (report->errors, 0);
+	g_clear_pointer (&report->unknown_columns, g_strfreev);
 }
 
 /* Importing the rows of one file. */
@@ -1557,6 +1602,17 @@ source_done_before (DsStore *store, ImportSource *source,
 	return TRUE;
 }
 
+static void
+log_columns_warning (const DsImportReport *report, const char *name)
+{
+	g_autofree char *warning = report_columns_warning (report);
+
+	if (warning != NULL)
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_IMPORT, NULL,
+			      "%s: warning: line=%d: %s", name,
+			      report->header_line, warning);
+}
+
 static gboolean
 source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 	       GError **error)
@@ -1576,6 +1632,7 @@ source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 		return TRUE;
 	}
 	report->imported_at = ds_time_now_utc_iso ();
+	report_note_columns (report, source);
 	if (!ds_store_begin (store, error))
 		return FALSE;
 	ok = run_rows (&run, error);
@@ -1593,6 +1650,7 @@ source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 		      report->profile ? report->profile : "native",
 		      report->accepted, report->updated, report->unchanged,
 		      report->rejected);
+	log_columns_warning (report, source->name);
 	return TRUE;
 }
 
@@ -1721,6 +1779,7 @@ char *
 ds_import_report_format (const DsImportReport *report, guint max_errors)
 {
 	GString *text = g_string_new (report->path);
+	g_autofree char *warning = NULL;
 	guint shown;
 
 	if (report->refused) {
@@ -1746,6 +1805,10 @@ ds_import_report_format (const DsImportReport *report, guint max_errors)
 				report->unchanged + report->rejected,
 				report->accepted, report->updated,
 				report->unchanged, report->rejected);
+	warning = report_columns_warning (report);
+	if (warning != NULL)
+		g_string_append_printf (text, "  line %d: warning: %s\n",
+					report->header_line, warning);
 	shown = max_errors == 0 ? report->errors->len :
 		MIN (max_errors, report->errors->len);
 	for (guint i = 0; i < shown; i++) {
@@ -1789,6 +1852,32 @@ json_add_int (JsonBuilder *builder, const char *name, gint64 value)
 	json_builder_add_int_value (builder, value);
 }
 
+/* "unknown_columns": the names; "warnings": what the text report says
+ * of them, as {line, field, reason} like the row errors. */
+static void
+json_add_warnings (const DsImportReport *report, JsonBuilder *builder)
+{
+	g_autofree char *warning = report_columns_warning (report);
+
+	json_builder_set_member_name (builder, "unknown_columns");
+	json_builder_begin_array (builder);
+	for (guint i = 0; report->unknown_columns != NULL &&
+	     report->unknown_columns[i] != NULL; i++)
+		json_builder_add_string_value (builder,
+					       report->unknown_columns[i]);
+	json_builder_end_array (builder);
+	json_builder_set_member_name (builder, "warnings");
+	json_builder_begin_array (builder);
+	if (warning != NULL) {
+		json_builder_begin_object (builder);
+		json_add_int (builder, "line", report->header_line);
+		json_add_string (builder, "field", NULL);
+		json_add_string (builder, "reason", warning);
+		json_builder_end_object (builder);
+	}
+	json_builder_end_array (builder);
+}
+
 void
 ds_import_report_add_json (const DsImportReport *report,
 			   JsonBuilder *builder)
@@ -1811,6 +1900,7 @@ ds_import_report_add_json (const DsImportReport *report,
 	json_add_int (builder, "updated", report->updated);
 	json_add_int (builder, "unchanged", report->unchanged);
 	json_add_int (builder, "rejected", report->rejected);
+	json_add_warnings (report, builder);
 	json_builder_set_member_name (builder, "errors");
 	json_builder_begin_array (builder);
 	for (guint i = 0; i < report->errors->len; i++) {

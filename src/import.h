@@ -15,6 +15,9 @@
  *    declared format (an ambiguous one like 03/04/2024 when none is
  *    declared), an amount that does not parse, a currency other than the
  *    customer's: each rejects its row, never a default.
+ *  - Every column is accounted for: a header column that neither the
+ *    native kind nor the profile knows is named in a warning (report and
+ *    log); the file is read all the same.
  *  - One file is one transaction: its rows, its record in the imports
  *    table with the row errors, and one journal record ("import", the
  *    file's SHA-256, "imported") commit together or not at all.
@@ -63,6 +66,9 @@ typedef struct {
 	gint64 unchanged;
 	gint64 rejected;
 	GPtrArray *errors;	/* DsImportError, by line */
+	int header_line;
+	char **unknown_columns;	/* header columns not read: a warning;
+				   NULL or empty: none */
 } DsImportReport;
 
 /* An empty report, for callers that refuse a file before importing. */
@@ -93,8 +99,9 @@ gboolean ds_import_files (DsStore *store, const char *const *paths,
 			  const char *profile_dir, const char *profile_name,
 			  GPtrArray **reports, GError **error);
 
-/* "invoices.csv: invoices: 10 rows: 9 accepted, ..., 1 rejected" and a
- * line per row error, at most MAX_ERRORS of them (0: all). */
+/* "invoices.csv: invoices: 10 rows: 9 accepted, ..., 1 rejected", a
+ * line naming the unknown columns if any, and a line per row error, at
+ * most MAX_ERRORS of them (0: all). */
 char *ds_import_report_format (const DsImportReport *report,
 			       guint max_errors);
 void ds_import_report_print (const DsImportReport *report, FILE *out,

@@ -268,6 +268,7 @@ ds_profile_free (DsProfile *profile)
 	g_free (profile->path);
 	g_free (profile->description);
 	g_strfreev (profile->signature);
+	g_strfreev (profile->ignore);
 	g_free (profile->date_format);
 	g_clear_pointer (&profile->records, g_ptr_array_unref);
 	g_free (profile);
@@ -332,7 +333,7 @@ read_profile_group (GKeyFile *file, DsProfile *profile, GError **error)
 {
 	static const char *const known[] = {
 		"description", "signature", "date_format", "decimal",
-		"thousands", "delimiter",
+		"thousands", "delimiter", "ignore",
 	};
 	g_auto (GStrv) keys = g_key_file_get_keys (file, "profile", NULL,
 						   NULL);
@@ -349,6 +350,10 @@ read_profile_group (GKeyFile *file, DsProfile *profile, GError **error)
 							 NULL);
 	for (int i = 0; profile->signature && profile->signature[i]; i++)
 		g_strstrip (profile->signature[i]);
+	profile->ignore = g_key_file_get_string_list (file, "profile",
+						      "ignore", NULL, NULL);
+	for (int i = 0; profile->ignore && profile->ignore[i]; i++)
+		g_strstrip (profile->ignore[i]);
 	profile->number_format.thousands = 0;
 	if (!read_date_format (file, profile, error) ||
 	    !read_separator (file, profile, "decimal", ".,", &decimal,
@@ -630,6 +635,8 @@ typedef struct {
 
 struct _DsMapping {
 	GPtrArray *records;	/* BoundRecord */
+	guint n_columns;
+	gboolean *column_known;	/* per header column: read or ignored */
 };
 
 static void
@@ -659,6 +666,7 @@ ds_mapping_free (DsMapping *mapping)
 	if (mapping == NULL)
 		return;
 	g_ptr_array_unref (mapping->records);
+	g_free (mapping->column_known);
 	g_free (mapping);
 }
 
@@ -685,7 +693,7 @@ missing_column (GError **error, const char *column, const char *where)
 }
 
 static gboolean
-bind_template (BoundField *field, const char *template,
+bind_template (DsMapping *mapping, BoundField *field, const char *template,
 	       const char *field_name, const char *profile_name,
 	       char **header, guint n_columns, GError **error)
 {
@@ -706,6 +714,7 @@ bind_template (BoundField *field, const char *template,
 
 			return missing_column (error, part->column, where);
 		}
+		mapping->column_known[part->index] = TRUE;
 	}
 	if (field->parts->len == 1 &&
 	    g_array_index (field->parts, TemplatePart, 0).column != NULL) {
@@ -720,7 +729,7 @@ bind_template (BoundField *field, const char *template,
 }
 
 static gboolean
-bind_conditions (BoundRecord *bound, char **conditions,
+bind_conditions (DsMapping *mapping, BoundRecord *bound, char **conditions,
 		 const char *profile_name, char **header, guint n_columns,
 		 GError **error)
 {
@@ -736,6 +745,7 @@ bind_conditions (BoundRecord *bound, char **conditions,
 
 			return missing_column (error, sides[0], where);
 		}
+		mapping->column_known[condition.column] = TRUE;
 		if (sides[1] != NULL)
 			condition.value = g_strdup (g_strstrip (sides[1]));
 		g_array_append_val (bound->conditions, condition);
@@ -758,13 +768,13 @@ mapping_add_profile_record (DsMapping *mapping,
 	for (guint i = 0; i < n_fields; i++) {
 		if (record->fields[i] == NULL)
 			continue;
-		if (!bind_template (&bound->fields[i], record->fields[i],
-				    fields[i].name, profile_name, header,
-				    n_columns, error))
+		if (!bind_template (mapping, &bound->fields[i],
+				    record->fields[i], fields[i].name,
+				    profile_name, header, n_columns, error))
 			return FALSE;
 	}
-	return bind_conditions (bound, record->conditions, profile_name,
-				header, n_columns, error);
+	return bind_conditions (mapping, bound, record->conditions,
+				profile_name, header, n_columns, error);
 }
 
 static gboolean
@@ -826,6 +836,7 @@ mapping_add_native (DsMapping *mapping, char **header, guint n_columns,
 
 		if (column < 0)
 			continue;
+		mapping->column_known[column] = TRUE;
 		bound->fields[i].single = column;
 		bound->fields[i].source = g_strdup (header[column]);
 	}
@@ -848,6 +859,23 @@ header_valid (char **header, guint n_columns, GError **error)
 	return TRUE;
 }
 
+/* The profile's signature and ignore list: columns it knows. */
+static void
+mark_profile_columns (DsMapping *mapping, const DsProfile *profile,
+		      char **header, guint n_columns)
+{
+	char **const lists[] = { profile->signature, profile->ignore };
+
+	for (gsize i = 0; i < G_N_ELEMENTS (lists); i++)
+		for (int j = 0; lists[i] != NULL && lists[i][j] != NULL; j++) {
+			int column = header_find (header, n_columns,
+						  lists[i][j]);
+
+			if (column >= 0)
+				mapping->column_known[column] = TRUE;
+		}
+}
+
 DsMapping *
 ds_mapping_new (const DsProfile *profile, char **header, guint n_columns,
 		GError **error)
@@ -855,8 +883,12 @@ ds_mapping_new (const DsProfile *profile, char **header, guint n_columns,
 	g_autoptr (DsMapping) mapping = g_new0 (DsMapping, 1);
 
 	mapping->records = g_ptr_array_new_with_free_func (bound_record_free);
+	mapping->n_columns = n_columns;
+	mapping->column_known = g_new0 (gboolean, MAX (n_columns, 1));
 	if (!header_valid (header, n_columns, error))
 		return NULL;
+	if (profile != NULL)
+		mark_profile_columns (mapping, profile, header, n_columns);
 	if (profile == NULL || profile->records->len == 0) {
 		if (!mapping_add_native (mapping, header, n_columns, error))
 			return NULL;
@@ -927,6 +959,18 @@ ds_mapping_value (DsMapping *mapping, guint record, guint field,
 		g_string_append (bound_field->value, row[part->index]);
 	}
 	return bound_field->value->str;
+}
+
+char **
+ds_mapping_unknown_columns (const DsMapping *mapping, char **header)
+{
+	GPtrArray *unknown = g_ptr_array_new ();
+
+	for (guint i = 0; i < mapping->n_columns; i++)
+		if (!mapping->column_known[i] && *header[i] != '\0')
+			g_ptr_array_add (unknown, g_strdup (header[i]));
+	g_ptr_array_add (unknown, NULL);
+	return (char **) g_ptr_array_free (unknown, FALSE);
 }
 
 const char *

@@ -17,6 +17,8 @@
  *   decimal=,                  '.' (the default) or ','
  *   thousands=.                none (the default), '.', ',', space, '
  *   delimiter=;                ',' or ';'; default: read from the header
+ *   ignore=Notes;DaysLate      columns of the source it does not read
+ *                              on purpose: no warning about them
  *
  *   [invoices]                 one group per record each row yields
  *   only_when=Disputed=Yes     conditions: "Column" is non-empty,
@@ -33,8 +35,11 @@
  * A DsMapping binds the native format or a profile to one file's header:
  * every reference resolved to a column index once, so that reading a row
  * is indexing.  Column names match ignoring ASCII case and surrounding
- * spaces.  Problems with a profile file are DS_ERROR_CONFIG naming the
- * file, group and key; a header that fits nothing is DS_ERROR_INPUT.
+ * spaces.  A named column that nothing reads (not a column of the native
+ * kind; not referred to by the profile, nor in its signature or ignore
+ * list) is unknown: the import reads the file and warns about it.
+ * Problems with a profile file are DS_ERROR_CONFIG naming the file,
+ * group and key; a header that fits nothing is DS_ERROR_INPUT.
  */
 #ifndef DS_PROFILE_H
 #define DS_PROFILE_H
@@ -178,6 +183,7 @@ typedef struct {
 	gboolean date_format_declared;
 	DsNumberFormat number_format;
 	char delimiter;		/* 0: read from the header line */
+	char **ignore;		/* not read on purpose; NULL: none */
 	GPtrArray *records;	/* DsProfileRecord; empty: native columns */
 } DsProfile;
 
@@ -225,6 +231,13 @@ const char *ds_mapping_value (DsMapping *mapping, guint record, guint field,
 /* The column a field comes from, for messages; else the field's name. */
 const char *ds_mapping_source (const DsMapping *mapping, guint record,
 			       guint field);
+
+/*
+ * The named columns of HEADER (the one the mapping was made for) that
+ * the mapping does not know, in header order; an empty list when it
+ * knows them all.  Unnamed columns (a trailing delimiter) are left out.
+ */
+char **ds_mapping_unknown_columns (const DsMapping *mapping, char **header);
 
 G_END_DECLS
 

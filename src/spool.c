@@ -6,6 +6,14 @@
  * RENAME_NOREPLACE, or link and unlink where the file system lacks it),
  * followed by an fsync of the directories involved, so that after a crash
  * a file is in exactly one place and a name is never reused.
+ *
+ * A file another process still has open for writing is not claimed: a
+ * read lease (fcntl F_SETLEASE), which the kernel refuses while any
+ * process has the file open for writing, is taken and given back at
+ * once, before the rename into cur/ and again after it (a writer that
+ * opened the file in between is caught then, and the file goes back).
+ * Files left in new/ for now, a dot-name or one still being written,
+ * are told about once per file, not at every scan.
  */
 #define _GNU_SOURCE
 #define G_LOG_DOMAIN "dunspool-spool"
@@ -16,6 +24,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <magic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -31,6 +40,8 @@
 #define DIRECTORY_MODE 0750
 #define FILE_MODE 0640
 #define STALE_CLAIM_DEFAULT 3600
+/* A file left in new/ this long is told about at notice level. */
+#define LINGER_SECONDS 3600
 
 static const char *const layout[] = {
 	"incoming", "incoming/tmp", "incoming/new", "incoming/cur",
@@ -261,6 +272,129 @@ compare_names (gconstpointer a, gconstpointer b)
 	return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/*
+ * What has been told about files left in a new/ directory, so that each
+ * is told about once at each level rather than at every scan.  A file is
+ * known by its path and inode: a new file of the same name is told about
+ * again.  Entries go when their file has gone (ds_spool_list_new).
+ */
+typedef struct {
+	char *path;
+	dev_t device;
+	ino_t inode;
+	GLogLevelFlags levels;	/* the levels it was told at */
+} LeftFile;
+
+G_LOCK_DEFINE_STATIC (left_files);
+static GPtrArray *left_files;	/* LeftFile */
+
+static void
+left_file_free (gpointer data)
+{
+	LeftFile *left = data;
+
+	g_free (left->path);
+	g_free (left);
+}
+
+/* Has PATH (as STATUS) not been told about at LEVEL yet?  Now it has. */
+static gboolean
+left_file_first (const char *path, const struct stat *status,
+		 GLogLevelFlags level)
+{
+	LeftFile *left = NULL;
+	gboolean first;
+
+	G_LOCK (left_files);
+	if (left_files == NULL)
+		left_files = g_ptr_array_new_with_free_func (left_file_free);
+	for (guint i = 0; i < left_files->len && left == NULL; i++) {
+		LeftFile *candidate = left_files->pdata[i];
+
+		if (strcmp (candidate->path, path) == 0 &&
+		    candidate->device == status->st_dev &&
+		    candidate->inode == status->st_ino)
+			left = candidate;
+	}
+	if (left == NULL) {
+		left = g_new0 (LeftFile, 1);
+		left->path = g_strdup (path);
+		left->device = status->st_dev;
+		left->inode = status->st_ino;
+		g_ptr_array_add (left_files, left);
+	}
+	first = (left->levels & level) == 0;
+	left->levels |= level;
+	G_UNLOCK (left_files);
+	return first;
+}
+
+/* Forget the files of DIR that are gone or were replaced. */
+static void
+left_files_prune (const char *dir)
+{
+	g_autofree char *prefix = g_strconcat (dir, G_DIR_SEPARATOR_S, NULL);
+
+	G_LOCK (left_files);
+	for (guint i = 0; left_files != NULL && i < left_files->len;) {
+		LeftFile *left = left_files->pdata[i];
+		struct stat status;
+
+		if (g_str_has_prefix (left->path, prefix) &&
+		    (lstat (left->path, &status) != 0 ||
+		     status.st_dev != left->device ||
+		     status.st_ino != left->inode))
+			g_ptr_array_remove_index_fast (left_files, i);
+		else
+			i++;
+	}
+	G_UNLOCK (left_files);
+}
+
+/*
+ * Tell about a file left in new/ for now, saying WHY: once at info level
+ * (QUIET: at debug level, at every scan), and once at notice level when
+ * nobody has written to it for LINGER_SECONDS.
+ */
+static void
+left_file_tell (const char *path, const struct stat *status,
+		gboolean quiet, const char *why)
+{
+	g_autofree char *name = g_path_get_basename (path);
+	gint64 age = g_get_real_time () / G_USEC_PER_SEC -
+		     (gint64) status->st_mtime;
+
+	if (age >= LINGER_SECONDS) {
+		if (left_file_first (path, status, G_LOG_LEVEL_MESSAGE))
+			ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL, NULL,
+				      "%s: left in new/: last written %"
+				      G_GINT64_FORMAT " s ago: %s", name,
+				      age, why);
+		return;
+	}
+	if (quiet)
+		ds_log_event (G_LOG_LEVEL_DEBUG, DS_LOG_SPOOL, NULL,
+			      "%s: left in new/ for now: %s", name, why);
+	else if (left_file_first (path, status, G_LOG_LEVEL_INFO))
+		ds_log_event (G_LOG_LEVEL_INFO, DS_LOG_SPOOL, NULL,
+			      "%s: left in new/: %s", name, why);
+}
+
+/* A dot-name in DIR: a writer's temporary file, never read. */
+static void
+tell_dot_name (const char *dir, const char *name)
+{
+	g_autofree char *path = g_build_filename (dir, name, NULL);
+	struct stat status;
+
+	if (lstat (path, &status) != 0 || S_ISDIR (status.st_mode))
+		return;
+	left_file_tell (path, &status, FALSE,
+			"a name with a leading '.' is a writer's temporary "
+			"file, not read; rename it without the '.' to have "
+			"it read");
+}
+
 GPtrArray *
 ds_spool_list_new (const char *dir, GError **error)
 {
@@ -275,10 +409,13 @@ ds_spool_list_new (const char *dir, GError **error)
 			     open_error->message);
 		return NULL;
 	}
+	left_files_prune (new_dir);
 	names = g_ptr_array_new_with_free_func (g_free);
 	while ((name = g_dir_read_name (handle)) != NULL)
 		if (name[0] != '.')
 			g_ptr_array_add (names, g_strdup (name));
+		else
+			tell_dot_name (new_dir, name);
 	g_ptr_array_sort (names, compare_names);
 	return names;
 }
@@ -316,6 +453,60 @@ lock_file (const char *path, gboolean *held)
 	return fd;
 }
 
+typedef enum {
+	WRITER_NONE,		/* nobody has the file open for writing */
+	WRITER_ACTIVE,		/* somebody has */
+	WRITER_UNKNOWN,		/* no lease to be had: cannot tell */
+} WriterState;
+
+/*
+ * Has any process the file of FD (open read-only) open for writing?  The
+ * kernel refuses a read lease with EAGAIN while one has.  Leases need
+ * the file's owner or CAP_LEASE (EACCES otherwise) and a local file
+ * system (EINVAL on NFS, FUSE, or with leases disabled): WRITER_UNKNOWN,
+ * with the errno in *cause.
+ */
+static WriterState
+writer_state (int fd, int *cause)
+{
+	*cause = 0;
+
+	/*
+	 * A writer opening the file while the lease is held breaks it and
+	 * signals the holder: with SIGURG, which is ignored unless handled,
+	 * rather than the default SIGIO, which would end the process.
+	 */
+	if (fcntl (fd, F_SETSIG, SIGURG) != 0) {
+		*cause = errno;
+		return WRITER_UNKNOWN;
+	}
+	if (fcntl (fd, F_SETLEASE, F_RDLCK) == 0) {
+		fcntl (fd, F_SETLEASE, F_UNLCK);
+		return WRITER_NONE;
+	}
+	*cause = errno;
+	return *cause == EAGAIN ? WRITER_ACTIVE : WRITER_UNKNOWN;
+}
+
+/* writer_state, and what it means for the file of FD at PATH, logged. */
+static WriterState
+writer_check (int fd, const char *path)
+{
+	g_autofree char *name = g_path_get_basename (path);
+	struct stat status;
+	int cause;
+	WriterState state = writer_state (fd, &cause);
+
+	if (state == WRITER_UNKNOWN)
+		ds_log_event (G_LOG_LEVEL_DEBUG, DS_LOG_SPOOL, NULL,
+			      "%s: cannot tell whether a writer has it "
+			      "open: lease: %s", name, g_strerror (cause));
+	else if (state == WRITER_ACTIVE && fstat (fd, &status) == 0)
+		left_file_tell (path, &status, TRUE,
+				"another process has it open for writing");
+	return state;
+}
+
 /* Does the open FD still name the file at PATH? */
 static gboolean
 same_file (int fd, const char *path)
@@ -327,6 +518,14 @@ same_file (int fd, const char *path)
 	       named.st_ino == opened.st_ino;
 }
 
+static char *
+being_written (GError **error, const char *path)
+{
+	g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+		     "%s: another process has it open for writing", path);
+	return NULL;
+}
+
 char *
 ds_spool_claim (const char *dir, const char *name, int *lock_fd,
 		GError **error)
@@ -335,6 +534,7 @@ ds_spool_claim (const char *dir, const char *name, int *lock_fd,
 	g_autofree char *cur = g_build_filename (dir, "cur", NULL);
 	gboolean held;
 	char *claimed;
+	WriterState writer = WRITER_UNKNOWN;
 	int fd;
 
 	g_return_val_if_fail (lock_fd != NULL, NULL);
@@ -347,7 +547,8 @@ ds_spool_claim (const char *dir, const char *name, int *lock_fd,
 	 * The lock is taken before the rename, so that the file is never
 	 * in cur/ unheld while its claimer lives; the file is checked to
 	 * be still the one locked (another claimer may have taken it and
-	 * a new file of the same name come in meanwhile).
+	 * a new file of the same name come in meanwhile).  A file a
+	 * writer still has open stays in new/, for a later scan.
 	 */
 	fd = lock_file (path, &held);
 	if (held || (fd >= 0 && !same_file (fd, path))) {
@@ -357,11 +558,28 @@ ds_spool_claim (const char *dir, const char *name, int *lock_fd,
 			     "%s: being claimed by another process", path);
 		return NULL;
 	}
+	if (fd >= 0)
+		writer = writer_check (fd, path);
+	if (writer == WRITER_ACTIVE) {
+		close (fd);
+		return being_written (error, path);
+	}
 	claimed = move_unique (path, cur, NULL, NULL, error);
 	if (claimed == NULL) {
 		if (fd >= 0)
 			close (fd);
 		return NULL;
+	}
+
+	/* A writer that opened the file just before the rename. */
+	if (writer == WRITER_NONE &&
+	    writer_check (fd, path) == WRITER_ACTIVE) {
+		g_autofree char *back = ds_spool_unclaim (dir, claimed,
+							  error);
+
+		close (fd);
+		g_free (claimed);
+		return back != NULL ? being_written (error, path) : NULL;
 	}
 	*lock_fd = fd;
 	return claimed;
@@ -583,6 +801,21 @@ safe_name (char *name)
 	return *name != '\0' ? name : "unnamed";
 }
 
+/* REASON without the "NAME: " and "line LINE: " the record says apart. */
+static const char *
+reason_cause (const char *reason, const char *name, int line)
+{
+	g_autofree char *line_prefix = g_strdup_printf ("line %d: ", line);
+	gsize name_length = strlen (name);
+
+	if (strncmp (reason, name, name_length) == 0 &&
+	    strncmp (reason + name_length, ": ", 2) == 0)
+		reason += name_length + 2;
+	if (line > 0 && g_str_has_prefix (reason, line_prefix))
+		reason += strlen (line_prefix);
+	return reason;
+}
+
 char *
 ds_spool_reject (const char *root, const char *path, int line,
 		 const char *reason, GError **error)
@@ -607,9 +840,14 @@ ds_spool_reject (const char *root, const char *path, int line,
 	contents = g_bytes_new_take (text, strlen (text));
 	if (!ds_spool_write_file (corrupt, reason_name, contents, error))
 		return NULL;
-	ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_INPUT_REFUSED, NULL,
-		      "%s: moved to corrupt: line=%d: %s", name, line,
-		      reason);
+	if (line > 0)
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_INPUT_REFUSED, NULL,
+			      "%s: moved to corrupt: line=%d: %s", name,
+			      line, reason_cause (reason, name, line));
+	else
+		ds_log_event (G_LOG_LEVEL_WARNING, DS_LOG_INPUT_REFUSED, NULL,
+			      "%s: moved to corrupt: %s", name,
+			      reason_cause (reason, name, line));
 	return g_steal_pointer (&moved);
 }
 

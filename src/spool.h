@@ -15,6 +15,15 @@
  *    existing file, and the directory is fsynced after it.
  *  - A file is claimed by one process only: the rename into cur/ either
  *    succeeds for exactly one claimer or reports DS_ERROR_NOT_FOUND.
+ *  - A file another process has open for writing (written in place in
+ *    new/, against the rules) is not claimed: it stays in new/ until its
+ *    writer closes it.  Told by a read lease, which needs the file's
+ *    owner or CAP_LEASE and a local file system; where none can be had,
+ *    the file is claimed as before.  A writer that closes the file and
+ *    opens it again is not caught.
+ *  - A dot-name in new/ (a writer's temporary file) is never read,
+ *    moved or refused; it is told about in the log once (info), and once
+ *    more (notice) when nobody has written to it for an hour.
  *    The claimer holds an flock on the file from before the rename until
  *    the file is settled, so a claim left by a process that died is seen
  *    as such (nobody holds its lock) and given back at once.
@@ -54,15 +63,17 @@ gboolean ds_spool_name_valid (const char *name);
 gboolean ds_spool_write_file (const char *dir, const char *name,
 			      GBytes *contents, GError **error);
 
-/* The names in DIR/new, sorted, dot-names left out. */
+/* The names in DIR/new, sorted, dot-names left out (and told about). */
 GPtrArray *ds_spool_list_new (const char *dir, GError **error);
 
 /*
  * Claim DIR/new/NAME by renaming it into DIR/cur; the claimed path.
  * NULL with DS_ERROR_NOT_FOUND when another process claimed it first
- * (or is claiming it).  *LOCK_FD: an open file holding an exclusive
- * flock on the claimed file, taken before the rename; -1 when the file
- * cannot be locked (not a regular file: it is refused when checked).
+ * (or is claiming it), or has it open for writing (logged at debug
+ * level, and at notice level once when it was last written an hour ago).
+ * *LOCK_FD: an open file holding an exclusive flock on the claimed file,
+ * taken before the rename; -1 when the file cannot be locked (not a
+ * regular file: it is refused when checked).
  * Keep it until the file is settled (archived, rejected or given back),
  * then ds_spool_release it: while it is held, no requeue takes the
  * file, and when its holder dies the claim is requeued at once.
@@ -96,7 +107,8 @@ char *ds_spool_archive (const char *root, const char *path, GError **error);
 
 /*
  * Move PATH into ROOT/corrupt/ and write NAME.reason beside it: the file,
- * the line (0: the whole file), why, and when.  The new path.
+ * the line (0: the whole file), why, and when.  The new path.  The log
+ * record gives line=LINE when there is one.
  */
 char *ds_spool_reject (const char *root, const char *path, int line,
 		       const char *reason, GError **error);

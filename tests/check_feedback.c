@@ -470,23 +470,27 @@ START_TEST (test_feedback_delivery_report_marks_delivered)
 }
 END_TEST
 
-/* Files that are not what they claim go to corrupt/ with a reason. */
+/*
+ * Files that are not what they claim go to corrupt/ with a reason and
+ * the line it is about (0: the whole file).
+ */
 static const struct {
 	const char *name;
 	const char *text;
 	const char *reason;
+	int line;
 } refused_files[] = {
 	{ "plain.eml", "From: a@example.test\nTo: b@example.test\n"
-	  "Subject: hello\n\nno report here\n", "delivery-status" },
-	{ "header.csv", "who,what\nx,y\n", "header needs state" },
-	{ "scan.txt", "DS0000000000\n", "no letter to it" },
+	  "Subject: hello\n\nno report here\n", "delivery-status", 0 },
+	{ "header.csv", "who,what\nx,y\n", "header needs state", 1 },
+	{ "scan.txt", "DS0000000000\n", "no letter to it", 1 },
 	{ "bad-state.csv", "trace_id,state\nDS0000000000,lost\n",
-	  "line 2" },
+	  "line 2", 2 },
 	{ "bad-code.eml", "From: m@example.test\nTo: bounces+DS0000000000"
 	  "@dunspool.invalid\nMIME-Version: 1.0\nContent-Type: "
 	  "multipart/report; boundary=\"Z\"\n\n--Z\nContent-Type: "
 	  "message/delivery-status\n\nReporting-MTA: dns; x\n\n"
-	  "Action: failed\nStatus: 9.9.9\n\n--Z--\n", "RFC 3463" },
+	  "Action: failed\nStatus: 9.9.9\n\n--Z--\n", "RFC 3463", 0 },
 };
 
 START_TEST (test_feedback_refuses_bad_files_with_reason)
@@ -497,13 +501,17 @@ START_TEST (test_feedback_refuses_bad_files_with_reason)
 	g_autofree char *reason_path = g_strdup_printf ("%s.reason",
 							report->path);
 	g_autofree char *reason = NULL;
+	g_autofree char *line = g_strdup_printf ("\nline: %d\n",
+						 refused_files[_i].line);
 
 	ck_assert (report->refused);
 	ck_assert_msg (strstr (report->refusal, refused_files[_i].reason),
 		       "%s", report->refusal);
+	ck_assert_int_eq (report->refusal_line, refused_files[_i].line);
 	ck_assert (strstr (report->path, "/corrupt/") != NULL);
 	ck_assert (g_file_get_contents (reason_path, &reason, NULL, NULL));
 	ck_assert (strstr (reason, refused_files[_i].reason) != NULL);
+	ck_assert_msg (strstr (reason, line) != NULL, "%s", reason);
 }
 END_TEST
 

@@ -31,6 +31,9 @@
 #define INVOICE_HEADER \
 	"invoice_id,customer_id,issue_date,due_date,currency,amount\n"
 
+/* An ERP's invoices, for a profile of its own (Bearbeiter: a clerk). */
+#define ERP_HEADER "Beleg,Kunde,Datum,Faellig,Betrag,Quelle,Bearbeiter\n"
+
 typedef struct {
 	char *dir;
 	char *profiles;		/* the bundled profiles */
@@ -179,6 +182,8 @@ START_TEST (test_import_ibm_ar_bundled)
 	ck_assert_str_eq (report->profile, "ibm-ar");
 	ck_assert_int_eq (report->accepted, 2466);
 	ck_assert_int_eq (report->rejected, 0);
+	/* countryCode, PaperlessDate, DaysToSettle, DaysLate: ignore= */
+	ck_assert_ptr_null (report->unknown_columns[0]);
 
 	ck_assert_int_eq (count_rows (&fixture, "invoices"), 2466);
 	ck_assert_int_eq (count_rows (&fixture, "payments"), 2466);
@@ -567,6 +572,121 @@ START_TEST (test_import_report_for_people_and_programs)
 	ck_assert_int_eq (json_object_get_int_member (first_error, "line"), 3);
 	ck_assert_str_eq (json_object_get_string_member (first_error, "field"),
 			  "customer_id");
+	fixture_free (&fixture);
+}
+END_TEST
+
+/* Columns nobody reads are named in a warning; the rows come in. */
+START_TEST (test_import_unknown_columns_named)
+{
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) report = NULL;
+	g_autoptr (DsImportReport) known = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr (JsonBuilder) builder = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+	JsonObject *object;
+	JsonArray *unknown;
+	JsonObject *warning;
+
+	import_masters (&fixture);
+	known = import_text (&fixture, "known.csv", INVOICE_HEADER
+			     "I0,C1,2024-01-02,2024-02-01,EUR,5.00\n", NULL);
+	ck_assert_ptr_null (known->unknown_columns[0]);
+	text = ds_import_report_format (known, 0);
+	ck_assert_msg (strstr (text, "warning") == NULL, "%s", text);
+	g_free (text);
+
+	report = import_text (&fixture, "extra.csv",
+			      "invoice_id,customer_id,Notes,issue_date,"
+			      "due_date,currency,amount,cost centre,\n"
+			      "I1,C1,call first,2024-01-02,2024-02-01,EUR,"
+			      "10.00,4711,\n"
+			      "I2,C2,,2024-01-03,2024-02-02,EUR,20.00,,\n",
+			      NULL);
+	ck_assert_int_eq (report->accepted, 2);
+	ck_assert_int_eq (count_rows (&fixture, "invoices"), 3);
+	ck_assert_uint_eq (g_strv_length (report->unknown_columns), 2);
+	ck_assert_str_eq (report->unknown_columns[0], "Notes");
+	ck_assert_str_eq (report->unknown_columns[1], "cost centre");
+	text = ds_import_report_format (report, 0);
+	ck_assert_msg (strstr (text, ": invoices: 2 rows: 2 accepted, 0 "
+				     "updated, 0 unchanged, 0 rejected\n"
+				     "  line 1: warning: unknown columns, "
+				     "not read: \"Notes\", \"cost centre\" "
+				     "(the native invoices format has no "
+				     "such columns)\n"),
+		       "%s", text);
+
+	ds_import_report_add_json (report, builder);
+	root = json_builder_get_root (builder);
+	object = json_node_get_object (root);
+	unknown = json_object_get_array_member (object, "unknown_columns");
+	ck_assert_uint_eq (json_array_get_length (unknown), 2);
+	ck_assert_str_eq (json_array_get_string_element (unknown, 1),
+			  "cost centre");
+	warning = json_array_get_object_element (
+		json_object_get_array_member (object, "warnings"), 0);
+	ck_assert_int_eq (json_object_get_int_member (warning, "line"), 1);
+	ck_assert (strstr (json_object_get_string_member (warning, "reason"),
+			   "\"Notes\", \"cost centre\""));
+	ck_assert_uint_eq (json_array_get_length (
+		json_object_get_array_member (object, "errors")), 0);
+	fixture_free (&fixture);
+}
+END_TEST
+
+/* A profile knows the columns it reads, its signature and ignore=. */
+START_TEST (test_import_unknown_columns_of_a_profile)
+{
+	Fixture fixture = fixture_new ();
+	g_autofree char *profiles = g_build_filename (fixture.dir, "profiles",
+						      NULL);
+	g_autofree char *profile = NULL;
+	g_autoptr (DsImportReport) report = NULL;
+	g_autoptr (DsImportReport) quiet = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr (GError) error = NULL;
+	static const char first[] =
+		ERP_HEADER "E1,C1,2024-01-02,2024-02-01,10.00,SAP,mk\n";
+	static const char second[] =
+		ERP_HEADER "E2,C1,2024-01-02,2024-02-01,10.00,SAP,mk\n";
+
+	import_masters (&fixture);
+	g_mkdir (profiles, 0750);
+	profile = ds_test_write (profiles, "erp.conf",
+				 "[profile]\nsignature=Beleg;Kunde;Quelle\n"
+				 "[invoices]\ninvoice_id={Beleg}\n"
+				 "customer_id={Kunde}\nissue_date={Datum}\n"
+				 "due_date={Faellig}\namount={Betrag}\n");
+	path = ds_test_write (fixture.dir, "erp.csv", first);
+	ck_assert_msg (ds_import_file (fixture.store, path, profiles, NULL,
+				       &report, &error),
+		       "%s", error ? error->message : "");
+	ck_assert_int_eq (report->accepted, 1);
+	ck_assert_uint_eq (g_strv_length (report->unknown_columns), 1);
+	ck_assert_str_eq (report->unknown_columns[0], "Bearbeiter");
+	text = ds_import_report_format (report, 0);
+	ck_assert_msg (strstr (text, "  line 1: warning: unknown column, not "
+				     "read: \"Bearbeiter\" (profile erp "
+				     "neither reads nor ignores it: add it "
+				     "to its ignore= to be quiet)\n"),
+		       "%s", text);
+
+	g_free (profile);
+	profile = ds_test_write (profiles, "erp.conf",
+				 "[profile]\nsignature=Beleg;Kunde;Quelle\n"
+				 "ignore=bearbeiter\n"
+				 "[invoices]\ninvoice_id={Beleg}\n"
+				 "customer_id={Kunde}\nissue_date={Datum}\n"
+				 "due_date={Faellig}\namount={Betrag}\n");
+	g_free (path);
+	path = ds_test_write (fixture.dir, "erp2.csv", second);
+	ck_assert (ds_import_file (fixture.store, path, profiles, NULL,
+				   &quiet, NULL));
+	ck_assert_int_eq (quiet->accepted, 1);
+	ck_assert_ptr_null (quiet->unknown_columns[0]);
 	fixture_free (&fixture);
 }
 END_TEST
@@ -1030,6 +1150,8 @@ main (void)
 	tcase_add_test (rows, test_import_email_lists);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
+	tcase_add_test (rows, test_import_unknown_columns_named);
+	tcase_add_test (rows, test_import_unknown_columns_of_a_profile);
 	tcase_add_test (rows,
 			test_import_line_numbers_count_quoted_line_breaks);
 	tcase_add_test (formats, test_import_byte_order_mark_and_crlf);

@@ -1,9 +1,12 @@
 /*
  * check_spool.c -- files move through the spool by rename only, are
  * never half-written, overwritten or lost, and input that is not a plain
- * text file is refused with its reason beside it.
+ * text file is refused with its reason beside it (and its line in the
+ * log when there is one).  A file a writer still has open in new/ waits
+ * for the writer; a dot-name is left alone and told about once.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +15,49 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "ds-error.h"
 #include "import.h"
 #include "spool.h"
 #include "testutil.h"
+
+/* The log records written, as "PRIORITY DOMAIN: MESSAGE". */
+static GPtrArray *records;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags level, const GLogField *fields,
+		gsize n_fields, gpointer user_data)
+{
+	const char *values[3] = { "", "", "" };
+	static const char *const keys[3] = {
+		"PRIORITY", "GLIB_DOMAIN", "MESSAGE"
+	};
+
+	for (gsize i = 0; i < n_fields; i++)
+		for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+			if (strcmp (fields[i].key, keys[k]) == 0 &&
+			    fields[i].length < 0)
+				values[k] = fields[i].value;
+	g_ptr_array_add (records, g_strdup_printf ("%s %s: %s", values[0],
+						   values[1], values[2]));
+	return G_LOG_WRITER_HANDLED;
+}
+
+/* How many records hold TEXT; with PRIORITY > 0, of that priority. */
+static guint
+count_records (int priority, const char *text)
+{
+	g_autofree char *prefix = g_strdup_printf ("%d ", priority);
+	guint count = 0;
+
+	for (guint i = 0; i < records->len; i++)
+		if ((priority == 0 ||
+		     g_str_has_prefix (records->pdata[i], prefix)) &&
+		    strstr (records->pdata[i], text) != NULL)
+			count++;
+	return count;
+}
 
 static char *
 spool_new (void)
@@ -298,6 +339,41 @@ START_TEST (test_spool_reject_keeps_unsafe_name_safely)
 }
 END_TEST
 
+/* The log record of a refusal: the line apart, once, when there is one. */
+START_TEST (test_spool_reject_logs_line_when_known)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *claimed = NULL;
+	g_autofree char *moved = NULL;
+	g_autofree char *whole = g_build_filename (incoming, "cur",
+						   "whole.csv", NULL);
+	int lock_fd;
+
+	write_text (incoming, "bad.csv", "x\n");
+	claimed = ds_spool_claim (incoming, "bad.csv", &lock_fd, NULL);
+	ds_spool_release (lock_fd);
+	g_ptr_array_set_size (records, 0);
+	moved = ds_spool_reject (root, claimed, 7, "bad.csv: line 7: "
+				 "malformed quoting", NULL);
+	ck_assert_ptr_nonnull (moved);
+	ck_assert_uint_eq (count_records (4, "dunspool-spool: bad.csv: moved "
+					  "to corrupt: line=7: malformed "
+					  "quoting"), 1);
+
+	ck_assert (g_file_set_contents (whole, "x\n", 2, NULL));
+	g_free (moved);
+	moved = ds_spool_reject (root, whole, 0, "content is "
+				 "application/zip, not text", NULL);
+	ck_assert_ptr_nonnull (moved);
+	ck_assert_uint_eq (count_records (4, "dunspool-spool: whole.csv: "
+					  "moved to corrupt: content is "
+					  "application/zip, not text"), 1);
+	ck_assert_uint_eq (count_records (0, "line=0"), 0);
+	ds_test_rmtree (root);
+}
+END_TEST
+
 /* Input that is not a plain text file, and its reason. */
 static void
 check_refused (const char *path, gint64 limit, const char *why)
@@ -572,6 +648,184 @@ START_TEST (test_spool_import_incoming)
 	ck_assert_uint_eq (count_entries (new_dir), 0);
 	ck_assert_uint_eq (count_entries (cur_dir), 0);
 	ck_assert (g_file_test (db, G_FILE_TEST_IS_REGULAR));
+	ck_assert_uint_eq (count_records (4, "header.csv: moved to corrupt: "
+					  "line=1: the header is not"), 1);
+	ck_assert_uint_eq (count_records (4, "binary.csv: moved to corrupt: "
+					  "content is"), 1);
+	ck_assert_uint_eq (count_records (0, "line=0"), 0);
+	ds_test_rmtree (root);
+}
+END_TEST
+
+static gint64
+count_table (DsStore *store, const char *table)
+{
+	g_autofree char *sql = g_strdup_printf ("SELECT COUNT (*) FROM %s",
+						table);
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       NULL);
+
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return sqlite3_column_int64 (statement, 0);
+}
+
+/*
+ * A writer that writes a file in place in incoming/new (not through
+ * tmp/) and still has it open: the file is left alone, nothing of it
+ * imported, until the writer closes it; then it comes in whole.
+ */
+START_TEST (test_spool_leaves_file_open_for_writing)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *db = g_build_filename (root, "db.sqlite", NULL);
+	g_autofree char *path = g_build_filename (incoming, "new",
+						  "entities.csv", NULL);
+	g_autofree char *cur_dir = g_build_filename (incoming, "cur", NULL);
+	g_autofree char *source = ds_test_srcpath ("data/ibm-ar/entities.csv");
+	g_autofree char *text = read_text (source);
+	const char *rest = strchr (strchr (text, '\n') + 1, '\n') + 1;
+	g_autoptr (DsStore) store = ds_store_open (db, NULL);
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autoptr (GError) error = NULL;
+	DsSpoolOptions options = { NULL, 1 << 20, 0, 0 };
+	DsImportReport *report;
+	int ready[2], go[2];
+	char byte;
+	pid_t writer;
+	int status;
+
+	/* The writer: the header and one row, then the rest when told. */
+	ck_assert (pipe (ready) == 0 && pipe (go) == 0);
+	writer = fork ();
+	ck_assert (writer >= 0);
+	if (writer == 0) {
+		int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+		gsize head = rest - text;
+
+		if (fd < 0 || write (fd, text, head) != (ssize_t) head ||
+		    write (ready[1], "y", 1) != 1 ||
+		    read (go[0], &byte, 1) != 1 ||
+		    write (fd, rest, strlen (rest)) !=
+		    (ssize_t) strlen (rest) || close (fd) != 0)
+			_exit (1);
+		_exit (0);
+	}
+	ck_assert_int_eq (read (ready[0], &byte, 1), 1);
+
+	g_ptr_array_set_size (records, 0);
+	ck_assert_msg (ds_spool_import_incoming (store, root, &options,
+						  &reports, &error),
+		       "%s", error ? error->message : "");
+	ck_assert_uint_eq (reports->len, 0);
+	ck_assert (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+	ck_assert_uint_eq (count_entries (cur_dir), 0);
+	ck_assert_int_eq (count_table (store, "entities"), 0);
+	ck_assert_uint_eq (count_records (7, "entities.csv: left in new/ for "
+					  "now: another process has it open "
+					  "for writing"), 1);
+
+	ck_assert_int_eq (write (go[1], "y", 1), 1);
+	ck_assert (waitpid (writer, &status, 0) == writer);
+	ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+	g_clear_pointer (&reports, g_ptr_array_unref);
+	ck_assert_msg (ds_spool_import_incoming (store, root, &options,
+						  &reports, &error),
+		       "%s", error ? error->message : "");
+	ck_assert_uint_eq (reports->len, 1);
+	report = reports->pdata[0];
+	ck_assert (!report->refused);
+	ck_assert_int_eq (report->accepted, 4);
+	ck_assert_int_eq (count_table (store, "entities"), 4);
+	ck_assert (strstr (report->path, "/archive/"));
+	ck_assert (!g_file_test (path, G_FILE_TEST_EXISTS));
+	ds_test_rmtree (root);
+}
+END_TEST
+
+/* A column nobody reads: the file comes in, the log names the column. */
+START_TEST (test_spool_import_warns_of_unknown_columns)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *db = g_build_filename (root, "db.sqlite", NULL);
+	g_autoptr (DsStore) store = ds_store_open (db, NULL);
+	g_autoptr (GPtrArray) reports = NULL;
+	DsSpoolOptions options = { NULL, 1 << 20, 0, 0 };
+	DsImportReport *report;
+
+	write_text (incoming, "entities.csv",
+		    "entity_id,name,street,postal_code,city,country,iban,bic,"
+		    "vat_id,email,phone,Notiz\n"
+		    "DE01,Nordlicht GmbH,Beispielweg 7,50667,Köln,DE,"
+		    "DE89370400440532013000,COBADEFFXXX,DE000000000,"
+		    "f@example.de,+49,neu\n");
+	g_ptr_array_set_size (records, 0);
+	ck_assert (ds_spool_import_incoming (store, root, &options, &reports,
+					     NULL));
+	ck_assert_uint_eq (reports->len, 1);
+	report = reports->pdata[0];
+	ck_assert_int_eq (report->accepted, 1);
+	ck_assert (strstr (report->path, "/archive/"));
+	ck_assert_str_eq (report->unknown_columns[0], "Notiz");
+	ck_assert_uint_eq (count_records (4, "dunspool-import: entities.csv: "
+					  "warning: line=1: unknown column, "
+					  "not read: \"Notiz\""), 1);
+	ds_test_rmtree (root);
+}
+END_TEST
+
+/*
+ * A dot-name in incoming/new is a writer's temporary file: left where it
+ * is, told about once at info level (not at every scan), and once at
+ * notice level when nobody has written to it for an hour.  A new file of
+ * the same name is told about again.
+ */
+START_TEST (test_spool_dot_file_told_once)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *db = g_build_filename (root, "db.sqlite", NULL);
+	g_autofree char *dot = g_build_filename (incoming, "new",
+						 ".ledger.csv", NULL);
+	g_autofree char *corrupt = g_build_filename (root, "corrupt", NULL);
+	g_autoptr (DsStore) store = ds_store_open (db, NULL);
+	DsSpoolOptions options = { NULL, 1 << 20, 0, 0 };
+	static const char *const told = "dunspool-spool: .ledger.csv: left "
+		"in new/: a name with a leading '.' is a writer's "
+		"temporary file, not read";
+	static const char *const lingering = "dunspool-spool: .ledger.csv: "
+		"left in new/: last written 720";
+	struct utimbuf two_hours_ago;
+
+	ck_assert (g_file_set_contents (dot, "entity_id\n", -1, NULL));
+	g_ptr_array_set_size (records, 0);
+	for (int scan = 0; scan < 3; scan++)
+		ck_assert (ds_spool_import_incoming (store, root, &options,
+						     NULL, NULL));
+	ck_assert_uint_eq (count_records (6, told), 1);
+	ck_assert_uint_eq (count_records (5, ".ledger.csv"), 0);
+	ck_assert (g_file_test (dot, G_FILE_TEST_IS_REGULAR));
+	ck_assert_uint_eq (count_entries (corrupt), 0);
+
+	two_hours_ago.actime = two_hours_ago.modtime = time (NULL) - 7200;
+	ck_assert (utime (dot, &two_hours_ago) == 0);
+	for (int scan = 0; scan < 3; scan++)
+		ck_assert (ds_spool_import_incoming (store, root, &options,
+						     NULL, NULL));
+	ck_assert_uint_eq (count_records (5, lingering), 1);
+	ck_assert_uint_eq (count_records (5, " s ago: a name with a leading "
+					  "'.'"), 1);
+	ck_assert_uint_eq (count_records (6, told), 1);
+
+	/* Gone at a scan, then back: a new file to tell about. */
+	ck_assert (g_unlink (dot) == 0);
+	ck_assert (ds_spool_import_incoming (store, root, &options, NULL,
+					     NULL));
+	ck_assert (g_file_set_contents (dot, "entity_id\n", -1, NULL));
+	ck_assert (ds_spool_import_incoming (store, root, &options, NULL,
+					     NULL));
+	ck_assert_uint_eq (count_records (6, told), 2);
 	ds_test_rmtree (root);
 }
 END_TEST
@@ -605,6 +859,8 @@ main (void)
 	SRunner *runner;
 	int failed;
 
+	records = g_ptr_array_new_with_free_func (g_free);
+	g_log_set_writer_func (capture_writer, NULL, NULL);
 	tcase_add_loop_test (moves, test_spool_layout, 0,
 			     G_N_ELEMENTS (layout_dirs));
 	tcase_add_test (moves, test_spool_write_goes_through_tmp_into_new);
@@ -615,6 +871,7 @@ main (void)
 	tcase_add_test (moves, test_spool_archive_never_overwrites);
 	tcase_add_test (moves, test_spool_reject_writes_reason);
 	tcase_add_test (moves, test_spool_reject_keeps_unsafe_name_safely);
+	tcase_add_test (moves, test_spool_reject_logs_line_when_known);
 	tcase_add_test (moves, test_spool_requeue_unheld_claim_at_once);
 	tcase_add_test (moves, test_spool_requeue_leaves_held_claim);
 	tcase_add_test (moves, test_spool_requeue_when_claimer_killed);
@@ -627,6 +884,9 @@ main (void)
 	tcase_set_timeout (input, 60);
 	tcase_add_test (input, test_spool_import_incoming);
 	tcase_add_test (input, test_spool_no_work_when_disk_full);
+	tcase_add_test (input, test_spool_leaves_file_open_for_writing);
+	tcase_add_test (input, test_spool_dot_file_told_once);
+	tcase_add_test (input, test_spool_import_warns_of_unknown_columns);
 	suite_add_tcase (suite, moves);
 	suite_add_tcase (suite, input);
 	runner = srunner_create (suite);

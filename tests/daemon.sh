@@ -2,7 +2,10 @@
 # daemon.sh -- dunspoold as systemd runs it: it says READY on the notify
 # socket, imports a file dropped into incoming/new (tmp, then rename),
 # sends a rejected file to corrupt/ with its reason and keeps running,
-# reloads on HUP, says STOPPING and exits 0 on TERM.
+# leaves a file written in place alone while its writer has it open and
+# imports it whole, at once, when the writer closes it; imports a dot-name
+# renamed within incoming/new at once; reloads on HUP, says STOPPING and
+# exits 0 on TERM.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
@@ -72,6 +75,35 @@ wait_for 15 test -f "$root/spool/corrupt/bad.csv.reason"
 check "bad file moved to corrupt/ with a reason" "$?" 0
 check "entities in the ledger" "$(sqlite3 "$root/var/dunspool.db" \
 	'SELECT count(*) FROM entities')" 4
+
+# A writer that writes into incoming/new itself, and takes its time.  The
+# daemon's rescan is a minute away: what is seen within seconds comes
+# from its watch on the directory.
+customers="$srcdir/data/ibm-ar/customers.csv"
+exec 3> "$root/spool/incoming/new/c.csv"
+head -n 3 "$customers" >&3
+sleep 3
+check "file open for writing left in new/" \
+	"$(ls "$root/spool/incoming/new")" c.csv
+check "nothing of it imported while open" "$(sqlite3 \
+	"$root/var/dunspool.db" 'SELECT count(*) FROM customers')" 0
+tail -n +4 "$customers" >&3
+exec 3>&-
+wait_for 15 sh -c "ls '$root'/spool/archive/*/c.csv > /dev/null 2>&1"
+check "imported once the writer closed it" "$?" 0
+check "imported whole" "$(sqlite3 "$root/var/dunspool.db" \
+	'SELECT count(*) FROM customers')" 100
+
+# A writer that writes a dot-name in incoming/new and renames it there.
+cp "$srcdir/data/ibm-ar/WA_Fn-UseC_-Accounts-Receivable.csv" \
+	"$root/spool/incoming/new/.ar.csv"
+sleep 2
+check "dot-name left in new/" "$(ls -A "$root/spool/incoming/new")" .ar.csv
+mv "$root/spool/incoming/new/.ar.csv" "$root/spool/incoming/new/ar.csv"
+wait_for 15 sh -c "ls '$root'/spool/archive/*/ar.csv > /dev/null 2>&1"
+check "dot-name renamed within new/ imported at once" "$?" 0
+check "its invoices in the ledger" "$(sqlite3 "$root/var/dunspool.db" \
+	'SELECT count(*) FROM invoices')" 2466
 
 kill -HUP "$daemon"
 wait_for 10 grep -q RELOADING=1 "$work/notify.log"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # systemd.sh -- the unit as built: `systemd-analyze verify` finds nothing
-# to say about it, and `systemd-analyze security --offline=yes` rates its
-# sandbox 2.0 or lower.  Neither needs a running systemd.  verify wants
-# the ExecStart binary and the Documentation= pages to exist, so a copy
-# of the unit points at the built daemon and a manual tree holds the
-# pages from doc/.
+# to say about it, `systemd-analyze security --offline=yes` rates its
+# sandbox 2.0 or lower, and the one capability it keeps is CAP_LEASE.
+# Neither needs a running systemd.  verify wants the ExecStart binary and
+# the Documentation= pages to exist, so a copy of the unit points at the
+# built daemon and a manual tree holds the pages from doc/.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
@@ -58,6 +58,11 @@ check "systemd-analyze security: exposure at most $limit" \
 	"$(awk -v s="$score" -v l="$limit" \
 		'BEGIN { print (s != "" && s + 0 <= l + 0) ? "yes" : "no" }')" \
 	yes
+
+# The one capability: CAP_LEASE, to tell files still being written.
+check "capabilities: CAP_LEASE only" \
+	"$(sed -n 's/^\(CapabilityBoundingSet\|AmbientCapabilities\)=//p' \
+		"$unit" | sort -u)" CAP_LEASE
 
 # The sysusers.d and tmpfiles.d files parse, and name the unit's paths.
 if command -v systemd-sysusers > /dev/null; then
