@@ -64,6 +64,7 @@ ds_cli_verb_import (int argc, char **argv)
 	if (!ds_cli_parse ("import", options, &argc, &argv, 1, -1,
 		    &status))
 		return status;
+	ds_log_set_reported (DS_LOG_IMPORT);
 	ds_log_set_reported (DS_LOG_INPUT_REFUSED);
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)

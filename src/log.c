@@ -67,9 +67,11 @@ ds_log_set_reported (DsLogEvent event)
 
 /* TRUE when the program's own report already tells the reader. */
 static gboolean
-reported_elsewhere (DsLogEvent event)
+reported_elsewhere (DsLogEvent event, GLogLevelFlags level)
 {
-	return reported[event] && !g_log_writer_is_journald (fileno (stderr));
+	return reported[event] &&
+	       (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) == 0 &&
+	       !g_log_writer_is_journald (fileno (stderr));
 }
 
 static void
@@ -98,7 +100,7 @@ ds_log_event_full (const char *domain, const char *file, const char *line,
 	va_list args;
 
 	g_return_if_fail (event < DS_LOG_EVENT_COUNT);
-	if (reported_elsewhere (event))
+	if (reported_elsewhere (event, level))
 		return;
 	if (about == NULL)
 		about = &nothing;

@@ -85,9 +85,11 @@ void ds_log_journal_record (const char *object_kind, const char *object_id,
 
 /*
  * A program that reports events of this kind itself, on its own output
- * (the CLI's import report names every refused file), calls this once:
- * their records then go to the journal when standard error is
- * journald's, and are not written to standard error a second time.
+ * (the CLI's import report names every file, its counts, warnings and
+ * refusal), calls this once: their records then go to the journal when
+ * standard error is journald's, and are not written to standard error
+ * a second time.  Info and debug records, shown only when asked for
+ * with G_MESSAGES_DEBUG, are written as always.
  */
 void ds_log_set_reported (DsLogEvent event);
 

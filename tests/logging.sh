@@ -41,7 +41,8 @@ export G_MESSAGES_DEBUG=all
 grep -v -- '-DEBUG: ' "$work/log" |
 	sed 's/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]*//' > "$work/records"
 check "imports logged" \
-	"$(grep -c 'dunspool-import-Message: .*: imported:' "$work/records")" 3
+	"$(grep -c 'dunspool-journal-INFO: .*: import: imported:' \
+		"$work/records")" 3
 check "batches logged" \
 	"$(grep -c 'batch created' "$work/records" | awk '{ print ($1 > 0) }')" 1
 check "state changes logged at info level" \
@@ -81,6 +82,12 @@ check "import refusals exit 1" "$?" 1
 check "import refusals reported" "$(grep -c ': refused: ' "$work/out")" 2
 check "import refusals not logged again" \
 	"$(grep -c 'refused' "$work/err")" 0
+printf '%s\n%s\n' 'invoice_id,customer_id,issue_date,due_date,currency,amount,Notes' \
+	'N1,0187-ERLSR,2013-01-02,2013-02-01,EUR,10.00,x' > "$work/notes.csv"
+"$dunspool" import --root "$root" "$work/notes.csv" > "$work/out" \
+	2> "$work/err"
+check "an unknown column reported once" \
+	"$(cat "$work/out" "$work/err" | grep -c 'unknown column')" 1
 printf 'hello\n' > "$work/status.txt"
 "$dunspool" status --root "$root" "$work/status.txt" > "$work/out" 2>&1
 check "status refusal names the file once" \
