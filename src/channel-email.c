@@ -164,8 +164,8 @@ email_local_part_valid (const char *local, size_t length)
 	return TRUE;
 }
 
-static gboolean
-email_address_valid (const char *address)
+gboolean
+ds_email_address_valid (const char *address)
 {
 	const char *at = address ? strrchr (address, '@') : NULL;
 
@@ -178,7 +178,7 @@ email_address_valid (const char *address)
 static gboolean
 email_check_address (const char *field, const char *address, GError **error)
 {
-	if (email_address_valid (address))
+	if (ds_email_address_valid (address))
 		return TRUE;
 	g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
 		     "e-mail %s: not a plain ASCII address", field);

@@ -50,6 +50,13 @@ typedef struct {
  */
 GBytes *ds_email_compose (const DsEmail *email, GError **error);
 
+/*
+ * TRUE when `address` is one the channel sends to: a plain ASCII
+ * dot-atom local part (RFC 5322), '@', a host name; no display name, no
+ * angle brackets, no comment.
+ */
+gboolean ds_email_address_valid (const char *address);
+
 /* The envelope sender (MAIL FROM, Return-Path) of `email`, no brackets. */
 char *ds_email_envelope_sender (const DsEmail *email);
 

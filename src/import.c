@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "channel-email.h"
 #include "date.h"
 #include "iso-codes.h"
 #include "journal.h"
@@ -945,24 +946,18 @@ convert_entity (ImportRun *run, GError **error)
 }
 
 /*
- * An address the e-mail channel can use: one '@', something before it,
- * a dotted domain after it, printable ASCII without spaces.  Caught here,
- * a typing error is a row error with its line instead of a letter that
- * silently goes by e-mail to nowhere.
+ * An address the e-mail channel will send to (ds_email_address_valid),
+ * with a dotted domain.  Caught here, a typing error or an address with
+ * a display name or angle brackets is a row error with its line instead
+ * of a document that stops in action-required when it is sent.
  */
 static gboolean
 email_plausible (const char *address)
 {
-	const char *at = strchr (address, '@');
+	const char *at = strrchr (address, '@');
 
-	if (at == NULL || at == address || strchr (at + 1, '@') != NULL ||
-	    strchr (at + 1, '.') == NULL || at[1] == '.' ||
-	    g_str_has_suffix (address, "."))
-		return FALSE;
-	for (const char *p = address; *p != '\0'; p++)
-		if (*p <= ' ' || *p >= 127)
-			return FALSE;
-	return TRUE;
+	return ds_email_address_valid (address) &&
+	       strchr (at + 1, '.') != NULL;
 }
 
 /*

@@ -477,6 +477,10 @@ START_TEST (test_import_email_lists)
 		{ 3, "\"ben@\" is not an e-mail address "
 		     "(local-part@domain, plain ASCII)" },
 		{ 4, "\"A@x.test\" is listed twice" },
+		{ 5, "\"<d@x.test>\" is not an e-mail address "
+		     "(local-part@domain, plain ASCII)" },
+		{ 6, "\"e..f@x.test\" is not an e-mail address "
+		     "(local-part@domain, plain ASCII)" },
 	};
 	Fixture fixture = fixture_new ();
 	g_autoptr (DsImportReport) entities = import_text (
@@ -488,7 +492,9 @@ START_TEST (test_import_email_lists)
 		"C1,A,,S 1,1,X,DE,de,EUR,DE01,\" anna@x.test ;ben@y.test,"
 		"c@z.test;\",,\n"
 		"C2,B,,S 1,1,X,DE,de,EUR,DE01,anna@x.test; ben@,,\n"
-		"C3,C,,S 1,1,X,DE,de,EUR,DE01,\"a@x.test,A@x.test\",,\n",
+		"C3,C,,S 1,1,X,DE,de,EUR,DE01,\"a@x.test,A@x.test\",,\n"
+		"C4,D,,S 1,1,X,DE,de,EUR,DE01,<d@x.test>,,\n"
+		"C5,E,,S 1,1,X,DE,de,EUR,DE01,e..f@x.test,,\n",
 		NULL);
 	g_autoptr (DsCustomer) customer = NULL;
 
