@@ -1013,6 +1013,33 @@ fax_plausible (const char *number)
 	return digits >= 5 && digits <= 20;
 }
 
+/*
+ * A customer's currency may change only while no invoice of theirs in
+ * another currency is open: its payments and credit notes, which must
+ * be in the customer's currency, could no longer be imported, and the
+ * letters would claim it in a currency that is not the customer's.
+ */
+static gboolean
+check_currency_change (ImportRun *run, const DsCustomer *customer,
+		       GError **error)
+{
+	g_autofree char *invoice_id = NULL;
+	g_autofree char *invoice_currency = NULL;
+	gint64 open = 0;
+
+	if (!ds_ledger_writer_open_in_other_currency (
+		    run->writer, customer->customer_id, customer->currency,
+		    &invoice_id, &invoice_currency, &open, error))
+		return FALSE;
+	if (open == 0)
+		return TRUE;
+	return reject (run, DS_CUSTOMER_FIELD_CURRENCY, error,
+		       "cannot change to %s while %" G_GINT64_FORMAT
+		       " open invoice%s in another currency (%s in %s)",
+		       customer->currency, open, open == 1 ? " is" : "s are",
+		       invoice_id, invoice_currency);
+}
+
 static gboolean
 convert_customer (ImportRun *run, GError **error)
 {
@@ -1034,7 +1061,8 @@ convert_customer (ImportRun *run, GError **error)
 	    !read_boolean (run, DS_CUSTOMER_FIELD_B2B, TRUE, &customer->b2b,
 			   error) ||
 	    !read_date (run, DS_CUSTOMER_FIELD_PAPERLESS_SINCE, FALSE,
-			&customer->paperless_since, error))
+			&customer->paperless_since, error) ||
+	    !check_currency_change (run, customer, error))
 		return FALSE;
 	if (!ds_ledger_writer_find_entity (run->writer, customer->entity_id,
 					   &lookup_error))

@@ -514,6 +514,54 @@ START_TEST (test_import_email_lists)
 }
 END_TEST
 
+/*
+ * A customer's currency does not change under an open invoice in the
+ * old one (its payments could no longer be imported); once the
+ * invoice is paid, it may.
+ */
+START_TEST (test_import_currency_change_under_open_invoice)
+{
+	static const char changed[] =
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax\n"
+		"C1,Kunde AG,,Str 1,10115,Berlin,DE,de,USD,DE01,,\n";
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) invoices = NULL;
+	g_autoptr (DsImportReport) refused = NULL;
+	g_autoptr (DsImportReport) payments = NULL;
+	g_autoptr (DsImportReport) accepted = NULL;
+	g_autoptr (DsCustomer) customer = NULL;
+	const DsImportError *row_error;
+
+	import_masters (&fixture);
+	invoices = import_text (&fixture, "invoices.csv", INVOICE_HEADER
+				"I1,C1,2024-01-02,2024-02-01,EUR,100.00\n"
+				"I2,C1,2024-01-03,2024-02-02,EUR,50.00\n",
+				NULL);
+	refused = import_text (&fixture, "customers-usd.csv", changed, NULL);
+	ck_assert_int_eq (refused->rejected, 1);
+	row_error = error_at (refused, 2);
+	ck_assert_str_eq (row_error->field, "currency");
+	ck_assert_str_eq (row_error->reason, "cannot change to USD while 2 "
+			  "open invoices are in another currency (I1 in "
+			  "EUR)");
+	customer = ds_ledger_get_customer (fixture.store, "C1", NULL);
+	ck_assert_str_eq (customer->currency, "EUR");
+
+	payments = import_text (&fixture, "payments.csv",
+				"payment_id,customer_id,date,currency,amount,"
+				"invoice_id\n"
+				"P1,C1,2024-02-05,EUR,100.00,I1\n"
+				"P2,C1,2024-02-05,EUR,50.00,I2\n", NULL);
+	ck_assert_int_eq (payments->accepted, 2);
+	accepted = import_text (&fixture, "customers-usd-2.csv", changed,
+				NULL);
+	ck_assert_int_eq (accepted->rejected, 0);
+	ck_assert_int_eq (accepted->updated, 1);
+	fixture_free (&fixture);
+}
+END_TEST
+
 /* Instalments never add up to more than their invoice; a corrected
  * instalment replaces its own amount. */
 START_TEST (test_import_instalments_within_invoice)
@@ -1154,6 +1202,7 @@ main (void)
 			     G_N_ELEMENTS (row_errors));
 	tcase_add_test (rows, test_import_unknown_iso_codes);
 	tcase_add_test (rows, test_import_email_lists);
+	tcase_add_test (rows, test_import_currency_change_under_open_invoice);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
 	tcase_add_test (rows, test_import_unknown_columns_named);
