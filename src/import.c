@@ -1370,16 +1370,59 @@ record_key (const RowRecord *row_record, guint *field)
 	}
 }
 
+/*
+ * Longest values, in characters: an id is typed from a letter, printed
+ * in a table column and part of file names and keys; other text goes
+ * on a letter.  Longer is a row error, not a letter that cannot be
+ * rendered or a database of megabyte keys.
+ */
+#define ID_CHARACTERS_MAX 64
+#define TEXT_CHARACTERS_MAX 1000
+
+static gboolean
+field_is_id (const char *name)
+{
+	return g_str_has_suffix (name, "_id") || strcmp (name, "entity") == 0;
+}
+
+/* Every field of the row's current record within its length. */
+static gboolean
+check_lengths (ImportRun *run, DsRecordKind kind, GError **error)
+{
+	guint n_fields;
+	const DsFieldSpec *fields = ds_record_kind_fields (kind, &n_fields);
+
+	for (guint field = 0; field < n_fields; field++) {
+		const char *text = field_text (run, field);
+		glong limit = field_is_id (fields[field].name) ?
+			      ID_CHARACTERS_MAX : TEXT_CHARACTERS_MAX;
+		glong length;
+
+		if (text == NULL || strlen (text) <= (gsize) limit)
+			continue;
+		length = g_utf8_strlen (text, -1);
+		if (length > limit)
+			return reject (run, field, error, "%ld characters; "
+				       "at most %ld%s", length, limit,
+				       limit == ID_CHARACTERS_MAX ?
+				       " in an id" : "");
+	}
+	return TRUE;
+}
+
 static gboolean
 run_convert (ImportRun *run, GError **error)
 {
 	DsMapping *mapping = run->source->mapping;
 
 	for (guint i = 0; i < ds_mapping_n_records (mapping); i++) {
+		DsRecordKind kind = ds_mapping_kind (mapping, i);
+
 		if (!ds_mapping_applies (mapping, i, run->row))
 			continue;
 		run->record = i;
-		if (!converters[ds_mapping_kind (mapping, i)] (run, error))
+		if (!check_lengths (run, kind, error) ||
+		    !converters[kind] (run, error))
 			return FALSE;
 	}
 	return TRUE;

@@ -514,6 +514,46 @@ START_TEST (test_import_email_lists)
 }
 END_TEST
 
+/* An id over 64 characters and text over 1000 are row errors. */
+START_TEST (test_import_field_lengths)
+{
+	g_autoptr (GString) text = g_string_new (
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax\n");
+	g_autofree char *long_id = g_strnfill (65, 'K');
+	g_autofree char *id = g_strnfill (64, 'K');
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) entities = import_text (
+		&fixture, "entities.csv", ENTITIES, NULL);
+	g_autoptr (DsImportReport) report = NULL;
+	const DsImportError *row_error;
+
+	g_string_append_printf (text, "%s,A,,S 1,1,X,DE,de,EUR,DE01,,\n",
+				long_id);
+	g_string_append_printf (text, "%s,", id);
+	for (int i = 0; i < 1000; i++)
+		g_string_append (text, "\xc3\xbc");	/* 2 bytes, 1 char */
+	g_string_append (text, ",,S 1,1,X,DE,de,EUR,DE01,,\n");
+	g_string_append (text, "C3,B");
+	for (int i = 0; i < 1000; i++)
+		g_string_append_c (text, 'b');
+	g_string_append (text, ",,S 1,1,X,DE,de,EUR,DE01,,\n");
+	report = import_text (&fixture, "customers.csv", text->str, NULL);
+
+	ck_assert_int_eq (report->accepted, 1);
+	ck_assert_int_eq (report->rejected, 2);
+	row_error = error_at (report, 2);
+	ck_assert_str_eq (row_error->field, "customer_id");
+	ck_assert_str_eq (row_error->reason,
+			  "65 characters; at most 64 in an id");
+	row_error = error_at (report, 4);
+	ck_assert_str_eq (row_error->field, "name");
+	ck_assert_str_eq (row_error->reason,
+			  "1001 characters; at most 1000");
+	fixture_free (&fixture);
+}
+END_TEST
+
 /*
  * A customer's currency does not change under an open invoice in the
  * old one (its payments could no longer be imported); once the
@@ -1202,6 +1242,7 @@ main (void)
 			     G_N_ELEMENTS (row_errors));
 	tcase_add_test (rows, test_import_unknown_iso_codes);
 	tcase_add_test (rows, test_import_email_lists);
+	tcase_add_test (rows, test_import_field_lengths);
 	tcase_add_test (rows, test_import_currency_change_under_open_invoice);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
