@@ -274,6 +274,16 @@ cost_per_unit (const DsChannelStatsRow *row)
 	       NAN;
 }
 
+/* A figure in a column of WIDTH, "-" where there is none (NaN). */
+static void
+print_figure (FILE *out, int width, int decimals, double value)
+{
+	if (isnan (value))
+		fprintf (out, " %*s", width, "-");
+	else
+		fprintf (out, " %*.*f", width, decimals, value);
+}
+
 static void
 print_rows (GPtrArray *rows, FILE *out)
 {
@@ -283,14 +293,16 @@ print_rows (GPtrArray *rows, FILE *out)
 	for (guint i = 0; i < rows->len; i++) {
 		const DsChannelStatsRow *row = g_ptr_array_index (rows, i);
 
-		fprintf (out, "%-10s %-8s %9" G_GINT64_FORMAT " %6.1f",
-			 row->action, row->segment, row->decisions,
-			 share (row->delivered, row->decisions));
+		fprintf (out, "%-10s %-8s %9" G_GINT64_FORMAT, row->action,
+			 row->segment, row->decisions);
+		print_figure (out, 6, 1, share (row->delivered,
+						row->decisions));
 		for (int w = 0; w < DS_CHANNEL_STATS_WINDOWS; w++)
-			fprintf (out, " %6.1f",
-				 share (row->paid[w], row->matured[w]));
-		fprintf (out, " %7.1f %9.4f\n", row->median_days,
-			 cost_per_unit (row));
+			print_figure (out, 6, 1, share (row->paid[w],
+							row->matured[w]));
+		print_figure (out, 7, 1, row->median_days);
+		print_figure (out, 9, 4, cost_per_unit (row));
+		fputc ('\n', out);
 	}
 }
 

@@ -111,6 +111,11 @@ ds_cli_verb_claim (int argc, char **argv)
 	if (as_of_text != NULL &&
 	    !ds_cli_parse_date (as_of_text, "--as-of", &as_of))
 		return DS_CLI_EXIT_USAGE;
+	if (law && step_name != NULL) {
+		g_printerr ("dunspool claim: --law and --step ask different "
+			    "questions; give one\n");
+		return DS_CLI_EXIT_USAGE;
+	}
 	instance = ds_cli_open_instance (&error);
 	rates = instance ? ds_rate_tables_load (rates_dir, &error) : NULL;
 	if (rates == NULL)

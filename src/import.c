@@ -908,6 +908,21 @@ row_add (ImportRun *run, DsRecordKind kind, gpointer record)
 
 /* One converter per record kind: read, check, add to the row. */
 
+/*
+ * An address the e-mail channel will send to (ds_email_address_valid),
+ * with a dotted domain.  Caught here, a typing error or an address with
+ * a display name or angle brackets is a row error with its line instead
+ * of a document that stops in action-required when it is sent.
+ */
+static gboolean
+email_plausible (const char *address)
+{
+	const char *at = strrchr (address, '@');
+
+	return ds_email_address_valid (address) &&
+	       strchr (at + 1, '.') != NULL;
+}
+
 static gboolean
 convert_entity (ImportRun *run, GError **error)
 {
@@ -933,6 +948,11 @@ convert_entity (ImportRun *run, GError **error)
 	entity->bic = optional_text (run, DS_ENTITY_FIELD_BIC);
 	entity->vat_id = optional_text (run, DS_ENTITY_FIELD_VAT_ID);
 	entity->email = optional_text (run, DS_ENTITY_FIELD_EMAIL);
+	if (entity->email != NULL && !email_plausible (entity->email))
+		return reject (run, DS_ENTITY_FIELD_EMAIL, error,
+			       "\"%s\" is not an e-mail address "
+			       "(local-part@domain, plain ASCII)",
+			       entity->email);
 	entity->phone = optional_text (run, DS_ENTITY_FIELD_PHONE);
 	entity->letter_profile = optional_text (
 		run, DS_ENTITY_FIELD_LETTER_PROFILE);
@@ -943,21 +963,6 @@ convert_entity (ImportRun *run, GError **error)
 			       "or us10", entity->letter_profile);
 	row_add (run, DS_RECORD_ENTITIES, g_steal_pointer (&entity));
 	return TRUE;
-}
-
-/*
- * An address the e-mail channel will send to (ds_email_address_valid),
- * with a dotted domain.  Caught here, a typing error or an address with
- * a display name or angle brackets is a row error with its line instead
- * of a document that stops in action-required when it is sent.
- */
-static gboolean
-email_plausible (const char *address)
-{
-	const char *at = strrchr (address, '@');
-
-	return ds_email_address_valid (address) &&
-	       strchr (at + 1, '.') != NULL;
 }
 
 /*

@@ -647,6 +647,12 @@ ds_production_compose_email (DsInstance *instance,
 	g_auto (GStrv) to = NULL;
 	DsEmail email = { 0 };
 
+	if (entity->email == NULL || *entity->email == '\0') {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "entity %s has no e-mail address to send from "
+			     "(entities.csv, field email)", entity->entity_id);
+		return NULL;
+	}
 	ds_production_email_envelope (instance, document, entity, customer,
 				      &email, &return_path, &pdf_name, &to);
 	email.subject = rendered->subject;

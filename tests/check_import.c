@@ -510,6 +510,16 @@ START_TEST (test_import_email_lists)
 	customer = ds_ledger_get_customer (fixture.store, "C1", NULL);
 	ck_assert_str_eq (customer->email,
 			  "anna@x.test, ben@y.test, c@z.test");
+
+	/* the entity's sender address too */
+	g_clear_pointer (&entities, ds_import_report_free);
+	entities = import_text (&fixture, "entities-2.csv",
+		"entity_id,name,street,postal_code,city,country,iban,bic,"
+		"vat_id,email,phone\n"
+		"FR01,Nord SARL,1 rue,75002,Paris,FR,,,,"
+		"Nord <f@example.fr>,\n", NULL);
+	ck_assert_int_eq (entities->rejected, 1);
+	ck_assert_str_eq (error_at (entities, 2)->field, "email");
 	fixture_free (&fixture);
 }
 END_TEST

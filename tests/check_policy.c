@@ -659,6 +659,19 @@ START_TEST (test_channel_report_figures)
 	ck_assert_int_eq (row->matured[0], 2);
 	ck_assert_int_eq (row->matured[1], 0);
 	ck_assert_int_eq (row->paid[0], 0);
+
+	/* the printed report shows "-" where nothing has matured */
+	{
+		char *text = NULL;
+		size_t size = 0;
+		FILE *out = open_memstream (&text, &size);
+
+		ds_channel_stats_print (stats, out);
+		fclose (out);
+		ck_assert_msg (strstr (text, "nan") == NULL, "%s", text);
+		ck_assert (strstr (text, "    -      -") != NULL);
+		free (text);
+	}
 }
 END_TEST
 

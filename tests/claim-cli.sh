@@ -345,5 +345,8 @@ check "three runs at once: documents made, no step twice" \
 check "options before the verb read as after it" \
 	"$(cmp -s "$work/before.json" "$work/after.json" && echo same)" same
 
+"$dunspool" claim --root "$root" --law --step notice K2 > /dev/null 2>&1
+check "--law and --step together are a usage error" "$?" 2
+
 echo "Checks: $checks, Failures: $failures, Errors: 0"
 [ "$failures" -eq 0 ]
