@@ -414,7 +414,8 @@ ds_scorer_retrain (DsStore *store, DsDate as_of,
 		ds_training_set_add (set, g_ptr_array_index (invoices, i));
 
 	scorer = ds_scorer_train (set, params, error);
-	if (scorer == NULL || !ds_scorer_save (scorer, path, error))
+	if (scorer == NULL ||
+	    (path != NULL && !ds_scorer_save (scorer, path, error)))
 		return NULL;
 	return g_steal_pointer (&scorer);
 }
@@ -981,15 +982,22 @@ score_model (DsStore *store, const DsScoreOptions *options, DsDate as_of,
 	DsScorer *scorer;
 	int threads = MAX (options->threads, 1);
 
+	ds_scorer_params_init (&params);
+	params.threads = threads;
 	scorer = ds_scorer_load (options->model_path, threads, &local);
+	if (scorer != NULL && scorer->trained_until > as_of) {
+		/* It knows how later invoices were paid: score as of then
+		 * with a model of what was known then, kept in memory. */
+		ds_scorer_free (scorer);
+		return ds_scorer_retrain (store, as_of, &params, NULL,
+					  error);
+	}
 	if (scorer != NULL || !options->train_if_missing ||
 	    !g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND)) {
 		if (scorer == NULL)
 			g_propagate_error (error, g_steal_pointer (&local));
 		return scorer;
 	}
-	ds_scorer_params_init (&params);
-	params.threads = threads;
 	ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SCORER, NULL,
 		      "scorer: no model at %s: training one",
 		      options->model_path);

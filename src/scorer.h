@@ -103,7 +103,7 @@ DsScorer *ds_scorer_train (const DsTrainingSet *set,
 /*
  * Train on every invoice issued before `as_of` in the store, with the
  * ledger and dunning history as known on the day before it, and save the
- * scorer atomically to `path`.
+ * scorer atomically to `path` (NULL: not saved).
  */
 DsScorer *ds_scorer_retrain (DsStore *store, DsDate as_of,
 			     const DsScorerParams *params, const char *path,

@@ -953,6 +953,19 @@ START_TEST (test_score_open_items_and_explain)
 	options.explain = "NO-SUCH-INVOICE";
 	ck_assert (!ds_score_run (store, &options, &explained, &error) &&
 		   g_error_matches (error, DS_ERROR, DS_ERROR_NOT_FOUND));
+
+	/* An earlier day: the saved model knows later payments, so the
+	 * scores come from one of what was known then; the file stays. */
+	g_clear_pointer (&report, ds_score_report_free);
+	g_clear_error (&error);
+	options.explain = NULL;
+	options.as_of = date ("2013-03-01");
+	ck_assert (ds_score_run (store, &options, &report, &error));
+	ck_assert_int_eq (report->trained_until, date ("2013-03-01"));
+	g_clear_pointer (&saved, ds_scorer_free);
+	saved = ds_scorer_load (path, 1, NULL);
+	ck_assert_int_eq (ds_scorer_trained_until (saved),
+			  date ("2013-09-02"));
 	ds_test_rmtree (dir);
 }
 END_TEST
