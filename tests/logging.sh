@@ -82,8 +82,10 @@ check "import refusals exit 1" "$?" 1
 check "import refusals reported" "$(grep -c ': refused: ' "$work/out")" 2
 check "import refusals not logged again" \
 	"$(grep -c 'refused' "$work/err")" 0
-printf '%s\n%s\n' 'invoice_id,customer_id,issue_date,due_date,currency,amount,Notes' \
-	'N1,0187-ERLSR,2013-01-02,2013-02-01,EUR,10.00,x' > "$work/notes.csv"
+{
+	echo 'invoice_id,customer_id,issue_date,due_date,currency,amount,Notes'
+	echo 'N1,0187-ERLSR,2013-01-02,2013-02-01,EUR,10.00,x'
+} > "$work/notes.csv"
 "$dunspool" import --root "$root" "$work/notes.csv" > "$work/out" \
 	2> "$work/err"
 check "an unknown column reported once" \
