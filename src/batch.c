@@ -191,7 +191,7 @@ unite (GPtrArray *letters, guint first, guint end, const char *target,
 
 static gboolean
 insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
-	      GError **error)
+	      const char *manifest_sha256, GError **error)
 {
 	g_autofree char *now = ds_time_now_utc_iso ();
 	g_autofree char *day = ds_date_to_iso (batch->day);
@@ -200,8 +200,9 @@ insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
 		store, batch->manifest_path);
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
 		"INSERT INTO batches (batch_id, entity_id, day, state,"
-		" pdf_path, manifest_path, pdf_sha256, documents, pages,"
-		" created_at) VALUES (?,?,?,'created',?,?,?,?,?,?)", error);
+		" pdf_path, manifest_path, pdf_sha256, manifest_sha256,"
+		" documents, pages, created_at)"
+		" VALUES (?,?,?,'created',?,?,?,?,?,?,?)", error);
 
 	if (statement == NULL)
 		return FALSE;
@@ -212,9 +213,11 @@ insert_batch (DsStore *store, const DsBatch *batch, const char *sha256,
 	sqlite3_bind_text (statement, 4, pdf, -1, SQLITE_STATIC);
 	sqlite3_bind_text (statement, 5, manifest, -1, SQLITE_STATIC);
 	sqlite3_bind_text (statement, 6, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int (statement, 7, batch->documents);
-	sqlite3_bind_int (statement, 8, batch->pages);
-	sqlite3_bind_text (statement, 9, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text (statement, 7, manifest_sha256, -1,
+			   SQLITE_STATIC);
+	sqlite3_bind_int (statement, 8, batch->documents);
+	sqlite3_bind_int (statement, 9, batch->pages);
+	sqlite3_bind_text (statement, 10, now, -1, SQLITE_STATIC);
 	if (sqlite3_step (statement) != SQLITE_DONE)
 		return ds_store_fail (store, error, "insert batch");
 	return TRUE;
@@ -255,8 +258,8 @@ new_batch_id (DsStore *store, const char *entity_id, DsDate day)
  * batched again.
  */
 
-static char *
-hidden_path (const char *path)
+char *
+ds_batch_hidden_path (const char *path)
 {
 	g_autofree char *directory = g_path_get_dirname (path);
 	g_autofree char *name = g_path_get_basename (path);
@@ -338,31 +341,52 @@ settle_hidden (DsInstance *instance, GError **error)
 	return names->len == 0 || sync_directory (directory, error);
 }
 
+/* The SHA-256 of the file at PATH as it lies on disk, in hex. */
+static char *
+file_sha256 (const char *path, GError **error)
+{
+	g_autofree char *contents = NULL;
+	gsize length;
+
+	if (!g_file_get_contents (path, &contents, &length, error))
+		return NULL;
+	return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+					    (guchar *) contents, length);
+}
+
+/*
+ * The batch row, its "created" record and its letters handed off, in
+ * one transaction.  The record's evidence holds both files' SHA-256 as
+ * written ("sha256=" the PDF's, "manifest_sha256=" the manifest's),
+ * which is what `trace --verify` checks them against.
+ */
 static gboolean
 record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
 	      guint first, guint end, GError **error)
 {
 	DsStore *store = instance->store;
-	g_autofree char *contents = NULL;
-	g_autofree char *sha256 = NULL;
+	g_autofree char *hidden_pdf = ds_batch_hidden_path (
+		batch->pdf_path);
+	g_autofree char *hidden_csv = ds_batch_hidden_path (
+		batch->manifest_path);
+	g_autofree char *sha256 = file_sha256 (hidden_pdf, error);
+	g_autofree char *manifest_sha256 = NULL;
 	g_autofree char *evidence = NULL;
-	g_autofree char *hidden_pdf = hidden_path (batch->pdf_path);
-	gsize length;
 	DsJournalEntry entry = {
 		.object_kind = "batch", .object_id = batch->batch_id,
 		.event = "created", .new_state = "created",
 	};
 
-	if (!g_file_get_contents (hidden_pdf, &contents, &length, error))
+	if (sha256 == NULL ||
+	    (manifest_sha256 = file_sha256 (hidden_csv, error)) == NULL)
 		return FALSE;
-	sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-					      (guchar *) contents, length);
-	evidence = g_strdup_printf ("documents=%d pages=%d sha256=%s",
-				    batch->documents, batch->pages, sha256);
+	evidence = g_strdup_printf ("documents=%d pages=%d sha256=%s "
+				    "manifest_sha256=%s", batch->documents,
+				    batch->pages, sha256, manifest_sha256);
 	entry.evidence = evidence;
 	if (!ds_store_begin (store, error))
 		return FALSE;
-	if (!insert_batch (store, batch, sha256, error) ||
+	if (!insert_batch (store, batch, sha256, manifest_sha256, error) ||
 	    !ds_journal_append (store, &entry, error))
 		goto fail;
 	for (guint i = first; i < end; i++) {
@@ -411,8 +435,8 @@ build_one (DsInstance *instance, DsDate day, GPtrArray *letters,
 	csv_name = g_strdup_printf ("%s.csv", batch->batch_id);
 	batch->pdf_path = g_build_filename (directory, pdf_name, NULL);
 	batch->manifest_path = g_build_filename (directory, csv_name, NULL);
-	hidden_pdf = hidden_path (batch->pdf_path);
-	hidden_csv = hidden_path (batch->manifest_path);
+	hidden_pdf = ds_batch_hidden_path (batch->pdf_path);
+	hidden_csv = ds_batch_hidden_path (batch->manifest_path);
 
 	if (!unite (letters, first, end, hidden_pdf, error) ||
 	    !g_file_set_contents_full (hidden_csv,

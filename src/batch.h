@@ -6,10 +6,14 @@
  * for postage by country and postal code, written to outgoing/print as
  * BATCH.pdf (the stored PDFs of its documents, unchanged, one after the
  * other) and BATCH.csv (the manifest: sequence, trace id, customer,
- * country, postal code, first page, pages, registered).  The attempts
+ * country, postal code, first page, pages, registered).  Both files'
+ * SHA-256 are kept with the batch and in its "created" journal record,
+ * against which `trace --verify` checks them (trace.h).  The attempts
  * then stand handed-off to the mailroom, who confirm the batch printed
  * and posted (`dunspool batch printed|posted ID`), which moves the batch
- * and every attempt in it, and journals each.
+ * and every attempt in it, and journals each.  Once a batch is printed
+ * its files have done their work: the mailroom may take them out of
+ * outgoing/print (each letter's proof is its own stored PDF).
  *
  * A batch's files get their names only once the batch is recorded:
  * until then they are dot-names, which the mailroom never reads, and a
@@ -51,6 +55,9 @@ gboolean ds_batch_print (DsInstance *instance, const char *batch_id,
  */
 gboolean ds_batch_poll_printed (DsInstance *instance, gint64 *printed,
 				GError **error);
+
+/* ".NAME" beside NAME: where a batch file lies until it is named. */
+char *ds_batch_hidden_path (const char *path);
 
 typedef struct {
 	char *batch_id;

@@ -21,13 +21,14 @@ ds_cli_verb_trace (int argc, char **argv)
 	static gboolean verify;
 	const GOptionEntry options[] = {
 		{ "verify", 0, 0, G_OPTION_ARG_NONE, &verify,
-		  "Recompute the journal chain and the stored PDFs' hashes",
+		  "Recompute the journal chain and the hashes of the stored "
+		  "documents and print batches",
 		  NULL },
 		{ NULL }
 	};
 	g_autoptr (GError) error = NULL;
 	g_autoptr (DsInstance) instance = NULL;
-	g_autoptr (GPtrArray) trace_ids = NULL;
+	g_autoptr (DsTraceStory) story = NULL;
 	g_autofree char *anchors = NULL;
 	int status;
 
@@ -46,17 +47,17 @@ ds_cli_verb_trace (int argc, char **argv)
 		return ds_trace_verify (instance->store, anchors, stdout,
 					&error) ?
 		       EXIT_SUCCESS : ds_cli_fail (error);
-	trace_ids = ds_trace_resolve (instance->store, argv[1], &error);
-	if (trace_ids == NULL)
+	story = ds_trace_story (instance->store, argv[1], &error);
+	if (story == NULL)
 		return ds_cli_fail (error);
 	if (ds_cli_json) {
 		g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-		if (!ds_trace_to_json (instance->store, trace_ids, builder,
+		if (!ds_trace_to_json (instance->store, story, builder,
 				       &error))
 			return ds_cli_fail (error);
 		ds_cli_print_json (json_builder_get_root (builder));
-	} else if (!ds_trace_print (instance->store, trace_ids, stdout,
+	} else if (!ds_trace_print (instance->store, story, stdout,
 				    &error)) {
 		return ds_cli_fail (error);
 	}
@@ -67,10 +68,12 @@ ds_cli_verb_trace (int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* The list, or with SHOW (`queue show ID`) each document's story. */
 static int
-queue_print (DsInstance *instance, GPtrArray *trace_ids, gboolean story)
+queue_print (DsInstance *instance, const char *show, GPtrArray *trace_ids)
 {
 	g_autoptr (GError) error = NULL;
+	DsTraceStory story = { .id = (char *) show, .trace_ids = trace_ids };
 
 	if (ds_cli_json) {
 		g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -81,8 +84,8 @@ queue_print (DsInstance *instance, GPtrArray *trace_ids, gboolean story)
 		ds_cli_print_json (json_builder_get_root (builder));
 		return EXIT_SUCCESS;
 	}
-	if (story)
-		return ds_trace_print (instance->store, trace_ids, stdout,
+	if (show != NULL)
+		return ds_trace_print (instance->store, &story, stdout,
 				       &error) ? EXIT_SUCCESS :
 		       ds_cli_fail (error);
 	return ds_queue_print (instance->store, trace_ids, stdout, &error) ?
@@ -192,8 +195,8 @@ ds_cli_verb_queue (int argc, char **argv)
 	}
 	if (trace_ids == NULL)
 		return ds_cli_fail (error);
-	return queue_print (instance, trace_ids,
-			    strcmp (argv[1], "show") == 0);
+	return queue_print (instance, strcmp (argv[1], "show") == 0 ?
+			    argv[2] : NULL, trace_ids);
 }
 
 static JsonNode *

@@ -834,15 +834,15 @@ ds_attempt_list_due (DsStore *store, const char *now, GError **error)
 }
 
 GPtrArray *
-ds_document_list_for (DsStore *store, const char *invoice_or_customer,
-		      GError **error)
+ds_document_list_for (DsStore *store, const char *id, GError **error)
 {
 	return list_strings (store,
 		"SELECT trace_id FROM documents WHERE customer_id = ?1"
 		" OR trace_id IN (SELECT trace_id FROM document_items"
 		"  WHERE invoice_id = ?1)"
-		" ORDER BY as_of, created_at, trace_id", invoice_or_customer,
-		error);
+		" OR event_object IN ('promise:' || ?1, 'dispute:' || ?1,"
+		"  'payment:' || ?1)"
+		" ORDER BY as_of, created_at, trace_id", id, error);
 }
 
 DsDocument *

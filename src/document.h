@@ -99,7 +99,6 @@ gboolean ds_document_insert (DsStore *store, DsDocument *document,
 DsDocument *ds_document_get (DsStore *store, const char *trace_id,
 			     GError **error);
 
-/* Trace ids of the documents about an invoice or a customer. */
 /*
  * The customer's last dunning document sent (dispatched or closed; no
  * event document, no call) dated on or before AS_OF; NULL with
@@ -108,8 +107,12 @@ DsDocument *ds_document_get (DsStore *store, const char *trace_id,
 DsDocument *ds_document_last_sent (DsStore *store, const char *customer_id,
 				   DsDate as_of, GError **error);
 
-GPtrArray *ds_document_list_for (DsStore *store,
-				 const char *invoice_or_customer,
+/*
+ * Trace ids of the documents about an invoice or a customer, or made
+ * for a ledger event's object (a promise, dispute or payment id; see
+ * event-documents.h), oldest first.  Empty when none.
+ */
+GPtrArray *ds_document_list_for (DsStore *store, const char *id,
 				 GError **error);
 /* Documents still moving (all: every document), oldest first. */
 GPtrArray *ds_document_list_queue (DsStore *store, gboolean all,

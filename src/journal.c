@@ -201,6 +201,23 @@ record_from_row (sqlite3_stmt *statement)
 	return record;
 }
 
+/* Every row STATEMENT (bound already) gives, as records. */
+static GPtrArray *
+read_records (DsStore *store, sqlite3_stmt *statement, GError **error)
+{
+	g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_journal_record_free);
+	int step;
+
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_ptr_array_add (records, record_from_row (statement));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "journal read");
+		return NULL;
+	}
+	return g_steal_pointer (&records);
+}
+
 static GPtrArray *
 select_records (DsStore *store, const char *where, const char *first,
 		const char *second, GError **error)
@@ -210,23 +227,26 @@ select_records (DsStore *store, const char *where, const char *first,
 		" ORDER BY seq", where);
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
 							       error);
-	g_autoptr (GPtrArray) records = NULL;
-	int step;
 
 	if (statement == NULL)
 		return NULL;
 	ds_store_bind_text (statement, 1, first);
 	if (second != NULL)
 		ds_store_bind_text (statement, 2, second);
-	records = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) ds_journal_record_free);
-	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
-		g_ptr_array_add (records, record_from_row (statement));
-	if (step != SQLITE_DONE) {
-		ds_store_fail (store, error, "journal read");
+	return read_records (store, statement, error);
+}
+
+GPtrArray *
+ds_journal_select (DsStore *store, const char *sql, const char *parameter,
+		   GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store, sql,
+							       error);
+
+	if (statement == NULL)
 		return NULL;
-	}
-	return g_steal_pointer (&records);
+	ds_store_bind_text (statement, 1, parameter);
+	return read_records (store, statement, error);
 }
 
 GPtrArray *

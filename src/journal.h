@@ -24,8 +24,10 @@ G_BEGIN_DECLS
 
 typedef struct {
 	const char *actor;
-	const char *object_kind;	/* document, attempt, batch, invoice,
-					   customer, import, cycle */
+	const char *object_kind;	/* document, attempt, batch, task,
+					   invoice, customer, promise,
+					   dispute (id INVOICE@OPENED),
+					   payment, import, cycle */
 	const char *object_id;
 	const char *trace_id;		/* NULL when not about a document */
 	const char *event;		/* imported, planned, rendered, ... */
@@ -66,6 +68,19 @@ GPtrArray *ds_journal_for_trace (DsStore *store, const char *trace_id,
 				 GError **error);
 GPtrArray *ds_journal_for_object (DsStore *store, const char *object_kind,
 				  const char *object_id, GError **error);
+
+/*
+ * The records a query of the caller's picks, in the query's order: SQL
+ * selects DS_JOURNAL_COLUMNS from the journal named j, with ?1 bound to
+ * PARAMETER.  For readers that find records through other tables (the
+ * auditor's trace, trace.h).
+ */
+#define DS_JOURNAL_COLUMNS \
+	"j.seq, j.at, j.actor, j.object_kind, j.object_id, j.trace_id," \
+	" j.event, j.old_state, j.new_state, j.evidence, j.hash"
+
+GPtrArray *ds_journal_select (DsStore *store, const char *sql,
+			      const char *parameter, GError **error);
 
 /*
  * Recompute the chain.  FALSE with DS_ERROR_CORRUPT naming the first

@@ -298,6 +298,17 @@ static const char *const migrations[] = {
 	" instance_key TEXT NOT NULL CHECK (length (instance_key) = 64));"
 	"INSERT INTO instance (id, instance_key)"
 	" VALUES (1, lower (hex (randomblob (32))));",
+	/*
+	 * 11: the auditor's trace (trace.h).  A print batch's manifest
+	 * (BATCH.csv) has its SHA-256 kept beside the PDF's, as its
+	 * "created" journal record has it, so that `trace --verify`
+	 * checks both; NULL for a batch made before, whose manifest's
+	 * hash was never recorded.  Event documents are found by the
+	 * object they were made for (`trace PROMISE_ID`).
+	 */
+	"ALTER TABLE batches ADD COLUMN manifest_sha256 TEXT;"
+	"CREATE INDEX documents_event_object ON documents (event_object)"
+	" WHERE event_object IS NOT NULL;",
 };
 
 gboolean

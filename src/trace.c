@@ -3,6 +3,9 @@
  */
 #include "trace.h"
 
+#include <string.h>
+
+#include "batch.h"
 #include "document.h"
 #include "ds-error.h"
 #include "journal.h"
@@ -29,6 +32,104 @@ ds_trace_resolve (DsStore *store, const char *id, GError **error)
 		return NULL;
 	}
 	return g_steal_pointer (&list);
+}
+
+void
+ds_trace_story_free (DsTraceStory *story)
+{
+	if (story == NULL)
+		return;
+	g_free (story->id);
+	if (story->trace_ids != NULL)
+		g_ptr_array_unref (story->trace_ids);
+	if (story->records != NULL)
+		g_ptr_array_unref (story->records);
+	g_free (story);
+}
+
+/*
+ * The records about ?1 as trace.h lists them.  The objects first, each
+ * found through the journal's (object_kind, object_id) index; then the
+ * decisions to wait on an invoice, whose record names the decision's
+ * key ("key=KEY step=...") and whose decision row lists the invoices.
+ */
+static const char records_about_sql[] =
+	"WITH objects (kind, id) AS ("
+	"  VALUES ('invoice', ?1), ('customer', ?1), ('promise', ?1),"
+	"  ('dispute', ?1), ('payment', ?1)"
+	" UNION SELECT 'invoice', invoice_id FROM invoices"
+	"  WHERE customer_id = ?1"
+	" UNION SELECT 'promise', promise_id FROM promises"
+	"  WHERE customer_id = ?1 OR invoice_id = ?1"
+	" UNION SELECT 'dispute', d.invoice_id || '@' || d.opened"
+	"  FROM disputes d JOIN invoices i USING (invoice_id)"
+	"  WHERE i.invoice_id = ?1 OR i.customer_id = ?1"
+	" UNION SELECT 'payment', payment_id FROM payments"
+	"  WHERE customer_id = ?1 OR invoice_id = ?1)"
+	" SELECT " DS_JOURNAL_COLUMNS " FROM objects o"
+	" JOIN journal j ON j.object_kind = o.kind AND j.object_id = o.id"
+	" UNION"
+	" SELECT " DS_JOURNAL_COLUMNS " FROM invoices i"
+	" JOIN journal j ON j.object_kind = 'customer'"
+	"  AND j.object_id = i.customer_id"
+	" WHERE i.invoice_id = ?1 AND j.event = 'decided'"
+	" AND j.trace_id IS NULL AND EXISTS (SELECT 1"
+	"  FROM policy_decisions pd JOIN policy_decision_items pi"
+	"  ON pi.decision_id = pd.decision_id AND pi.invoice_id = ?1"
+	"  WHERE pd.idempotency_key = substr (j.evidence, 5,"
+	"   instr (j.evidence, ' step=') - 5))"
+	" ORDER BY 1";
+
+/* The records about ID that are none of TRACE_IDS' own. */
+static GPtrArray *
+records_beside (DsStore *store, const char *id, GPtrArray *trace_ids,
+		GError **error)
+{
+	g_autoptr (GPtrArray) records = ds_journal_select (
+		store, records_about_sql, id, error);
+	g_autoptr (GHashTable) told = g_hash_table_new (g_str_hash,
+							g_str_equal);
+
+	if (records == NULL)
+		return NULL;
+	for (guint i = 0; i < trace_ids->len; i++)
+		g_hash_table_add (told, trace_ids->pdata[i]);
+	for (guint i = records->len; i-- > 0;) {
+		const DsJournalRecord *record = records->pdata[i];
+
+		if (record->trace_id != NULL &&
+		    g_hash_table_contains (told, record->trace_id))
+			g_ptr_array_remove_index (records, i);
+	}
+	return g_steal_pointer (&records);
+}
+
+DsTraceStory *
+ds_trace_story (DsStore *store, const char *id, GError **error)
+{
+	g_autoptr (DsTraceStory) story = g_new0 (DsTraceStory, 1);
+	g_autoptr (GError) missing = NULL;
+
+	story->id = g_strdup (id);
+	story->trace_ids = ds_trace_resolve (store, id, &missing);
+	if (story->trace_ids == NULL) {
+		if (!g_error_matches (missing, DS_ERROR, DS_ERROR_NOT_FOUND)) {
+			g_propagate_error (error, g_steal_pointer (&missing));
+			return NULL;
+		}
+		story->trace_ids = g_ptr_array_new_with_free_func (g_free);
+	}
+	story->records = records_beside (store, id, story->trace_ids, error);
+	if (story->records == NULL)
+		return NULL;
+	if (story->trace_ids->len == 0 && story->records->len == 0) {
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "%s: no document, and no journal record about "
+			     "an invoice, customer, promise, dispute or "
+			     "payment, by that id", id);
+		return NULL;
+	}
+	return g_steal_pointer (&story);
 }
 
 static const char *
@@ -68,6 +169,17 @@ print_document (const DsDocument *document, FILE *out)
 	}
 }
 
+/* One record on one line; the object's id where it says more. */
+static void
+print_record (const DsJournalRecord *record, gboolean with_id, FILE *out)
+{
+	fprintf (out, "  %6" G_GINT64_FORMAT " %s %-9s %-3s %s %s -> %s  "
+		 "%s  [%s]\n", record->seq, record->at, record->object_kind,
+		 with_id ? record->object_id : "", record->event,
+		 or_dash (record->old_state), or_dash (record->new_state),
+		 or_dash (record->evidence), record->actor);
+}
+
 static gboolean
 print_one (DsStore *store, const char *trace_id, FILE *out,
 	   GError **error)
@@ -99,26 +211,31 @@ print_one (DsStore *store, const char *trace_id, FILE *out,
 	for (guint i = 0; i < records->len; i++) {
 		DsJournalRecord *record = g_ptr_array_index (records, i);
 
-		fprintf (out, "  %6" G_GINT64_FORMAT " %s %-9s %-3s %s "
-			 "%s -> %s  %s  [%s]\n", record->seq, record->at,
-			 record->object_kind, record->object_kind[0] == 'a' ?
-			 record->object_id : "", record->event,
-			 or_dash (record->old_state),
-			 or_dash (record->new_state),
-			 or_dash (record->evidence), record->actor);
+		print_record (record, record->object_kind[0] == 'a', out);
 	}
 	fputc ('\n', out);
 	return TRUE;
 }
 
 gboolean
-ds_trace_print (DsStore *store, GPtrArray *trace_ids, FILE *out,
+ds_trace_print (DsStore *store, const DsTraceStory *story, FILE *out,
 		GError **error)
 {
-	for (guint i = 0; i < trace_ids->len; i++)
-		if (!print_one (store, g_ptr_array_index (trace_ids, i), out,
-				error))
+	GPtrArray *records = story->records;
+
+	for (guint i = 0; i < story->trace_ids->len; i++)
+		if (!print_one (store, g_ptr_array_index (story->trace_ids, i),
+				out, error))
 			return FALSE;
+	if (records == NULL || records->len == 0)
+		return TRUE;
+	if (story->trace_ids->len == 0)
+		fprintf (out, "journal records about %s:\n", story->id);
+	else
+		fprintf (out, "journal records about %s that belong to none "
+			 "of the documents above:\n", story->id);
+	for (guint i = 0; i < records->len; i++)
+		print_record (g_ptr_array_index (records, i), TRUE, out);
 	return TRUE;
 }
 
@@ -234,14 +351,18 @@ events_json (JsonBuilder *builder, GPtrArray *records)
 }
 
 gboolean
-ds_trace_to_json (DsStore *store, GPtrArray *trace_ids,
+ds_trace_to_json (DsStore *store, const DsTraceStory *story,
 		  JsonBuilder *builder, GError **error)
 {
+	g_autoptr (GPtrArray) none = g_ptr_array_new ();
+
 	json_builder_begin_object (builder);
+	add_string (builder, "id", story->id);
 	json_builder_set_member_name (builder, "documents");
 	json_builder_begin_array (builder);
-	for (guint i = 0; i < trace_ids->len; i++) {
-		const char *trace_id = g_ptr_array_index (trace_ids, i);
+	for (guint i = 0; i < story->trace_ids->len; i++) {
+		const char *trace_id = g_ptr_array_index (story->trace_ids,
+							  i);
 		g_autoptr (DsDocument) document = ds_document_get (
 			store, trace_id, error);
 		g_autoptr (GPtrArray) attempts = NULL;
@@ -261,6 +382,8 @@ ds_trace_to_json (DsStore *store, GPtrArray *trace_ids,
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);
+	/* the records about the id that are no document's */
+	events_json (builder, story->records ? story->records : none);
 	json_builder_end_object (builder);
 	return TRUE;
 }
@@ -340,40 +463,123 @@ ds_queue_to_json (DsStore *store, GPtrArray *trace_ids,
 	return TRUE;
 }
 
+/* -- verification ------------------------------------------------------ */
+
+/* What the file checks found; each problem is printed as it is found. */
+typedef struct {
+	FILE *out;
+	gboolean intact;
+	char *first_bad;	/* the first altered or missing file */
+	gint64 pdfs;		/* document PDFs intact */
+	gint64 messages;	/* stored e-mails intact */
+	gint64 batch_files;	/* batch PDFs and manifests intact */
+	gint64 removed;		/* batch files taken away after printing */
+	gint64 unrecorded;	/* manifests whose hash was never recorded */
+} FileCheck;
+
+/*
+ * The SHA-256 of the file at PATH in hex, read in blocks (a print batch
+ * may be large); NULL when it cannot be read.
+ */
+static char *
+file_sha256 (const char *path)
+{
+	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+	FILE *file = fopen (path, "rb");
+	guchar block[65536];
+	size_t length;
+	gboolean read_whole;
+
+	if (file == NULL)
+		return NULL;
+	while ((length = fread (block, 1, sizeof block, file)) > 0)
+		g_checksum_update (checksum, block, length);
+	read_whole = !ferror (file);
+	fclose (file);
+	return read_whole ? g_strdup (g_checksum_get_string (checksum))
+			  : NULL;
+}
+
+static void
+file_fault (FileCheck *check, const char *owner, const char *path,
+	    const char *what)
+{
+	fprintf (check->out, "%s: %s %s\n", owner, path, what);
+	if (check->first_bad == NULL)
+		check->first_bad = g_strdup (path);
+	check->intact = FALSE;
+}
+
+/* PATH against RECORDED; counted in *INTACT when it matches. */
+static void
+check_file (FileCheck *check, const char *owner, const char *path,
+	    const char *recorded, gint64 *intact)
+{
+	g_autofree char *sha256 = file_sha256 (path);
+
+	if (sha256 != NULL && g_strcmp0 (sha256, recorded) == 0)
+		(*intact)++;
+	else
+		file_fault (check, owner, path, sha256 != NULL ?
+			    "altered: SHA-256 differs" : "missing");
+}
+
+/* The value of KEY among EVIDENCE's "KEY=VALUE" words, or NULL. */
+static char *
+evidence_value (const char *evidence, const char *key)
+{
+	g_auto (GStrv) words = g_strsplit (evidence ? evidence : "", " ",
+					   -1);
+	gsize length = strlen (key);
+
+	for (char **word = words; *word != NULL; word++)
+		if (strncmp (*word, key, length) == 0 &&
+		    (*word)[length] == '=')
+			return g_strdup (*word + length + 1);
+	return NULL;
+}
+
+/*
+ * The stored PDFs, against the SHA-256 of each one's last "rendered"
+ * record; the documents table must hold the same (it is what `trace`
+ * shows, and the chain does not vouch for it).
+ */
 static gboolean
-verify_pdfs (DsStore *store, FILE *out, char **first_bad)
+verify_pdfs (DsStore *store, FileCheck *check, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT trace_id, pdf_path, pdf_sha256 FROM documents"
-		" WHERE pdf_path IS NOT NULL ORDER BY trace_id", NULL);
-	gboolean intact = TRUE;
+		"SELECT d.trace_id, d.pdf_path, d.pdf_sha256, j.evidence"
+		" FROM documents d LEFT JOIN journal j ON j.seq ="
+		" (SELECT MAX (seq) FROM journal"
+		"  WHERE trace_id = d.trace_id AND event = 'rendered')"
+		" WHERE d.pdf_path IS NOT NULL ORDER BY d.trace_id", error);
+	int step;
 
 	if (statement == NULL)
 		return FALSE;
-	while (sqlite3_step (statement) == SQLITE_ROW) {
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
 		const char *trace_id = (const char *)
 			sqlite3_column_text (statement, 0);
 		g_autofree char *path = ds_store_column_path (store,
 							      statement, 1);
-		const char *recorded = (const char *)
+		const char *kept = (const char *)
 			sqlite3_column_text (statement, 2);
-		g_autofree char *contents = NULL;
-		g_autofree char *sha256 = NULL;
-		gsize length;
+		g_autofree char *recorded = evidence_value (
+			(const char *) sqlite3_column_text (statement, 3),
+			"sha256");
 
-		if (g_file_get_contents (path, &contents, &length, NULL))
-			sha256 = g_compute_checksum_for_data (
-				G_CHECKSUM_SHA256, (guchar *) contents,
-				length);
-		if (g_strcmp0 (sha256, recorded) == 0)
-			continue;
-		fprintf (out, "%s: %s %s\n", trace_id, path,
-			 sha256 ? "altered: SHA-256 differs" : "missing");
-		if (intact)
-			*first_bad = g_strdup (path);
-		intact = FALSE;
+		if (recorded == NULL)
+			file_fault (check, trace_id, path, "has no "
+				    "\"rendered\" record with its SHA-256 in "
+				    "the journal");
+		else if (g_strcmp0 (kept, recorded) != 0)
+			file_fault (check, trace_id, path, "has a SHA-256 in "
+				    "the documents table that is not its "
+				    "journal record's");
+		check_file (check, trace_id, path, recorded, &check->pdfs);
 	}
-	return intact;
+	return step == SQLITE_DONE ||
+	       ds_store_fail (store, error, "verify documents");
 }
 
 /*
@@ -382,18 +588,18 @@ verify_pdfs (DsStore *store, FILE *out, char **first_bad)
  * record): the bytes handed to the relay are the bytes validated.
  */
 static gboolean
-verify_messages (DsStore *store, FILE *out, char **first_bad)
+verify_messages (DsStore *store, FileCheck *check, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
 		"SELECT d.trace_id, d.pdf_path, j.evidence FROM documents d"
 		" JOIN journal j ON j.seq = (SELECT MAX (seq) FROM journal"
 		"  WHERE trace_id = d.trace_id AND event = 'composed')"
-		" WHERE d.pdf_path IS NOT NULL ORDER BY d.trace_id", NULL);
-	gboolean intact = TRUE;
+		" WHERE d.pdf_path IS NOT NULL ORDER BY d.trace_id", error);
+	int step;
 
 	if (statement == NULL)
 		return FALSE;
-	while (sqlite3_step (statement) == SQLITE_ROW) {
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
 		const char *trace_id = (const char *)
 			sqlite3_column_text (statement, 0);
 		g_autofree char *pdf = ds_store_column_path (store, statement,
@@ -405,26 +611,133 @@ verify_messages (DsStore *store, FILE *out, char **first_bad)
 		const char *evidence = (const char *)
 			sqlite3_column_text (statement, 2);
 		char recorded[65] = "";
-		g_autofree char *contents = NULL;
-		g_autofree char *sha256 = NULL;
-		gsize length;
 
 		if (evidence != NULL)
 			sscanf (evidence, "message sha256=%64[0-9a-f]",
 				recorded);
-		if (g_file_get_contents (path, &contents, &length, NULL))
-			sha256 = g_compute_checksum_for_data (
-				G_CHECKSUM_SHA256, (guchar *) contents,
-				length);
-		if (g_strcmp0 (sha256, recorded) == 0)
-			continue;
-		fprintf (out, "%s: %s %s\n", trace_id, path,
-			 sha256 ? "altered: SHA-256 differs" : "missing");
-		if (intact && *first_bad == NULL)
-			*first_bad = g_strdup (path);
-		intact = FALSE;
+		check_file (check, trace_id, path, recorded,
+			    &check->messages);
 	}
-	return intact;
+	return step == SQLITE_DONE ||
+	       ds_store_fail (store, error, "verify e-mails");
+}
+
+/*
+ * One of a batch's files against the hash its "created" record holds
+ * (RECORDED) and the one its row keeps (KEPT; NULL: none kept).
+ * PRINTED: the journal has the batch printed, so the mailroom may have
+ * taken the file away.
+ */
+static void
+check_batch_file (FileCheck *check, const char *batch_id,
+		  const char *path, const char *recorded, const char *kept,
+		  gboolean printed)
+{
+	g_autofree char *hidden = NULL;
+	g_autofree char *sha256 = file_sha256 (path);
+	const char *read = path;
+
+	if (kept != NULL && g_strcmp0 (kept, recorded) != 0)
+		file_fault (check, batch_id, path, "has a SHA-256 in the "
+			    "batches table that is not its journal "
+			    "record's");
+	if (sha256 == NULL) {
+		hidden = ds_batch_hidden_path (path);
+		sha256 = file_sha256 (hidden);
+		read = hidden;
+	}
+	if (sha256 == NULL && printed) {
+		fprintf (check->out, "%s: %s gone after printing: not "
+			 "checked\n", batch_id, path);
+		check->removed++;
+	} else if (sha256 == NULL) {
+		file_fault (check, batch_id, path, "missing (the batch is "
+			    "not printed yet)");
+	} else if (strcmp (sha256, recorded) != 0) {
+		file_fault (check, batch_id, read,
+			    "altered: SHA-256 differs");
+	} else {
+		check->batch_files++;
+		if (read != path)
+			fprintf (check->out, "%s: %s intact, not named yet: "
+				 "the next batch run names it\n", batch_id,
+				 read);
+	}
+}
+
+/*
+ * The print batches: each one's PDF and manifest against its "created"
+ * record (its first).  Printed means a "printed" or "posted" record in
+ * the journal, not the state in the batches table, which the chain
+ * does not vouch for.
+ */
+static gboolean
+verify_batches (DsStore *store, FileCheck *check, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT b.batch_id, b.pdf_path, b.pdf_sha256,"
+		" b.manifest_path, b.manifest_sha256, j.evidence,"
+		" EXISTS (SELECT 1 FROM journal p WHERE p.object_kind ="
+		"  'batch' AND p.object_id = b.batch_id"
+		"  AND p.event IN ('printed', 'posted'))"
+		" FROM batches b LEFT JOIN journal j ON j.seq ="
+		" (SELECT MIN (seq) FROM journal WHERE object_kind = 'batch'"
+		"  AND object_id = b.batch_id AND event = 'created')"
+		" ORDER BY b.day, b.batch_id", error);
+	int step;
+
+	if (statement == NULL)
+		return FALSE;
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		const char *batch_id = (const char *)
+			sqlite3_column_text (statement, 0);
+		g_autofree char *pdf = ds_store_column_path (store,
+							     statement, 1);
+		g_autofree char *manifest = ds_store_column_path (
+			store, statement, 3);
+		const char *evidence = (const char *)
+			sqlite3_column_text (statement, 5);
+		g_autofree char *pdf_sha256 = evidence_value (evidence,
+							      "sha256");
+		g_autofree char *manifest_sha256 = evidence_value (
+			evidence, "manifest_sha256");
+		gboolean printed = sqlite3_column_int (statement, 6);
+
+		if (pdf_sha256 == NULL) {
+			file_fault (check, batch_id, pdf, "has no \"created\" "
+				    "record with its SHA-256 in the journal");
+			continue;
+		}
+		check_batch_file (check, batch_id, pdf, pdf_sha256,
+				  (const char *) sqlite3_column_text (
+					  statement, 2), printed);
+		if (manifest_sha256 == NULL)
+			check->unrecorded++;
+		else
+			check_batch_file (check, batch_id, manifest,
+					  manifest_sha256,
+					  (const char *) sqlite3_column_text (
+						  statement, 4), printed);
+	}
+	return step == SQLITE_DONE ||
+	       ds_store_fail (store, error, "verify batches");
+}
+
+static void
+print_files (const FileCheck *check)
+{
+	fprintf (check->out, "files: %" G_GINT64_FORMAT " document PDFs, %"
+		 G_GINT64_FORMAT " e-mails, %" G_GINT64_FORMAT " batch "
+		 "files intact", check->pdfs, check->messages,
+		 check->batch_files);
+	if (check->removed > 0)
+		fprintf (check->out, "; %" G_GINT64_FORMAT " batch files "
+			 "gone after printing", check->removed);
+	if (check->unrecorded > 0)
+		fprintf (check->out, "; %" G_GINT64_FORMAT " manifests "
+			 "without a recorded hash, not checked",
+			 check->unrecorded);
+	fputc ('\n', check->out);
 }
 
 /* "verification failed: " and what failed, joined by "; ". */
@@ -441,7 +754,7 @@ verify_failed (const char *chain, const char *anchors,
 		g_ptr_array_add (parts, g_strdup (anchors));
 	if (bad_file != NULL)
 		g_ptr_array_add (parts, g_strdup_printf (
-			"first altered file: %s", bad_file));
+			"first altered or missing file: %s", bad_file));
 	g_ptr_array_add (parts, NULL);
 	joined = g_strjoinv ("; ", (char **) parts->pdata);
 	g_set_error (error, DS_ERROR, DS_ERROR_CORRUPT,
@@ -460,8 +773,8 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 {
 	g_autoptr (GError) chain = NULL;
 	g_autoptr (GError) anchoring = NULL;
-	g_autofree char *bad_file = NULL;
 	g_autofree char *head = NULL;
+	FileCheck files = { .out = out, .intact = TRUE };
 	gint64 records = 0, bad_seq = 0, head_seq = 0;
 	gint64 anchors = 0, anchored_seq = 0;
 	gboolean chain_ok = ds_journal_verify (store, &records, &bad_seq,
@@ -469,10 +782,14 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 	gboolean anchors_ok = anchor_path == NULL ||
 		ds_journal_check_anchors (store, anchor_path, &anchors,
 					  &anchored_seq, &anchoring);
-	gboolean pdfs_ok = verify_pdfs (store, out, &bad_file);
-	gboolean files_ok = verify_messages (store, out, &bad_file) &&
-			    pdfs_ok;
+	gboolean checked = verify_pdfs (store, &files, error) &&
+			   verify_messages (store, &files, error) &&
+			   verify_batches (store, &files, error);
 
+	if (!checked) {
+		g_free (files.first_bad);
+		return FALSE;
+	}
 	ds_journal_head (store, &head_seq, &head, NULL);
 	if (!chain_ok)
 		fprintf (out, "journal: %s\n", chain->message);
@@ -486,9 +803,14 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 		fprintf (out, "anchors: %" G_GINT64_FORMAT " in %s match, "
 			 "the last at record %" G_GINT64_FORMAT "\n",
 			 anchors, anchor_path, anchored_seq);
-	if (chain_ok && anchors_ok && files_ok)
+	print_files (&files);
+	if (chain_ok && anchors_ok && files.intact) {
+		g_free (files.first_bad);
 		return TRUE;
-	return verify_failed (chain_ok ? NULL : chain->message,
-			      anchors_ok ? NULL : anchoring->message,
-			      files_ok ? NULL : bad_file, error);
+	}
+	verify_failed (chain_ok ? NULL : chain->message,
+		       anchors_ok ? NULL : anchoring->message,
+		       files.first_bad, error);
+	g_free (files.first_bad);
+	return FALSE;
 }

@@ -476,7 +476,8 @@ START_TEST (test_planner_instance_key_migrated)
 	ck_assert (ds_planner_store_document (store, only_document (plan),
 					      NULL, NULL));
 	old_key = g_strdup (ds_store_instance_key (store));
-	ck_assert (ds_store_exec (store, "DROP TABLE instance;"
+	ck_assert (ds_store_exec (store, DS_TEST_UNDO_AFTER_10
+				  "DROP TABLE instance;"
 				  "PRAGMA user_version = 9;", NULL));
 	reopen_store ("db.sqlite");
 	ck_assert_int_eq (ds_store_schema_version (store), version);
@@ -725,6 +726,7 @@ START_TEST (test_planner_instalment_steps_migrated)
 {
 	g_autofree char *db = g_build_filename (directory, "db.sqlite", NULL);
 	static const char downgrade[] =
+		DS_TEST_UNDO_AFTER_10
 		"CREATE TABLE old_steps ("
 		" invoice_id TEXT NOT NULL REFERENCES invoices,"
 		" strategy TEXT NOT NULL, step_index INTEGER NOT NULL,"

@@ -108,7 +108,8 @@ START_TEST (test_store_instance_key_migrated)
 	DsStore *store = ds_store_open (path, NULL);
 	int version = ds_store_schema_version (store);
 
-	ck_assert (ds_store_exec (store, "DROP TABLE instance;"
+	ck_assert (ds_store_exec (store, DS_TEST_UNDO_AFTER_10
+				  "DROP TABLE instance;"
 				  "PRAGMA user_version = 9;", NULL));
 	ds_store_close (store);
 	store = ds_store_open (path, &error);

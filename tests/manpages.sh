@@ -1,7 +1,8 @@
 #!/bin/sh
 # manpages.sh -- dunspool.conf(5) documents every group and key of the
-# configuration `dunspool init` writes (commented-out examples too), and
-# the pages format without warnings.
+# configuration `dunspool init` writes (commented-out examples too), the
+# pages' journalctl examples name trace ids, and the pages format
+# without warnings.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
@@ -41,6 +42,16 @@ done
 check "every group has a section" "${missing:-none}" none
 check "keys found in the default configuration" \
 	"$(awk 'END { print (NR >= 30) }' "$work/keys")" 1
+
+# The pages' journalctl examples match documents by the ids dunspool
+# gives them: DS and ten characters of its alphabet (digits and capitals
+# without I, L, O, U), never a customer's or an invoice's id.
+bad=$(grep -ho 'DUNSPOOL_TRACE_ID=[^ ]*' "$srcdir"/doc/*.[1-8] |
+	sed 's/^DUNSPOOL_TRACE_ID=//' |
+	grep -vx 'DS[0-9ABCDEFGHJKMNPQRSTVWXYZ]\{10\}' | tr '\n' ' ')
+check "journalctl examples name trace ids" "${bad:-none}" none
+check "a journalctl example is there to check" \
+	"$(grep -c 'DUNSPOOL_TRACE_ID=' "$srcdir/doc/dunspoold.8")" 1
 
 if command -v man > /dev/null; then
 	for source in "$srcdir"/doc/*.[1-8]; do

@@ -76,7 +76,7 @@ check "verify of the altered copy: exit 1" "$?" 1
 check "verify names the copy's file" \
 	"$(grep -c -F "$pdf altered" "$work/verify")" 1
 check "the failure says what failed" \
-	"$(grep -c -F "verification failed: first altered file: " \
+	"$(grep -c -F "verification failed: first altered or missing file: " \
 	   "$work/verify")" 1
 "$dunspool" trace --verify --root "$original" > "$work/verify" 2>&1
 check "the original still verifies" "$?" 0
@@ -89,6 +89,8 @@ sql "$old" "UPDATE documents SET pdf_path = '$old/spool/' || pdf_path
 		WHERE pdf_path IS NOT NULL;
 	UPDATE batches SET pdf_path = '$old/spool/' || pdf_path,
 		manifest_path = '$old/spool/' || manifest_path;
+	DROP INDEX documents_event_object;
+	ALTER TABLE batches DROP COLUMN manifest_sha256;
 	ALTER TABLE tasks DROP COLUMN outcome;
 	ALTER TABLE document_items DROP COLUMN instalment;
 	DROP TABLE instance;

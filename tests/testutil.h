@@ -14,6 +14,16 @@ void ds_test_rmtree (const char *path);
 /* TOP_SRCDIR/relative: data, templates and cases of the source tree. */
 char *ds_test_srcpath (const char *relative);
 
+/*
+ * SQL that undoes the migrations after schema 10 (store.c), for the
+ * tests that take a database back to an older schema: each new
+ * migration adds its undoing here, last first (tests/relocate.sh
+ * keeps its own).
+ */
+#define DS_TEST_UNDO_AFTER_10 \
+	"DROP INDEX documents_event_object;" \
+	"ALTER TABLE batches DROP COLUMN manifest_sha256;"
+
 /* Write `contents` to DIR/NAME and return the path. */
 char *ds_test_write (const char *dir, const char *name, const char *contents);
 
