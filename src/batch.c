@@ -550,40 +550,99 @@ move_batch (DsStore *store, const char *batch_id, const char *from,
 	return ds_journal_append (store, &entry, error);
 }
 
-gboolean
-ds_batch_mark (DsInstance *instance, const char *batch_id,
-	       const char *state, GError **error)
+/* Why BATCH_ID in FROM does not become STATE, as a DS_ERROR_STATE. */
+static gboolean
+batch_refuse (const char *batch_id, const char *from, const char *state,
+	      GError **error)
 {
-	DsStore *store = instance->store;
-	g_autofree char *from = batch_state (store, batch_id, error);
-	g_autoptr (GPtrArray) attempts = NULL;
-	g_autofree char *note = g_strdup_printf ("batch %s %s", batch_id,
-						 state);
+	g_autofree char *why = NULL;
 
-	if (from == NULL)
-		return FALSE;
-	if (!ds_state_allowed (DS_MACHINE_BATCH, from, state)) {
+	if (ds_state_judge_report (DS_MACHINE_BATCH, from, state) ==
+	    DS_STATE_REPORT_STALE) {
 		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
-			     "batch %s is %s: it cannot become %s", batch_id,
-			     from, state);
+			     "batch %s is %s already: it cannot become %s",
+			     batch_id, from, state);
 		return FALSE;
 	}
-	attempts = batch_attempts (store, batch_id, error);
+	why = ds_state_refusal (DS_MACHINE_BATCH, from, state);
+	g_set_error (error, DS_ERROR, DS_ERROR_STATE, "batch %s: %s",
+		     batch_id, why);
+	return FALSE;
+}
+
+/*
+ * Move the batch and, each as feedback about it, its attempts: one
+ * already past STATE (a letter reported posted or returned on its own)
+ * keeps its state and the news is journaled as ignored.
+ */
+static gboolean
+mark_batch (DsStore *store, const char *batch_id, const char *from,
+	    const char *state, GError **error)
+{
+	g_autoptr (GPtrArray) attempts = batch_attempts (store, batch_id,
+							 error);
+	g_autofree char *note = g_strdup_printf ("batch %s %s", batch_id,
+						 state);
+	gboolean moved;
+
 	if (attempts == NULL || !ds_store_begin (store, error))
 		return FALSE;
 	if (!move_batch (store, batch_id, from, state, error))
 		goto fail;
 	for (guint i = 0; i < attempts->len; i++)
-		if (!ds_attempt_move (store,
-				      *(gint64 *) g_ptr_array_index (attempts,
-								     i),
-				      state, note, error))
+		if (!ds_attempt_report (store,
+					*(gint64 *) g_ptr_array_index (
+						attempts, i),
+					state, note, &moved, error))
 			goto fail;
 	return ds_store_commit (store, error);
 
 fail:
 	ds_store_rollback (store);
 	return FALSE;
+}
+
+gboolean
+ds_batch_mark (DsInstance *instance, const char *batch_id,
+	       const char *state, GError **error)
+{
+	g_autofree char *from = batch_state (instance->store, batch_id,
+					     error);
+
+	if (from == NULL)
+		return FALSE;
+	if (!ds_state_allowed (DS_MACHINE_BATCH, from, state))
+		return batch_refuse (batch_id, from, state, error);
+	return mark_batch (instance->store, batch_id, from, state, error);
+}
+
+gboolean
+ds_batch_report (DsInstance *instance, const char *batch_id,
+		 const char *state, const char *evidence, gboolean *moved,
+		 GError **error)
+{
+	g_autofree char *from = batch_state (instance->store, batch_id,
+					     error);
+	DsJournalEntry entry = {
+		.object_kind = "batch", .object_id = batch_id,
+		.event = "ignored", .evidence = evidence,
+	};
+
+	*moved = FALSE;
+	if (from == NULL)
+		return FALSE;
+	switch (ds_state_judge_report (DS_MACHINE_BATCH, from, state)) {
+	case DS_STATE_REPORT_MOVES:
+		*moved = TRUE;
+		return mark_batch (instance->store, batch_id, from, state,
+				   error);
+	case DS_STATE_REPORT_STALE:
+		entry.old_state = entry.new_state = from;
+		return ds_journal_append (instance->store, &entry, error);
+	case DS_STATE_REPORT_REFUSED:
+		break;
+	}
+	return batch_refuse (batch_id, from, state, error);
 }
 
 GPtrArray *

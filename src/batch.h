@@ -35,9 +35,25 @@ G_BEGIN_DECLS
 gboolean ds_batch_build (DsInstance *instance, DsDate day,
 			 gint64 *batches, GError **error);
 
-/* Move a batch and its attempts to "printed" or "posted". */
+/*
+ * Move a batch and its attempts to "printed" or "posted": the
+ * operator's command.  A batch that is there already, or that the move
+ * would take past a state (created -> posted), is DS_ERROR_STATE; an
+ * attempt of the batch already past STATE keeps its state (journaled
+ * as ignored).  DS_ERROR_NOT_FOUND for an unknown batch.
+ */
 gboolean ds_batch_mark (DsInstance *instance, const char *batch_id,
 			const char *state, GError **error);
+
+/*
+ * The same as feedback (a mailroom's status file), judged as states.h
+ * says: moved (*moved TRUE); late or repeated, the batch at STATE or
+ * past it, journaled as "ignored" with EVIDENCE (*moved FALSE); or
+ * DS_ERROR_STATE when it skips a state, saying which.
+ */
+gboolean ds_batch_report (DsInstance *instance, const char *batch_id,
+			  const char *state, const char *evidence,
+			  gboolean *moved, GError **error);
 
 /*
  * The cups driver: send the batch PDF to PRINTER with lp(1), titled by

@@ -14,7 +14,6 @@
 #include "document.h"
 #include "ds-error.h"
 #include "http-json.h"
-#include "states.h"
 
 #define FAX_MAX_PAGES 1000	/* a TIFF claiming more is refused */
 
@@ -524,10 +523,10 @@ ds_fax_record_outcome (DsStore *store, gint64 attempt_id,
 				    status->pages_sent, status->pages_total,
 				    status->status ? status->status : "-");
 	/* Late news (journaled as ignored) has no consequence. */
-	moves = ds_state_allowed (DS_MACHINE_ATTEMPT, attempt->state, to);
 	if (!ds_store_begin (store, error))
 		return FALSE;
-	if (ds_attempt_move (store, attempt_id, to, evidence, error) &&
+	if (ds_attempt_report (store, attempt_id, to, evidence, &moves,
+			       error) &&
 	    (!moves || follow_up (store, attempt, attempts, status->outcome,
 				  evidence, error)))
 		return ds_store_commit (store, error);

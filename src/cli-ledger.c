@@ -45,14 +45,48 @@ import_reports_to_json (GPtrArray *reports)
 	return json_builder_get_root (builder);
 }
 
+/*
+ * import --errors: each earlier import named, with every row it
+ * rejected.  Exit 1 when one is not known.
+ */
+static int
+import_list_errors (DsInstance *instance, char **names)
+{
+	g_autoptr (GPtrArray) reports = g_ptr_array_new_with_free_func (
+		(GDestroyNotify) ds_import_report_free);
+	int status = EXIT_SUCCESS;
+
+	for (char **name = names; *name != NULL; name++) {
+		g_autoptr (GError) error = NULL;
+		DsImportReport *report = ds_import_report_load (
+			instance->store, *name, &error);
+
+		if (report == NULL) {
+			status = ds_cli_fail (error);
+			continue;
+		}
+		g_ptr_array_add (reports, report);
+		if (!ds_cli_json)
+			ds_import_report_print (report, stdout, 0);
+	}
+	if (ds_cli_json)
+		ds_cli_print_json (import_reports_to_json (reports));
+	return status;
+}
+
 int
 ds_cli_verb_import (int argc, char **argv)
 {
 	static char *profile;
+	static gboolean list_errors;
 	const GOptionEntry options[] = {
 		{ "profile", 'p', 0, G_OPTION_ARG_STRING, &profile,
 		  "Mapping profile (default: detect from the header)",
 		  "NAME" },
+		{ "errors", 0, 0, G_OPTION_ARG_NONE, &list_errors,
+		  "Import nothing: list every row an earlier import of each "
+		  "FILE (or SHA-256, or its first 8 or more hex digits) "
+		  "rejected", NULL },
 		{ NULL }
 	};
 	g_autoptr (GError) error = NULL;
@@ -69,6 +103,8 @@ ds_cli_verb_import (int argc, char **argv)
 	instance = ds_cli_open_instance (&error);
 	if (instance == NULL)
 		return ds_cli_fail (error);
+	if (list_errors)
+		return import_list_errors (instance, argv + 1);
 	/* argv is NULL-terminated after the verb's options were parsed */
 	if (!ds_import_files (instance->store, (const char *const *) argv + 1,
 			      instance->config->profiles, profile, &reports,

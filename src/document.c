@@ -357,6 +357,15 @@ current_state (DsStore *store, const char *sql, sqlite3_int64 id,
 	return ds_store_column_text (statement, 0);
 }
 
+/* ENTRY as news that moves nothing: "ignored", the state kept. */
+static gboolean
+journal_ignored (DsStore *store, DsJournalEntry *entry, GError **error)
+{
+	entry->event = "ignored";
+	entry->new_state = entry->old_state;
+	return ds_journal_append (store, entry, error);
+}
+
 /*
  * The one way a state changes: check, update, journal, in one
  * transaction.  A refused or pointless move is journaled as "ignored"
@@ -376,11 +385,8 @@ move (DsStore *store, DsMachine machine, const char *kind,
 
 	if (!ds_state_allowed (machine, from, to)) {
 		if (g_strcmp0 (from, to) == 0 ||
-		    ds_state_terminal (machine, from)) {
-			entry.event = "ignored";
-			entry.new_state = from;
-			return ds_journal_append (store, &entry, error);
-		}
+		    ds_state_terminal (machine, from))
+			return journal_ignored (store, &entry, error);
 		g_set_error (error, DS_ERROR, DS_ERROR_STATE,
 			     "%s %s: %s -> %s is not allowed", kind,
 			     object_id, from, to);
@@ -704,6 +710,43 @@ ds_attempt_move (DsStore *store, gint64 attempt_id, const char *to,
 		     " tries = tries + (?1 = 'submitting'),"
 		     " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 		     " WHERE attempt_id = ?2", error);
+}
+
+gboolean
+ds_attempt_report (DsStore *store, gint64 attempt_id, const char *to,
+		   const char *evidence, gboolean *moved, GError **error)
+{
+	g_autoptr (DsAttempt) attempt = ds_attempt_get (store, attempt_id,
+							error);
+	g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT,
+						    attempt_id);
+	g_autofree char *why = NULL;
+	DsJournalEntry entry = {
+		.object_kind = "attempt", .object_id = id_text,
+		.evidence = evidence,
+	};
+
+	*moved = FALSE;
+	if (attempt == NULL)
+		return FALSE;
+	switch (ds_state_judge_report (DS_MACHINE_ATTEMPT, attempt->state,
+				       to)) {
+	case DS_STATE_REPORT_MOVES:
+		*moved = TRUE;
+		return ds_attempt_move (store, attempt_id, to, evidence,
+					error);
+	case DS_STATE_REPORT_STALE:
+		entry.trace_id = attempt->trace_id;
+		entry.old_state = attempt->state;
+		return journal_ignored (store, &entry, error);
+	case DS_STATE_REPORT_REFUSED:
+		break;
+	}
+	why = ds_state_refusal (DS_MACHINE_ATTEMPT, attempt->state, to);
+	g_set_error (error, DS_ERROR, DS_ERROR_STATE, "attempt %s (%s %s): %s",
+		     id_text, attempt->trace_id,
+		     ds_channel_name (attempt->channel), why);
+	return FALSE;
 }
 
 static gboolean

@@ -29,7 +29,9 @@
  * which check the transition against states.c and append the journal
  * record in the same transaction.  A move to the state an object is
  * already in, or out of a terminal state, changes nothing and is
- * journaled as "ignored" with the evidence.
+ * journaled as "ignored" with the evidence.  Feedback goes through
+ * ds_attempt_report, which also journals news the attempt is already
+ * past as "ignored".
  */
 #ifndef DS_DOCUMENT_H
 #define DS_DOCUMENT_H
@@ -195,6 +197,18 @@ GPtrArray *ds_attempt_list_for_trace (DsStore *store, const char *trace_id,
 gboolean ds_attempt_move (DsStore *store, gint64 attempt_id,
 			  const char *to, const char *evidence,
 			  GError **error);
+
+/*
+ * Feedback about an attempt (a mailroom's confirmation, a carrier's
+ * tracking, a returned envelope, a bounce, a fax server's or a
+ * provider's state), judged as states.h says: moved when the tables
+ * allow it (*moved TRUE); journaled as "ignored" when it is late or
+ * repeated (*moved FALSE); DS_ERROR_STATE naming the attempt, its
+ * document and the states it skips when it is wrong.
+ */
+gboolean ds_attempt_report (DsStore *store, gint64 attempt_id,
+			    const char *to, const char *evidence,
+			    gboolean *moved, GError **error);
 gboolean ds_attempt_set_batch (DsStore *store, gint64 attempt_id,
 			       const char *batch_id, GError **error);
 gboolean ds_attempt_set_provider_id (DsStore *store, gint64 attempt_id,

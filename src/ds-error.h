@@ -7,7 +7,8 @@
  * disk, a relay that answered 4xx), a PERMANENT one is not (a relay that
  * answered 5xx, a document that can never be rendered).  INPUT marks data
  * we were given that is wrong; its message names the file, the line, the
- * field and the reason.  Bugs are assertions, never error codes.
+ * field and the reason, on one line: a value it quotes goes through
+ * ds_error_escape_controls.  Bugs are assertions, never error codes.
  */
 #ifndef DS_ERROR_H
 #define DS_ERROR_H
@@ -35,6 +36,16 @@ GQuark ds_error_quark (void);
  * "line N: ", 0 when it names none (it is about the whole file).
  */
 int ds_error_input_line (const GError *error);
+
+/*
+ * TEXT fit for one line of a reason that quotes what it was given (a
+ * CSV field may hold line breaks): a line feed, carriage return or tab
+ * as \n, \r, \t, any other control character as \xNN (C1 controls
+ * and the Unicode line and paragraph separators as \uNNNN), a byte
+ * that is not UTF-8 as \xNN; everything else, a backslash too, as it
+ * is, so that escaping twice changes nothing.  NULL for NULL.
+ */
+char *ds_error_escape_controls (const char *text);
 
 G_END_DECLS
 

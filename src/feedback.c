@@ -94,11 +94,13 @@ static gboolean
 input_fail (GError **error, int line, const char *format, ...)
 {
 	va_list arguments;
+	g_autofree char *text = NULL;
 	g_autofree char *why = NULL;
 
 	va_start (arguments, format);
-	why = g_strdup_vprintf (format, arguments);
+	text = g_strdup_vprintf (format, arguments);
 	va_end (arguments);
+	why = ds_error_escape_controls (text);
 	if (line > 0)
 		g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "line %d: %s",
 			     line, why);
@@ -110,10 +112,11 @@ input_fail (GError **error, int line, const char *format, ...)
 /* -- moving one attempt ------------------------------------------------ */
 
 /*
- * Move ATTEMPT to TO for this file.  A terminal or unchanged attempt is
- * journaled as ignored (by ds_attempt_move) and counted so; a move the
- * tables refuse otherwise is the file's fault.  *moved says whether the
- * state really changed, which is what escalation depends on.
+ * Move ATTEMPT to TO for this file, judged as feedback: news the
+ * attempt is already at or past is journaled as ignored and counted so;
+ * a move that skips a state or leads nowhere is the file's fault.
+ * *moved says whether the state really changed, which is what
+ * escalation depends on.
  */
 static gboolean
 feedback_move (Feedback *feedback, const DsAttempt *attempt, const char *to,
@@ -122,20 +125,17 @@ feedback_move (Feedback *feedback, const DsAttempt *attempt, const char *to,
 	g_autofree char *evidence = g_strdup_printf ("%s file=%s sha256=%s",
 						     detail, feedback->name,
 						     feedback->sha256);
-	gboolean allowed = ds_state_allowed (DS_MACHINE_ATTEMPT,
-					     attempt->state, to);
 	g_autoptr (GError) local = NULL;
 
-	*moved = FALSE;
-	if (!ds_attempt_move (feedback->instance->store, attempt->attempt_id,
-			      to, evidence, &local)) {
+	if (!ds_attempt_report (feedback->instance->store,
+				attempt->attempt_id, to, evidence, moved,
+				&local)) {
 		if (g_error_matches (local, DS_ERROR, DS_ERROR_STATE))
 			return input_fail (error, line, "%s", local->message);
 		g_propagate_error (error, g_steal_pointer (&local));
 		return FALSE;
 	}
-	*moved = allowed;
-	if (allowed)
+	if (*moved)
 		feedback->report->applied++;
 	else
 		feedback->report->ignored++;
@@ -1053,7 +1053,10 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 
 typedef struct {
 	GPtrArray *rows;	/* of GPtrArray of char* */
+	GArray *lines;		/* int: the physical line each row starts on */
 	GPtrArray *fields;
+	int line;		/* the physical line being read */
+	int row_line;		/* where the row being read began; 0: none */
 } CsvRows;
 
 static void
@@ -1071,18 +1074,36 @@ csv_row_cb (int terminator, void *data)
 	CsvRows *rows = data;
 
 	g_ptr_array_add (rows->rows, rows->fields);
+	g_array_append_val (rows->lines, rows->row_line);
 	rows->fields = g_ptr_array_new_with_free_func (g_free);
+	rows->row_line = 0;
 }
 
+/* The end of the physical line at START: after its LF or CR. */
+static gsize
+line_end (const char *text, gsize length, gsize start)
+{
+	for (gsize i = start; i < length; i++)
+		if (text[i] == '\n' || text[i] == '\r')
+			return i + 1;
+	return length;
+}
+
+/*
+ * The rows of TEXT, each with the physical line it starts on in
+ * *LINES, so that a row after a quoted field holding a line break is
+ * still told by its line.  The parser is fed one line at a time.
+ */
 static GPtrArray *
-read_rows (const char *text, gsize length, GError **error)
+read_rows (const char *text, gsize length, GArray **lines, GError **error)
 {
 	const char *newline = memchr (text, '\n', length);
 	gsize first = newline ? (gsize) (newline - text) : length;
 	char delimiter = memchr (text, ';', first) != NULL &&
 			 memchr (text, ',', first) == NULL ? ';' : ',';
 	struct csv_parser parser;
-	CsvRows rows;
+	CsvRows rows = { NULL, NULL, NULL, 1, 0 };
+	gboolean ok = TRUE;
 
 	if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI |
 		      CSV_APPEND_NULL) != 0) {
@@ -1093,16 +1114,36 @@ read_rows (const char *text, gsize length, GError **error)
 	csv_set_delim (&parser, delimiter);
 	rows.rows = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) g_ptr_array_unref);
+	rows.lines = g_array_new (FALSE, FALSE, sizeof (int));
 	rows.fields = g_ptr_array_new_with_free_func (g_free);
-	if (csv_parse (&parser, text, length, csv_field_cb, csv_row_cb,
-		       &rows) != length ||
-	    csv_fini (&parser, csv_field_cb, csv_row_cb, &rows) != 0) {
-		input_fail (error, rows.rows->len + 1, "malformed CSV: %s",
+	for (gsize start = 0; ok && start < length;) {
+		gsize end = line_end (text, length, start);
+		char last = text[end - 1];
+
+		if (rows.row_line == 0 && strchr ("\r\n", text[start]) == NULL)
+			rows.row_line = rows.line;
+		ok = csv_parse (&parser, text + start, end - start,
+				csv_field_cb, csv_row_cb, &rows) ==
+		     end - start;
+		if (ok && (last == '\n' ||
+			   (last == '\r' && (end == length ||
+					     text[end] != '\n'))))
+			rows.line++;
+		start = end;
+	}
+	if (ok && csv_fini (&parser, csv_field_cb, csv_row_cb, &rows) != 0) {
+		ok = FALSE;
+		rows.line = rows.row_line;
+	}
+	if (!ok) {
+		input_fail (error, rows.line, "malformed CSV: %s",
 			    csv_strerror (csv_error (&parser)));
 		g_clear_pointer (&rows.rows, g_ptr_array_unref);
+		g_clear_pointer (&rows.lines, g_array_unref);
 	}
 	csv_free (&parser);
 	g_ptr_array_unref (rows.fields);
+	*lines = rows.lines;
 	return rows.rows;
 }
 
@@ -1228,38 +1269,36 @@ apply_batch_row (Feedback *feedback, GPtrArray *row, const Columns *at,
 {
 	const char *batch_id = row_field (row, at->batch_id);
 	const char *state = row_field (row, at->state);
+	g_autofree char *evidence = NULL;
 	g_autoptr (GError) local = NULL;
+	gboolean moved;
 
 	if (batch_id == NULL || state == NULL ||
 	    (strcmp (state, "printed") != 0 && strcmp (state, "posted") != 0))
 		return input_fail (error, line, "a batch id and printed or "
 				   "posted");
-	if (ds_batch_mark (feedback->instance, batch_id, state, &local)) {
+	evidence = g_strdup_printf ("mailroom state=%s file=%s sha256=%s",
+				    state, feedback->name, feedback->sha256);
+	if (!ds_batch_report (feedback->instance, batch_id, state, evidence,
+			      &moved, &local)) {
+		if (local->domain == DS_ERROR &&
+		    (local->code == DS_ERROR_STATE ||
+		     local->code == DS_ERROR_NOT_FOUND))
+			return input_fail (error, line, "%s",
+					   local->message);
+		g_propagate_error (error, g_steal_pointer (&local));
+		return FALSE;
+	}
+	if (moved)
 		feedback->report->applied++;
-		return TRUE;
-	}
-	if (g_error_matches (local, DS_ERROR, DS_ERROR_STATE)) {
-		/* A confirmation repeated, or late: journal, move nothing. */
-		g_autofree char *evidence = g_strdup_printf (
-			"%s file=%s", local->message, feedback->name);
-		DsJournalEntry entry = {
-			.object_kind = "batch", .object_id = batch_id,
-			.event = "ignored", .new_state = state,
-			.evidence = evidence,
-		};
-
+	else
 		feedback->report->ignored++;
-		return ds_journal_append (feedback->instance->store, &entry,
-					  error);
-	}
-	if (local->code == DS_ERROR_NOT_FOUND)
-		return input_fail (error, line, "%s", local->message);
-	g_propagate_error (error, g_steal_pointer (&local));
-	return FALSE;
+	return TRUE;
 }
 
 static gboolean
-apply_table (Feedback *feedback, GPtrArray *rows, GError **error)
+apply_table (Feedback *feedback, GPtrArray *rows, GArray *lines,
+	     GError **error)
 {
 	GPtrArray *header = g_ptr_array_index (rows, 0);
 	Columns at = {
@@ -1277,9 +1316,10 @@ apply_table (Feedback *feedback, GPtrArray *rows, GError **error)
 				   "batch_id, trace_id, tracking_number");
 	for (guint i = 1; i < rows->len; i++) {
 		GPtrArray *row = g_ptr_array_index (rows, i);
+		int line = g_array_index (lines, int, i);
 		gboolean ok = at.batch_id >= 0 ?
-			apply_batch_row (feedback, row, &at, i + 1, error) :
-			apply_letter_row (feedback, row, &at, i + 1, error);
+			apply_batch_row (feedback, row, &at, line, error) :
+			apply_letter_row (feedback, row, &at, line, error);
 
 		if (!ok)
 			return FALSE;
@@ -1298,23 +1338,25 @@ looks_like_trace_id (const char *text)
 
 /* A scan of returned envelopes: one trace id per line. */
 static gboolean
-apply_scan (Feedback *feedback, GPtrArray *rows, GError **error)
+apply_scan (Feedback *feedback, GPtrArray *rows, GArray *lines,
+	    GError **error)
 {
 	Columns at = { -1, 0, 1, -1, -1 };
 
 	feedback->report->kind = "scan";
 	for (guint i = 0; i < rows->len; i++) {
 		GPtrArray *row = g_ptr_array_index (rows, i);
+		int line = g_array_index (lines, int, i);
 		g_autoptr (GPtrArray) returned = g_ptr_array_new ();
 
 		if (i == 0 && row->len == 1 &&
 		    g_ascii_strcasecmp (row->pdata[0], "trace_id") == 0)
 			continue;
 		if (row->len != 1 || !looks_like_trace_id (row->pdata[0]))
-			return input_fail (error, i + 1, "not a trace id");
+			return input_fail (error, line, "not a trace id");
 		g_ptr_array_add (returned, row->pdata[0]);
 		g_ptr_array_add (returned, (gpointer) "returned");
-		if (!apply_letter_row (feedback, returned, &at, i + 1, error))
+		if (!apply_letter_row (feedback, returned, &at, line, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -1326,6 +1368,7 @@ apply_text (Feedback *feedback, GBytes *contents, GError **error)
 	gsize length;
 	const char *text = g_bytes_get_data (contents, &length);
 	g_autoptr (GPtrArray) rows = NULL;
+	g_autoptr (GArray) lines = NULL;
 	GPtrArray *first;
 
 	if (!g_utf8_validate (text, length, NULL))
@@ -1334,7 +1377,7 @@ apply_text (Feedback *feedback, GBytes *contents, GError **error)
 		text += 3;
 		length -= 3;
 	}
-	rows = read_rows (text, length, error);
+	rows = read_rows (text, length, &lines, error);
 	if (rows == NULL)
 		return FALSE;
 	if (rows->len == 0)
@@ -1343,8 +1386,8 @@ apply_text (Feedback *feedback, GBytes *contents, GError **error)
 	if (first->len == 1 && (looks_like_trace_id (first->pdata[0]) ||
 				g_ascii_strcasecmp (first->pdata[0],
 						    "trace_id") == 0))
-		return apply_scan (feedback, rows, error);
-	return apply_table (feedback, rows, error);
+		return apply_scan (feedback, rows, lines, error);
+	return apply_table (feedback, rows, lines, error);
 }
 
 /* -- one file ---------------------------------------------------------- */

@@ -35,10 +35,15 @@
  * the address (table tasks, journaled).
  *
  * Promises: one file is applied in one transaction, wholly or not at
- * all.  A line naming an unknown document or batch, an unknown state, or
- * a move the state tables refuse, refuses the whole file with its line
- * number (DS_ERROR_INPUT).  Feedback for an object in a terminal state
- * (late, duplicate) is journaled as "ignored" and moves nothing.  The
+ * all.  Every row is judged as states.h says, whatever its kind (batch,
+ * trace id, tracking number, scan, bounce): a line naming an unknown
+ * document or batch, an unknown state, or a move the state tables
+ * refuse (one that skips a state, created -> posted, or leads nowhere)
+ * refuses the whole file with its physical line number and the states
+ * skipped (DS_ERROR_INPUT); feedback for an object already in that
+ * state, past it, or in a terminal state (late, duplicate) is journaled
+ * as "ignored" and moves nothing.  A value quoted in a refusal has its
+ * control characters escaped (ds-error.h): one refusal, one line.  The
  * journal's actor is "feed:NAME".
  */
 #ifndef DS_FEEDBACK_H

@@ -117,7 +117,8 @@ provider_steps (const char *provider_state)
 
 /*
  * Take each step the attempt has not taken yet; the last step once more
- * when none could be taken, so that late news is journaled as ignored.
+ * as feedback when none could be taken, so that late news (the attempt
+ * is there or past it) is journaled as ignored.
  */
 static gboolean
 walk (DsStore *store, gint64 attempt_id, char **steps, const char *evidence,
@@ -125,6 +126,7 @@ walk (DsStore *store, gint64 attempt_id, char **steps, const char *evidence,
 {
 	guint n_steps = g_strv_length (steps);
 	gboolean moved = FALSE;
+	gboolean late;
 
 	for (guint i = 0; i < n_steps; i++) {
 		g_autoptr (DsAttempt) attempt = ds_attempt_get (store,
@@ -144,8 +146,8 @@ walk (DsStore *store, gint64 attempt_id, char **steps, const char *evidence,
 	}
 	if (moved)
 		return TRUE;
-	return ds_attempt_move (store, attempt_id, steps[n_steps - 1],
-				evidence, error);
+	return ds_attempt_report (store, attempt_id, steps[n_steps - 1],
+				  evidence, &late, error);
 }
 
 gboolean

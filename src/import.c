@@ -423,6 +423,7 @@ ds_import_report_free (DsImportReport *report)
 	g_free (report->refusal);
 	g_ptr_array_unref (report->errors);
 	g_strfreev (report->unknown_columns);
+	g_free (report->rejected_path);
 	g_free (report);
 }
 
@@ -474,9 +475,13 @@ report_columns_warning (const DsImportReport *report)
 	several = report->unknown_columns[1] != NULL;
 	text = g_string_new (several ? "unknown columns, not read: " :
 			     "unknown column, not read: ");
-	for (guint i = 0; report->unknown_columns[i] != NULL; i++)
+	for (guint i = 0; report->unknown_columns[i] != NULL; i++) {
+		g_autofree char *column = ds_error_escape_controls (
+			report->unknown_columns[i]);
+
 		g_string_append_printf (text, "%s\"%s\"", i ? ", " : "",
-					report->unknown_columns[i]);
+					column);
+	}
 	if (report->profile != NULL)
 		g_string_append_printf (text, " (profile %s neither reads "
 					"nor ignores %s: add %s to its "
@@ -502,7 +507,7 @@ report_refuse (DsImportReport *report, const GError *error)
 			       error->code : DS_ERROR_PERMANENT;
 	report->refusal_line = ds_error_input_line (error);
 	g_free (report->refusal);
-	report->refusal = g_strdup (message);
+	report->refusal = ds_error_escape_controls (message);
 	report->accepted = report->updated = 0;
 	report->unchanged = report->rejected = 0;
 	g_ptr_array_set_size (report->errors, 0);
@@ -1530,8 +1535,8 @@ run_reject (ImportRun *run, guint line, const char *field,
 	DsImportError *row_error = g_new0 (DsImportError, 1);
 
 	row_error->line = line;
-	row_error->field = g_strdup (field);
-	row_error->reason = g_strdup (reason);
+	row_error->field = ds_error_escape_controls (field);
+	row_error->reason = ds_error_escape_controls (reason);
 	g_ptr_array_add (run->report->errors, row_error);
 	run->report->rejected++;
 }
@@ -1891,10 +1896,147 @@ ds_import_report_format (const DsImportReport *report, guint max_errors)
 					"", row_error->field ? ": " : "",
 					row_error->reason);
 	}
-	if (shown < report->errors->len)
-		g_string_append_printf (text, "  and %u more rejected rows\n",
-					report->errors->len - shown);
+	if (shown < report->errors->len && report->rejected_path != NULL)
+		g_string_append_printf (text, "  and %u more rejected rows: "
+					"all %u in %s\n",
+					report->errors->len - shown,
+					report->errors->len,
+					report->rejected_path);
+	else if (shown < report->errors->len)
+		g_string_append_printf (text, "  and %u more rejected rows: "
+					"dunspool import --errors %.12s "
+					"lists them all\n",
+					report->errors->len - shown,
+					report->sha256);
 	return g_string_free (text, FALSE);
+}
+
+char *
+ds_import_report_rejected_rows (const DsImportReport *report)
+{
+	GString *text;
+
+	if (report->errors->len == 0)
+		return NULL;
+	text = g_string_new ("line\tfield\treason\n");
+	for (guint i = 0; i < report->errors->len; i++) {
+		const DsImportError *row_error = report->errors->pdata[i];
+		g_autofree char *field = ds_error_escape_controls (
+			row_error->field);
+		g_autofree char *reason = ds_error_escape_controls (
+			row_error->reason);
+
+		g_string_append_printf (text, "%d\t%s\t%s\n",
+					row_error->line,
+					field ? field : "", reason);
+	}
+	return g_string_free (text, FALSE);
+}
+
+/* Looking up an earlier import. */
+
+/* Hex digits only, at least 8 and at most 64 of them. */
+static gboolean
+looks_like_sha256 (const char *text)
+{
+	gsize length = strlen (text);
+
+	if (length < 8 || length > 64)
+		return FALSE;
+	for (gsize i = 0; i < length; i++)
+		if (!g_ascii_isxdigit (text[i]))
+			return FALSE;
+	return TRUE;
+}
+
+/* The SHA-256 of the file at PATH, as source_map computes it. */
+static char *
+file_sha256 (const char *path, GError **error)
+{
+	g_autoptr (GError) map_error = NULL;
+	g_autoptr (GMappedFile) mapped = g_mapped_file_new (path, FALSE,
+							    &map_error);
+
+	if (mapped == NULL) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "%s: %s", path,
+			     map_error->message);
+		return NULL;
+	}
+	return g_compute_checksum_for_data (
+		G_CHECKSUM_SHA256,
+		(const guchar *) g_mapped_file_get_contents (mapped),
+		g_mapped_file_get_length (mapped));
+}
+
+/* The import FILE_OR_SHA256 names, as ds_import_report_load says. */
+static DsLedgerImport *
+find_import (DsStore *store, const char *file_or_sha256, GError **error)
+{
+	g_autofree char *sha256 = NULL;
+	g_autoptr (GError) find_error = NULL;
+	DsLedgerImport *import;
+
+	if (g_file_test (file_or_sha256, G_FILE_TEST_EXISTS)) {
+		sha256 = file_sha256 (file_or_sha256, error);
+		if (sha256 == NULL)
+			return NULL;
+		import = ds_ledger_get_import (store, sha256, &find_error);
+	} else if (looks_like_sha256 (file_or_sha256)) {
+		sha256 = g_ascii_strdown (file_or_sha256, -1);
+		import = ds_ledger_find_import (store, sha256, &find_error);
+	} else {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "%s: no such file, nor the SHA-256 of one (at "
+			     "least 8 hex digits)", file_or_sha256);
+		return NULL;
+	}
+	if (import != NULL)
+		return import;
+	if (g_error_matches (find_error, DS_ERROR, DS_ERROR_NOT_FOUND))
+		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
+			     "%s: never imported (sha256 %s)",
+			     file_or_sha256, sha256);
+	else
+		g_propagate_error (error, g_steal_pointer (&find_error));
+	return NULL;
+}
+
+DsImportReport *
+ds_import_report_load (DsStore *store, const char *file_or_sha256,
+		       GError **error)
+{
+	g_autoptr (DsLedgerImport) import = find_import (store,
+							 file_or_sha256,
+							 error);
+	g_autoptr (GPtrArray) errors = NULL;
+	g_autoptr (DsImportReport) report = NULL;
+
+	if (import == NULL)
+		return NULL;
+	errors = ds_ledger_import_errors (store, import->file_sha256, error);
+	if (errors == NULL)
+		return NULL;
+	report = ds_import_report_new (
+		g_file_test (file_or_sha256, G_FILE_TEST_EXISTS) ?
+		file_or_sha256 : import->file_name);
+	report->kind = g_strdup (import->kind);
+	report->profile = g_strdup (import->profile);
+	report->sha256 = g_strdup (import->file_sha256);
+	report->imported_at = g_strdup (import->imported_at);
+	report->accepted = import->accepted;
+	report->updated = import->updated;
+	report->unchanged = import->unchanged;
+	report->rejected = import->rejected;
+	for (guint i = 0; i < errors->len; i++) {
+		const DsLedgerImportError *stored = errors->pdata[i];
+		DsImportError *row_error = g_new0 (DsImportError, 1);
+
+		row_error->line = stored->line;
+		row_error->field = ds_error_escape_controls (stored->field);
+		row_error->reason = ds_error_escape_controls (stored->reason);
+		g_ptr_array_add (report->errors, row_error);
+	}
+	return g_steal_pointer (&report);
 }
 
 void

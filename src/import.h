@@ -69,6 +69,8 @@ typedef struct {
 	int header_line;
 	char **unknown_columns;	/* header columns not read: a warning;
 				   NULL or empty: none */
+	char *rejected_path;	/* where every row error was written (the
+				   spool's NAME.rejected); NULL: nowhere */
 } DsImportReport;
 
 /* An empty report, for callers that refuse a file before importing. */
@@ -99,13 +101,40 @@ gboolean ds_import_files (DsStore *store, const char *const *paths,
 			  const char *profile_dir, const char *profile_name,
 			  GPtrArray **reports, GError **error);
 
-/* "invoices.csv: invoices: 10 rows: 9 accepted, ..., 1 rejected", a
+/*
+ * "invoices.csv: invoices: 10 rows: 9 accepted, ..., 1 rejected", a
  * line naming the unknown columns if any, and a line per row error, at
- * most MAX_ERRORS of them (0: all). */
+ * most MAX_ERRORS of them (0: all).  When that leaves some out, a last
+ * line says how many and where all of them are: the report's
+ * rejected_path, else `dunspool import --errors SHA256` (the first 12
+ * hex digits), which lists them from the database.
+ */
 char *ds_import_report_format (const DsImportReport *report,
 			       guint max_errors);
 void ds_import_report_print (const DsImportReport *report, FILE *out,
 			     guint max_errors);
+
+/*
+ * Every row error of the report, for the spool's NAME.rejected:
+ * tab-separated UTF-8 text, a first row naming the columns "line",
+ * "field" and "reason", then one row per rejected row in line order,
+ * the field empty when the reason is about the whole row.  Control
+ * characters in a field or reason are escaped (ds-error.h), so each
+ * row is one line.  NULL when no row was rejected.
+ */
+char *ds_import_report_rejected_rows (const DsImportReport *report);
+
+/*
+ * The report of an earlier import, from the database, with every row
+ * error it kept: FILE_OR_SHA256 is a file (its bytes are hashed, as an
+ * import does) or the SHA-256 of one, or at least its first 8 hex
+ * digits.  DS_ERROR_NOT_FOUND when no import of it is known;
+ * DS_ERROR_INPUT when neither a file nor hex digits, or when the digits
+ * start more than one file's SHA-256.
+ */
+DsImportReport *ds_import_report_load (DsStore *store,
+				       const char *file_or_sha256,
+				       GError **error);
 
 /* Add the report as one JSON object at the builder's position. */
 void ds_import_report_add_json (const DsImportReport *report,

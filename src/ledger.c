@@ -885,14 +885,33 @@ ds_ledger_writer_instalment_room (DsLedgerWriter *writer,
 
 /* The import bookkeeping. */
 
+#define IMPORT_COLUMNS \
+	"file_sha256, file_name, kind, profile, imported_at, accepted," \
+	" updated, unchanged, rejected"
+
+static DsLedgerImport *
+import_from_row (sqlite3_stmt *statement)
+{
+	DsLedgerImport *import = g_new0 (DsLedgerImport, 1);
+
+	import->file_sha256 = ds_store_column_text (statement, 0);
+	import->file_name = ds_store_column_text (statement, 1);
+	import->kind = ds_store_column_text (statement, 2);
+	import->profile = ds_store_column_text (statement, 3);
+	import->imported_at = ds_store_column_text (statement, 4);
+	import->accepted = sqlite3_column_int64 (statement, 5);
+	import->updated = sqlite3_column_int64 (statement, 6);
+	import->unchanged = sqlite3_column_int64 (statement, 7);
+	import->rejected = sqlite3_column_int64 (statement, 8);
+	return import;
+}
+
 DsLedgerImport *
 ds_ledger_get_import (DsStore *store, const char *sha256, GError **error)
 {
 	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
-		"SELECT file_sha256, file_name, kind, profile, imported_at,"
-		" accepted, updated, unchanged, rejected FROM imports"
+		"SELECT " IMPORT_COLUMNS " FROM imports"
 		" WHERE file_sha256 = ?1", error);
-	DsLedgerImport *import;
 	int step;
 
 	if (statement == NULL)
@@ -907,17 +926,85 @@ ds_ledger_get_import (DsStore *store, const char *sha256, GError **error)
 		ds_store_fail (store, error, "imports");
 		return NULL;
 	}
-	import = g_new0 (DsLedgerImport, 1);
-	import->file_sha256 = ds_store_column_text (statement, 0);
-	import->file_name = ds_store_column_text (statement, 1);
-	import->kind = ds_store_column_text (statement, 2);
-	import->profile = ds_store_column_text (statement, 3);
-	import->imported_at = ds_store_column_text (statement, 4);
-	import->accepted = sqlite3_column_int64 (statement, 5);
-	import->updated = sqlite3_column_int64 (statement, 6);
-	import->unchanged = sqlite3_column_int64 (statement, 7);
-	import->rejected = sqlite3_column_int64 (statement, 8);
-	return import;
+	return import_from_row (statement);
+}
+
+DsLedgerImport *
+ds_ledger_find_import (DsStore *store, const char *sha256_prefix,
+		       GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT " IMPORT_COLUMNS " FROM imports"
+		" WHERE substr (file_sha256, 1, length (?1)) = ?1"
+		" ORDER BY file_sha256 LIMIT 2", error);
+	g_autoptr (DsLedgerImport) import = NULL;
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	ds_store_bind_text (statement, 1, sha256_prefix);
+	step = sqlite3_step (statement);
+	if (step == SQLITE_DONE) {
+		lookup_missing (error, "import of", sha256_prefix);
+		return NULL;
+	}
+	if (step != SQLITE_ROW) {
+		ds_store_fail (store, error, "imports");
+		return NULL;
+	}
+	import = import_from_row (statement);
+	step = sqlite3_step (statement);
+	if (step == SQLITE_ROW) {
+		g_set_error (error, DS_ERROR, DS_ERROR_INPUT,
+			     "%s: the start of more than one file's SHA-256: "
+			     "give more of it", sha256_prefix);
+		return NULL;
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "imports");
+		return NULL;
+	}
+	return g_steal_pointer (&import);
+}
+
+static void
+ledger_import_error_free (gpointer data)
+{
+	DsLedgerImportError *row_error = data;
+
+	g_free (row_error->field);
+	g_free (row_error->reason);
+	g_free (row_error);
+}
+
+GPtrArray *
+ds_ledger_import_errors (DsStore *store, const char *sha256,
+			 GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT line, field, reason FROM import_errors"
+		" WHERE file_sha256 = ?1 ORDER BY line, rowid", error);
+	g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (
+		ledger_import_error_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	ds_store_bind_text (statement, 1, sha256);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW) {
+		DsLedgerImportError *row_error = g_new0 (DsLedgerImportError,
+							 1);
+
+		row_error->line = sqlite3_column_int (statement, 0);
+		row_error->field = ds_store_column_text (statement, 1);
+		row_error->reason = ds_store_column_text (statement, 2);
+		g_ptr_array_add (errors, row_error);
+	}
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "import_errors");
+		return NULL;
+	}
+	return g_steal_pointer (&errors);
 }
 
 gboolean

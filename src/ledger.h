@@ -137,6 +137,13 @@ typedef struct {
 	gint64 rejected;
 } DsLedgerImport;
 
+/* One row an import rejected. */
+typedef struct {
+	int line;		/* the physical line the row starts on */
+	char *field;		/* NULL: about the whole row */
+	char *reason;
+} DsLedgerImportError;
+
 typedef struct {
 	DsInvoice invoice;
 	gint64 paid;		/* payments and credit notes allocated */
@@ -322,6 +329,14 @@ gboolean ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
  */
 DsLedgerImport *ds_ledger_get_import (DsStore *store, const char *sha256,
 				      GError **error);
+/* The one import whose SHA-256 starts with SHA256_PREFIX (lower-case
+ * hex); DS_ERROR_INPUT when several do. */
+DsLedgerImport *ds_ledger_find_import (DsStore *store,
+				       const char *sha256_prefix,
+				       GError **error);
+/* The rows an import of SHA256 rejected, by line: DsLedgerImportError. */
+GPtrArray *ds_ledger_import_errors (DsStore *store, const char *sha256,
+				    GError **error);
 gboolean ds_ledger_put_import (DsStore *store, const DsLedgerImport *import,
 			       GError **error);
 gboolean ds_ledger_writer_put_import_error (DsLedgerWriter *writer,

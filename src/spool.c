@@ -774,8 +774,9 @@ ds_spool_check_input (const char *path, gint64 max_bytes, char **mime_type,
 	return ok;
 }
 
-char *
-ds_spool_archive (const char *root, const char *path, GError **error)
+/* ROOT/archive/YYYY-MM of this UTC month, made if missing. */
+static char *
+archive_dir (const char *root, GError **error)
 {
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	g_autofree char *month = g_date_time_format (now, "%Y-%m");
@@ -784,7 +785,48 @@ ds_spool_archive (const char *root, const char *path, GError **error)
 
 	if (!make_directory (dir, error))
 		return NULL;
+	return g_steal_pointer (&dir);
+}
+
+char *
+ds_spool_archive (const char *root, const char *path, GError **error)
+{
+	g_autofree char *dir = archive_dir (root, error);
+
+	if (dir == NULL)
+		return NULL;
 	return move_unique (path, dir, NULL, NULL, error);
+}
+
+char *
+ds_spool_archive_with_note (const char *root, const char *path,
+			    const char *suffix, const char *note,
+			    char **note_path, GError **error)
+{
+	g_autofree char *dir = archive_dir (root, error);
+	g_autofree char *moved = NULL;
+	g_autofree char *base = NULL;
+	g_autofree char *note_name = NULL;
+	g_autoptr (GBytes) contents = NULL;
+	g_autoptr (GError) note_error = NULL;
+
+	*note_path = NULL;
+	if (dir == NULL)
+		return NULL;
+	moved = move_unique (path, dir, NULL, suffix, error);
+	if (moved == NULL)
+		return NULL;
+
+	/* The file is archived: a note that cannot be written is told. */
+	base = g_path_get_basename (moved);
+	note_name = g_strconcat (base, suffix, NULL);
+	contents = g_bytes_new (note, strlen (note));
+	if (ds_spool_write_file (dir, note_name, contents, &note_error))
+		*note_path = g_build_filename (dir, note_name, NULL);
+	else
+		g_warning ("%s: archived without its %s: %s", moved,
+			   note_name, note_error->message);
+	return g_steal_pointer (&moved);
 }
 
 /* A name to keep a refused file under: its own, made valid. */
@@ -826,9 +868,11 @@ ds_spool_reject (const char *root, const char *path, int line,
 	g_autofree char *moved = NULL;
 	g_autofree char *moved_name = NULL;
 	g_autofree char *reason_name = NULL;
+	g_autofree char *one_line = ds_error_escape_controls (reason);
 	char *text;
 	g_autoptr (GBytes) contents = NULL;
 
+	reason = one_line;
 	moved = move_unique (path, corrupt, safe_name (name), ".reason",
 			     error);
 	if (moved == NULL)
@@ -983,6 +1027,34 @@ incoming_claim (IncomingRun *run, GError **error)
 }
 
 /*
+ * A file read: to archive/, with NAME.rejected beside it when rows of
+ * it were rejected, so that every row error is where the file is.
+ */
+static char *
+incoming_archive (IncomingRun *run, DsImportReport *report, GError **error)
+{
+	g_autofree char *name = g_path_get_basename (report->path);
+	g_autofree char *rejected = ds_import_report_rejected_rows (report);
+	char *moved;
+
+	if (rejected == NULL)
+		moved = ds_spool_archive (run->root, report->path, error);
+	else
+		moved = ds_spool_archive_with_note (run->root, report->path,
+						    ".rejected", rejected,
+						    &report->rejected_path,
+						    error);
+	if (moved != NULL && report->rejected_path != NULL)
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL, NULL,
+			      "%s: archived: to=%s rejected=%s", name, moved,
+			      report->rejected_path);
+	else if (moved != NULL)
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL, NULL,
+			      "%s: archived: to=%s", name, moved);
+	return moved;
+}
+
+/*
  * Where a file goes after the import: archive/ when it was read,
  * corrupt/ when it is bad, back to new/ when the fault was ours (the
  * database, a profile) so that it is tried again.
@@ -995,12 +1067,7 @@ incoming_settle (IncomingRun *run, DsImportReport *report)
 	char *moved;
 
 	if (!report->refused) {
-		moved = ds_spool_archive (run->root, report->path,
-					  &move_error);
-		if (moved != NULL)
-			ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_SPOOL,
-				      NULL, "%s: archived: to=%s", name,
-				      moved);
+		moved = incoming_archive (run, report, &move_error);
 	} else if (report->refusal_code == DS_ERROR_INPUT) {
 		moved = ds_spool_reject (run->root, report->path,
 					 report->refusal_line,

@@ -5,7 +5,9 @@
  *   incoming/{tmp,new,cur}  ledger exports: written to tmp, renamed into
  *   status/{tmp,new,cur}    new; claimed by renaming into cur
  *   corrupt/                files refused, each with NAME.reason
- *   archive/YYYY-MM/        files processed (UTC month of processing)
+ *   archive/YYYY-MM/        files processed (UTC month of processing),
+ *                           a ledger file with rows rejected with
+ *                           NAME.rejected
  *   documents/              rendered PDFs
  *   outgoing/{print,mail,fax}
  *
@@ -106,6 +108,16 @@ gboolean ds_spool_check_input (const char *path, gint64 max_bytes,
 char *ds_spool_archive (const char *root, const char *path, GError **error);
 
 /*
+ * The same, and write NOTE beside the archived file as NAME.SUFFIX
+ * (NAME chosen so that both names are free); *NOTE_PATH: where.  A
+ * note that cannot be written leaves *NOTE_PATH NULL and is logged as
+ * a warning: the file is archived all the same.
+ */
+char *ds_spool_archive_with_note (const char *root, const char *path,
+				  const char *suffix, const char *note,
+				  char **note_path, GError **error);
+
+/*
  * Move PATH into ROOT/corrupt/ and write NAME.reason beside it: the file,
  * the line (0: the whole file), why, and when.  The new path.  The log
  * record gives line=LINE when there is one.
@@ -137,7 +149,10 @@ typedef struct {
  * import them together (in the order their kinds depend on each other),
  * then archive each one read, move each one refused to corrupt/ with its
  * reason, and give back those the database could not take (to try again).
- * *reports: a DsImportReport per file, its path where the file went.
+ * A file read with rows rejected is archived with NAME.rejected beside
+ * it: every row error, as ds_import_report_rejected_rows writes them.
+ * *reports: a DsImportReport per file, its path where the file went
+ * (and rejected_path where its row errors went).
  * FALSE when there is no space, or the database failed (TEMPORARY).
  */
 gboolean ds_spool_import_incoming (DsStore *store, const char *root,

@@ -125,3 +125,78 @@ ds_state_allowed (DsMachine machine, const char *from, const char *to)
 	}
 	return FALSE;
 }
+
+/* The states FROM leads to in one step. */
+static GStrv
+next_states (DsMachine machine, const char *from)
+{
+	const Transition *entry = find_state (machine, from);
+
+	return g_strsplit (entry != NULL ? entry->to : "", " ", -1);
+}
+
+/*
+ * Every state some way leads to from FROM, each mapped to the state it
+ * is first reached from: breadth first, so along a shortest way.
+ */
+static GHashTable *
+reachable (DsMachine machine, const char *from)
+{
+	GHashTable *before = g_hash_table_new_full (g_str_hash, g_str_equal,
+						    g_free, g_free);
+	g_autoptr (GPtrArray) queue = g_ptr_array_new_with_free_func (g_free);
+
+	g_ptr_array_add (queue, g_strdup (from));
+	for (guint i = 0; i < queue->len; i++) {
+		g_auto (GStrv) next = next_states (machine, queue->pdata[i]);
+
+		for (char **state = next; *state != NULL; state++) {
+			if (**state == '\0' || strcmp (*state, from) == 0 ||
+			    g_hash_table_contains (before, *state))
+				continue;
+			g_hash_table_insert (before, g_strdup (*state),
+					     g_strdup (queue->pdata[i]));
+			g_ptr_array_add (queue, g_strdup (*state));
+		}
+	}
+	return before;
+}
+
+DsStateReport
+ds_state_judge_report (DsMachine machine, const char *from, const char *to)
+{
+	g_autoptr (GHashTable) after_to = NULL;
+
+	if (!ds_state_known (machine, from) || !ds_state_known (machine, to))
+		return DS_STATE_REPORT_REFUSED;
+	if (ds_state_allowed (machine, from, to))
+		return DS_STATE_REPORT_MOVES;
+	if (strcmp (from, to) == 0 || ds_state_terminal (machine, from))
+		return DS_STATE_REPORT_STALE;
+
+	/* Past it: a way leads from TO to where the object is. */
+	after_to = reachable (machine, to);
+	return g_hash_table_contains (after_to, from) ?
+	       DS_STATE_REPORT_STALE : DS_STATE_REPORT_REFUSED;
+}
+
+char *
+ds_state_refusal (DsMachine machine, const char *from, const char *to)
+{
+	g_autoptr (GHashTable) before = reachable (machine, from);
+	g_autoptr (GPtrArray) skipped = g_ptr_array_new ();
+	g_autofree char *list = NULL;
+
+	if (!g_hash_table_contains (before, to))
+		return g_strdup_printf ("%s -> %s is not allowed", from, to);
+	for (const char *state = g_hash_table_lookup (before, to);
+	     strcmp (state, from) != 0;
+	     state = g_hash_table_lookup (before, state))
+		g_ptr_array_insert (skipped, 0, (gpointer) state);
+	if (skipped->len == 0)
+		return g_strdup_printf ("%s -> %s is not allowed", from, to);
+	g_ptr_array_add (skipped, NULL);
+	list = g_strjoinv (", ", (char **) skipped->pdata);
+	return g_strdup_printf ("%s -> %s is not allowed: it skips %s", from,
+				to, list);
+}

@@ -26,6 +26,18 @@
  *             registered: posted -> notice-left -> signed | unclaimed
  *             -> returned.
  *   batch:    created -> printed -> posted.
+ *
+ * Feedback (a mailroom's confirmation, a carrier's tracking, a returned
+ * envelope, a bounce, a provider's or a fax server's state) is judged
+ * against the same tables, in three ways:
+ *
+ *   moves     the table allows it: the object moves;
+ *   stale     late or repeated: the object is in that state already, or
+ *             past it (posted, told printed), or in a terminal state:
+ *             journaled as ignored, nothing moves;
+ *   refused   it skips a state (a batch still created, told posted) or
+ *             asks for a state the object can never reach from where it
+ *             is: the report is wrong, and whoever sent it is told.
  */
 #ifndef DS_STATES_H
 #define DS_STATES_H
@@ -44,6 +56,24 @@ gboolean ds_state_known (DsMachine machine, const char *state);
 gboolean ds_state_terminal (DsMachine machine, const char *state);
 gboolean ds_state_allowed (DsMachine machine, const char *from,
 			   const char *to);
+
+typedef enum {
+	DS_STATE_REPORT_MOVES,
+	DS_STATE_REPORT_STALE,
+	DS_STATE_REPORT_REFUSED,
+} DsStateReport;
+
+/* What feedback asking an object in FROM for TO is, as above. */
+DsStateReport ds_state_judge_report (DsMachine machine, const char *from,
+				     const char *to);
+
+/*
+ * Why FROM -> TO is refused, for a message: "created -> posted is not
+ * allowed: it skips printed" (the states on the shortest way from FROM
+ * to TO), or without the reason when no way leads there.
+ */
+char *ds_state_refusal (DsMachine machine, const char *from,
+			const char *to);
 
 G_END_DECLS
 

@@ -155,6 +155,17 @@ check "duplicate reported as ignored" \
 printf 'no,known,header\n' > "$work/bad.csv"
 "$dunspool" status --root "$root" "$work/bad.csv" > /dev/null 2>&1
 check "bad status file: exit 1" "$?" 1
+created=$(sql "SELECT batch_id FROM batches WHERE state = 'created'
+	ORDER BY day LIMIT 1")
+printf 'batch_id,state\n%s,posted\n' "$created" > "$work/b1.csv"
+"$dunspool" status --root "$root" "$work/b1.csv" > "$work/b1.out" 2>&1
+check "batch posted while created: refused, exit 1" "$?" 1
+refusal="b1.csv: refused: line 2: batch $created: created -> posted"
+refusal="$refusal is not allowed: it skips printed"
+check "the refusal names the line and the state skipped" \
+	"$(grep -c "$refusal" "$work/b1.out")" 1
+check "the batch stays created" "$(sql "SELECT state FROM batches
+	WHERE batch_id = '$created'")" created
 
 # Queue verbs by exit status.
 "$dunspool" queue cancel --root "$root" "$letter" > /dev/null 2>&1

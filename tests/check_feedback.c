@@ -4,7 +4,9 @@
  * escalated to a letter in the next print batch; mailroom batch
  * confirmations; returned-letter scans opening a task; carrier tracking
  * of registered letters; late and duplicate feedback journaled without
- * moving anything; bad files refused whole, with their reason.
+ * moving anything, for every kind of row; rows that skip a state (a
+ * batch still created, told posted) and other bad files refused whole,
+ * with their physical line and a reason on one line.
  */
 #include <check.h>
 #include <glib/gstdio.h>
@@ -689,6 +691,221 @@ START_TEST (test_feedback_signed_before_posted_refused)
 }
 END_TEST
 
+/*
+ * A batch still "created" cannot be posted: the mailroom skipped a
+ * step, or named the wrong batch.  The whole file is refused with the
+ * line and the step it skips, and nothing moves.
+ */
+START_TEST (test_feedback_batch_posted_while_created_refused)
+{
+	g_autoptr (DsBatch) batch = NULL;
+	g_autoptr (DsBatch) after = NULL;
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *reason_path = NULL, *reason = NULL;
+	DsFeedbackReport *report;
+	gint64 journal;
+
+	run_cycle ("2024-02-03");
+	batch = first_batch ();
+	ck_assert_str_eq (batch->state, "created");
+	journal = count ("SELECT count(*) FROM journal");
+	text = g_strdup_printf ("batch_id,state\n%s,posted\n",
+				batch->batch_id);
+	reports = drop_status ("b1.csv", text);
+	report = only_report (reports);
+	ck_assert (report->refused);
+	ck_assert_int_eq (report->refusal_line, 2);
+	ck_assert_msg (strstr (report->refusal, "created -> posted is not "
+			       "allowed: it skips printed"), "%s",
+		       report->refusal);
+	ck_assert (strstr (report->path, "/corrupt/") != NULL);
+	reason_path = g_strdup_printf ("%s.reason", report->path);
+	ck_assert (g_file_get_contents (reason_path, &reason, NULL, NULL));
+	ck_assert_msg (strstr (reason, "\nline: 2\n"), "%s", reason);
+	ck_assert (strstr (reason, batch->batch_id) != NULL);
+	after = first_batch ();
+	ck_assert_str_eq (after->state, "created");
+	ck_assert_int_eq (count ("SELECT count(*) FROM journal"), journal);
+}
+END_TEST
+
+/* Told twice in one file: the second time is journaled only. */
+START_TEST (test_feedback_batch_confirmed_twice_in_one_file)
+{
+	g_autoptr (DsBatch) batch = NULL;
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autofree char *text = NULL;
+
+	run_cycle ("2024-02-03");
+	batch = first_batch ();
+	text = g_strdup_printf ("batch_id,state\n%s,printed\n%s,printed\n"
+				"%s,posted\n%s,printed\n", batch->batch_id,
+				batch->batch_id, batch->batch_id,
+				batch->batch_id);
+	reports = drop_status ("twice.csv", text);
+	ck_assert (!only_report (reports)->refused);
+	ck_assert_uint_eq (only_report (reports)->applied, 2);
+	ck_assert_uint_eq (only_report (reports)->ignored, 2);
+	ck_assert_int_eq (count ("SELECT count(*) FROM journal WHERE"
+				 " object_kind = 'batch' AND"
+				 " event = 'ignored' AND"
+				 " evidence LIKE 'mailroom state=printed"
+				 " file=twice.csv %'"), 2);
+}
+END_TEST
+
+/*
+ * The mailroom reported the letter posted on its own before it
+ * confirmed the batch: the batch still moves, the letter, already past
+ * printed, keeps its state.
+ */
+START_TEST (test_feedback_batch_confirmed_after_its_letter)
+{
+	g_autofree char *trace_id = NULL;
+	g_autofree char *letter = NULL, *text = NULL;
+	g_autoptr (DsBatch) batch = NULL;
+	g_autoptr (DsBatch) after = NULL;
+	g_autoptr (GPtrArray) first = NULL, second = NULL;
+	g_autoptr (GPtrArray) attempts = NULL;
+
+	run_cycle ("2024-02-03");
+	trace_id = trace_of ("C2");
+	batch = first_batch ();
+	letter = g_strdup_printf ("trace_id,state\n%s,printed\n%s,posted\n",
+				  trace_id, trace_id);
+	first = drop_status ("letter.csv", letter);
+	ck_assert_uint_eq (only_report (first)->applied, 2);
+	text = g_strdup_printf ("batch_id,state\n%s,printed\n%s,posted\n",
+				batch->batch_id, batch->batch_id);
+	second = drop_status ("batch.csv", text);
+	ck_assert_msg (!only_report (second)->refused, "%s",
+		       only_report (second)->refusal);
+	ck_assert_uint_eq (only_report (second)->applied, 2);
+	after = first_batch ();
+	ck_assert_str_eq (after->state, "posted");
+	attempts = attempts_of (trace_id);
+	ck_assert_str_eq (attempt_state (attempts, 0), "posted");
+	ck_assert_int_eq (count ("SELECT count(*) FROM journal WHERE"
+				 " object_kind = 'attempt' AND"
+				 " event = 'ignored' AND old_state = 'posted'"
+				 " AND evidence LIKE 'batch % printed'"), 1);
+}
+END_TEST
+
+/*
+ * Every kind of letter row draws the same line: news a letter is past
+ * is journaled as ignored (a trace id row, a carrier's row); a row that
+ * skips a state refuses the file (a carrier's row, a returned scan).
+ */
+START_TEST (test_feedback_letter_rows_late_or_skipping)
+{
+	g_autofree char *trace_id = NULL;
+	g_autofree char *printed = NULL, *notice = NULL, *scan = NULL;
+	g_autoptr (GPtrArray) late = NULL, left = NULL, posted = NULL;
+	g_autoptr (GPtrArray) signed_early = NULL, returned = NULL;
+	g_autoptr (GPtrArray) attempts = NULL;
+	gint64 attempt_id;
+	DsDate day;
+
+	run_cycle ("2024-02-03");
+	post_first_batch ();
+	trace_id = trace_of ("C2");
+
+	/* Posted; the mailroom's "printed" comes late. */
+	printed = g_strdup_printf ("trace_id,state\n%s,printed\n",
+				   trace_id);
+	late = drop_status ("late.csv", printed);
+	ck_assert_msg (!only_report (late)->refused, "%s",
+		       only_report (late)->refusal);
+	ck_assert_uint_eq (only_report (late)->ignored, 1);
+
+	/* The same document as a registered letter, printed only. */
+	ck_assert (ds_attempt_create (instance->store, trace_id,
+				      DS_CHANNEL_REGISTERED, "print",
+				      &attempt_id, NULL));
+	ck_assert (ds_date_parse_iso ("2024-02-05", &day, NULL));
+	ck_assert (ds_batch_build (instance, day, &(gint64) { 0 }, NULL));
+	{
+		g_autoptr (GPtrArray) batches = ds_batch_list (instance,
+							       NULL);
+		DsBatch *newest = g_ptr_array_index (batches, 0);
+
+		ck_assert (ds_batch_mark (instance, newest->batch_id,
+					  "printed", NULL));
+	}
+	notice = g_strdup_printf ("trace_id,tracking_number,state\n"
+				  "%s,RR123456785DE,notice-left\n", trace_id);
+	signed_early = drop_status ("carrier-0.csv", notice);
+	ck_assert (only_report (signed_early)->refused);
+	ck_assert_msg (strstr (only_report (signed_early)->refusal,
+			       "printed -> notice-left is not allowed: it "
+			       "skips posted"), "%s",
+		       only_report (signed_early)->refusal);
+
+	/* Posted: the carrier's notice comes, then its "posted", late. */
+	ck_assert (ds_attempt_move (instance->store, attempt_id, "posted",
+				    NULL, NULL));
+	left = drop_status ("carrier-1.csv", notice);
+	ck_assert_uint_eq (only_report (left)->applied, 1);
+	posted = drop_status ("carrier-2.csv", "tracking_number,status\n"
+			      "RR123456785DE,posted\n");
+	ck_assert_msg (!only_report (posted)->refused, "%s",
+		       only_report (posted)->refusal);
+	ck_assert_uint_eq (only_report (posted)->ignored, 1);
+
+	/* A notice left, then returned: it was never reported unclaimed. */
+	scan = g_strdup_printf ("%s\n", trace_id);
+	returned = drop_status ("scan.txt", scan);
+	ck_assert (only_report (returned)->refused);
+	ck_assert_int_eq (only_report (returned)->refusal_line, 1);
+	ck_assert_msg (strstr (only_report (returned)->refusal,
+			       "notice-left -> returned is not allowed: it "
+			       "skips unclaimed"), "%s",
+		       only_report (returned)->refusal);
+	attempts = attempts_of (trace_id);
+	ck_assert_str_eq (attempt_state (attempts, 0), "posted");
+	ck_assert_str_eq (attempt_state (attempts, 1), "notice-left");
+}
+END_TEST
+
+/*
+ * A quoted field may hold line breaks: the rows after it are still told
+ * by their physical line, and a value quoted in the reason is escaped,
+ * so that the refusal and its NAME.reason stay one line each.
+ */
+START_TEST (test_feedback_refusal_on_one_line_with_its_line)
+{
+	g_autofree char *trace_id = NULL, *text = NULL;
+	g_autofree char *reason_path = NULL, *reason = NULL;
+	g_autoptr (GPtrArray) reports = NULL;
+	DsFeedbackReport *report;
+	guint lines = 0;
+
+	run_cycle ("2024-02-03");
+	post_first_batch ();
+	trace_id = trace_of ("C2");
+	text = g_strdup_printf ("trace_id,state,note\n"
+				"%s,delivered-assumed,\"first\nsecond\"\n"
+				"%s,\"lo\r\nst\",x\n", trace_id, trace_id);
+	reports = drop_status ("multi.csv", text);
+	report = only_report (reports);
+	ck_assert (report->refused);
+	ck_assert_int_eq (report->refusal_line, 4);
+	ck_assert_msg (strstr (report->refusal, "line 4: state \"lo\\r\\nst\" "
+			       "is not one a letter can report"), "%s",
+		       report->refusal);
+	ck_assert (strpbrk (report->refusal, "\r\n") == NULL);
+	reason_path = g_strdup_printf ("%s.reason", report->path);
+	ck_assert (g_file_get_contents (reason_path, &reason, NULL, NULL));
+	for (const char *p = reason; *p != '\0'; p++)
+		lines += *p == '\n';
+	ck_assert_msg (lines == 4 && strchr (reason, '\r') == NULL, "%s",
+		       reason);
+	ck_assert (strstr (reason, "\nline: 4\n") != NULL);
+}
+END_TEST
+
 START_TEST (test_feedback_maildir_bounces)
 {
 	g_autofree char *trace_id = NULL;
@@ -756,6 +973,11 @@ main (void)
 	tcase_add_test (tc, test_feedback_carrier_tracks_registered_letter);
 	tcase_add_test (tc, test_feedback_illegal_move_refuses_whole_file);
 	tcase_add_test (tc, test_feedback_signed_before_posted_refused);
+	tcase_add_test (tc, test_feedback_batch_posted_while_created_refused);
+	tcase_add_test (tc, test_feedback_batch_confirmed_twice_in_one_file);
+	tcase_add_test (tc, test_feedback_batch_confirmed_after_its_letter);
+	tcase_add_test (tc, test_feedback_letter_rows_late_or_skipping);
+	tcase_add_test (tc, test_feedback_refusal_on_one_line_with_its_line);
 	tcase_add_test (tc, test_feedback_maildir_bounces);
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);

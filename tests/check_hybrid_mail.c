@@ -211,6 +211,24 @@ START_TEST (test_hybrid_mail_states_walk_the_letter_path)
 }
 END_TEST
 
+/* Delivered, then an old "mailed" again: late, past it, ignored. */
+START_TEST (test_hybrid_mail_late_news_for_a_letter_past_it)
+{
+	g_autofree char *letter_id = NULL;
+	gint64 attempt_id = handed_off_attempt (&letter_id);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *state = NULL;
+
+	ck_assert (ds_hybrid_mail_record (instance->store, attempt_id,
+					  "delivered", NULL));
+	ck_assert_msg (ds_hybrid_mail_record (instance->store, attempt_id,
+					      "mailed", &error), "%s",
+		       error ? error->message : "");
+	state = state_of (attempt_id);
+	ck_assert_str_eq (state, "delivered-assumed");
+}
+END_TEST
+
 START_TEST (test_hybrid_mail_cancel_before_production)
 {
 	g_autofree char *letter_id = NULL;
@@ -269,6 +287,7 @@ main (void)
 	tcase_add_checked_fixture (tc, setup, teardown);
 	tcase_add_test (tc, test_hybrid_mail_upload_is_idempotent);
 	tcase_add_test (tc, test_hybrid_mail_states_walk_the_letter_path);
+	tcase_add_test (tc, test_hybrid_mail_late_news_for_a_letter_past_it);
 	tcase_add_test (tc, test_hybrid_mail_cancel_before_production);
 	tcase_add_test (tc, test_hybrid_mail_cancel_after_production_refused);
 	suite_add_tcase (suite, tc);

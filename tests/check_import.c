@@ -648,6 +648,7 @@ START_TEST (test_import_report_for_people_and_programs)
 	Fixture fixture = fixture_new ();
 	g_autoptr (DsImportReport) report = NULL;
 	g_autofree char *text = NULL;
+	g_autofree char *hint = NULL;
 	g_autoptr (JsonBuilder) builder = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
 	JsonObject *object;
@@ -661,7 +662,10 @@ START_TEST (test_import_report_for_people_and_programs)
 		       "%s", text);
 	ck_assert (strstr (text, "  line 3: customer_id: unknown customer "
 				 "\"CX\"\n"));
-	ck_assert (strstr (text, "  and 10 more rejected rows\n"));
+	hint = g_strdup_printf ("  and 10 more rejected rows: dunspool "
+				"import --errors %.12s lists them all\n",
+				report->sha256);
+	ck_assert_msg (strstr (text, hint), "%s", text);
 
 	ds_import_report_add_json (report, builder);
 	root = json_builder_get_root (builder);
@@ -680,6 +684,70 @@ START_TEST (test_import_report_for_people_and_programs)
 }
 END_TEST
 
+/*
+ * An earlier import's rejected rows, every one, from the database: by
+ * the file, by its SHA-256 or the start of it, and not for a file never
+ * imported.
+ */
+START_TEST (test_import_report_load_lists_every_rejected_row)
+{
+	Fixture fixture = fixture_new ();
+	g_autofree char *path = NULL;
+	g_autofree char *other = NULL;
+	g_autofree char *prefix = NULL;
+	g_autoptr (DsImportReport) report = NULL;
+	g_autoptr (DsImportReport) by_file = NULL;
+	g_autoptr (DsImportReport) by_sha = NULL;
+	g_autoptr (DsImportReport) by_prefix = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+
+	import_masters (&fixture);
+	path = ds_test_write (fixture.dir, "invoices.csv", row_errors_file);
+	report = import_ok (&fixture, path, NULL);
+	by_file = ds_import_report_load (fixture.store, path, &error);
+	ck_assert_msg (by_file != NULL, "%s", error ? error->message : "");
+	ck_assert_str_eq (by_file->sha256, report->sha256);
+	ck_assert_str_eq (by_file->kind, "invoices");
+	ck_assert_int_eq (by_file->accepted, 1);
+	ck_assert_int_eq (by_file->rejected, G_N_ELEMENTS (row_errors));
+	ck_assert_uint_eq (by_file->errors->len, G_N_ELEMENTS (row_errors));
+	for (guint i = 0; i < by_file->errors->len; i++) {
+		const DsImportError *stored = by_file->errors->pdata[i];
+		const DsImportError *read = report->errors->pdata[i];
+
+		ck_assert_int_eq (stored->line, read->line);
+		ck_assert_str_eq (stored->reason, read->reason);
+	}
+	text = ds_import_report_format (by_file, 0);
+	ck_assert (strstr (text, "more rejected") == NULL);
+	ck_assert (strstr (text, "  line 15: amount: ") != NULL);
+
+	by_sha = ds_import_report_load (fixture.store, report->sha256, NULL);
+	ck_assert (by_sha != NULL);
+	ck_assert_str_eq (by_sha->path, "invoices.csv");
+	prefix = g_ascii_strup (report->sha256, 12);
+	by_prefix = ds_import_report_load (fixture.store, prefix, NULL);
+	ck_assert (by_prefix != NULL);
+	ck_assert_str_eq (by_prefix->sha256, report->sha256);
+
+	other = ds_test_write (fixture.dir, "other.csv", "never imported\n");
+	ck_assert (ds_import_report_load (fixture.store, other, &error) ==
+		   NULL);
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_NOT_FOUND));
+	ck_assert (strstr (error->message, "never imported") != NULL);
+	g_clear_error (&error);
+	ck_assert (ds_import_report_load (fixture.store, "0123abcd",
+					  &error) == NULL);
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_NOT_FOUND));
+	g_clear_error (&error);
+	ck_assert (ds_import_report_load (fixture.store, "no-such.csv",
+					  &error) == NULL);
+	ck_assert (g_error_matches (error, DS_ERROR, DS_ERROR_INPUT));
+	fixture_free (&fixture);
+}
+END_TEST
+
 /* Columns nobody reads are named in a warning; the rows come in. */
 START_TEST (test_import_unknown_columns_named)
 {
@@ -687,6 +755,7 @@ START_TEST (test_import_unknown_columns_named)
 	g_autoptr (DsImportReport) report = NULL;
 	g_autoptr (DsImportReport) known = NULL;
 	g_autofree char *text = NULL;
+	g_autofree char *hint = NULL;
 	g_autoptr (JsonBuilder) builder = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
 	JsonObject *object;
@@ -817,6 +886,85 @@ START_TEST (test_import_line_numbers_count_quoted_line_breaks)
 	customer = ds_ledger_get_customer (fixture.store, "C1", NULL);
 	ck_assert_str_eq (customer->name, "Müller, Söhne");
 	ck_assert_str_eq (customer->street, "Hof 2\nAufgang \"B\"");
+	fixture_free (&fixture);
+}
+END_TEST
+
+/* Control characters in a reason, escaped: one reason, one line. */
+static const struct {
+	const char *text;
+	const char *escaped;
+} escapes[] = {
+	{ "plain, Köln", "plain, Köln" },
+	{ "a\r\nb", "a\\r\\nb" },
+	{ "tab\there", "tab\\there" },
+	{ "bell\a, esc\033, del\177", "bell\\x07, esc\\x1B, del\\x7F" },
+	{ "next line\xc2\x85", "next line\\u0085" },
+	{ "line\xe2\x80\xa8separator", "line\\u2028separator" },
+	{ "not UTF-8 \xff", "not UTF-8 \\xFF" },
+	{ "a backslash \\n stays", "a backslash \\n stays" },
+	{ "", "" },
+};
+
+START_TEST (test_import_escape_controls)
+{
+	g_autofree char *once = ds_error_escape_controls (escapes[_i].text);
+	g_autofree char *twice = ds_error_escape_controls (once);
+
+	ck_assert_str_eq (once, escapes[_i].escaped);
+	ck_assert_str_eq (twice, once);
+	ck_assert (ds_error_escape_controls (NULL) == NULL);
+}
+END_TEST
+
+/*
+ * Values with line breaks, tabs and other control characters, quoted in
+ * the reasons of their rows: each reason on one line, the report one
+ * line per rejected row, the database the same.
+ */
+START_TEST (test_import_reasons_quote_values_on_one_line)
+{
+	Fixture fixture = fixture_new ();
+	g_autoptr (DsImportReport) entities = NULL;
+	g_autoptr (DsImportReport) report = NULL;
+	g_autoptr (sqlite3_stmt) stored = NULL;
+	g_autofree char *text = NULL;
+	guint lines = 0;
+
+	entities = import_text (&fixture, "entities.csv", ENTITIES, NULL);
+	report = import_text (&fixture, "customers.csv",
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax\r\n"
+		"C1,\"Müller\r\nSöhne\",,x,1,y,\"D\r\nE\",de,EUR,DE01,,\r\n"
+		"C2,Two,,x,1,y,DE,de,EUR,\"X\tY\",,\r\n"
+		"C3,\"Three\nLines\nHere\",,x,1,y,DE,de,\"EU\001R\",DE01,,"
+		"\r\n", NULL);
+	ck_assert_int_eq (report->rejected, 3);
+	ck_assert_msg (strstr (error_at (report, 2)->reason, "\"D\\nE\""),
+		       "%s", error_at (report, 2)->reason);
+	ck_assert_msg (strstr (error_at (report, 5)->reason, "\"X\\tY\""),
+		       "%s", error_at (report, 5)->reason);
+	ck_assert_msg (strstr (error_at (report, 6)->reason, "\"EU\\x01R\""),
+		       "%s", error_at (report, 6)->reason);
+	for (guint i = 0; i < report->errors->len; i++) {
+		const DsImportError *row_error = report->errors->pdata[i];
+
+		ck_assert_msg (strpbrk (row_error->reason, "\r\n\t\001") ==
+			       NULL, "%s", row_error->reason);
+	}
+
+	text = ds_import_report_format (report, 0);
+	for (const char *p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	ck_assert_msg (lines == 1 + 3 && strchr (text, '\r') == NULL, "%s",
+		       text);
+
+	stored = ds_store_prepare (fixture.store,
+				   "SELECT count(*) FROM import_errors"
+				   " WHERE reason GLOB '*[' || char (10, 13)"
+				   " || ']*'", NULL);
+	ck_assert_int_eq (sqlite3_step (stored), SQLITE_ROW);
+	ck_assert_int_eq (sqlite3_column_int (stored, 0), 0);
 	fixture_free (&fixture);
 }
 END_TEST
@@ -1256,10 +1404,15 @@ main (void)
 	tcase_add_test (rows, test_import_currency_change_under_open_invoice);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
+	tcase_add_test (rows,
+			test_import_report_load_lists_every_rejected_row);
 	tcase_add_test (rows, test_import_unknown_columns_named);
 	tcase_add_test (rows, test_import_unknown_columns_of_a_profile);
 	tcase_add_test (rows,
 			test_import_line_numbers_count_quoted_line_breaks);
+	tcase_add_loop_test (rows, test_import_escape_controls, 0,
+			     G_N_ELEMENTS (escapes));
+	tcase_add_test (rows, test_import_reasons_quote_values_on_one_line);
 	tcase_add_test (formats, test_import_byte_order_mark_and_crlf);
 	tcase_add_test (formats, test_import_case17_semicolons);
 	tcase_add_test (formats,

@@ -743,6 +743,71 @@ START_TEST (test_spool_leaves_file_open_for_writing)
 }
 END_TEST
 
+/*
+ * A file with 23 rows rejected: archived with NAME.rejected beside it,
+ * every row error in it, one a line; what the log shows of them says
+ * where the rest are.  A file without rejected rows gets no such note.
+ */
+START_TEST (test_spool_import_writes_every_rejected_row)
+{
+	g_autofree char *root = spool_new ();
+	g_autofree char *incoming = g_build_filename (root, "incoming", NULL);
+	g_autofree char *db = g_build_filename (root, "db.sqlite", NULL);
+	g_autoptr (DsStore) store = ds_store_open (db, NULL);
+	g_autoptr (GPtrArray) reports = NULL;
+	g_autoptr (GString) text = g_string_new (
+		"entity_id,name,street,postal_code,city,country,iban,bic,"
+		"vat_id,email,phone\n"
+		"DE01,Nordlicht GmbH,Beispielweg 7,50667,Köln,DE,,,,,\n");
+	DsSpoolOptions options = { NULL, 1 << 20, 0, 0 };
+	DsImportReport *report = NULL;
+	g_autofree char *expected_path = NULL;
+	g_autofree char *rejected = NULL;
+	g_autofree char *shown = NULL;
+	g_auto (GStrv) lines = NULL;
+	g_autofree char *clean = NULL;
+
+	for (int i = 1; i <= 23; i++)
+		g_string_append_printf (text, "X%02d,,Street 1,1,City,DE,,,,,"
+					"\n", i);
+	write_text (incoming, "rows.csv", text->str);
+	write_text (incoming, "clean.csv",
+		    "entity_id,name,street,postal_code,city,country,iban,"
+		    "bic,vat_id,email,phone\n"
+		    "FR01,Nord SA,1 rue Neuve,75002,Paris,FR,,,,,\n");
+	g_ptr_array_set_size (records, 0);
+	ck_assert (ds_spool_import_incoming (store, root, &options, &reports,
+					     NULL));
+	ck_assert_uint_eq (reports->len, 2);
+
+	report_for (reports, "rows.csv", &report);
+	ck_assert_int_eq (report->rejected, 23);
+	ck_assert (strstr (report->path, "/archive/") != NULL);
+	expected_path = g_strconcat (report->path, ".rejected", NULL);
+	ck_assert_str_eq (report->rejected_path, expected_path);
+	rejected = read_text (report->rejected_path);
+	lines = g_strsplit (rejected, "\n", -1);
+	ck_assert_uint_eq (g_strv_length (lines), 1 + 23 + 1);
+	ck_assert_str_eq (lines[0], "line\tfield\treason");
+	ck_assert_str_eq (lines[1], "3\tname\tmissing value");
+	ck_assert_str_eq (lines[23], "25\tname\tmissing value");
+	ck_assert_str_eq (lines[24], "");
+	ck_assert_uint_eq (count_records (0, "rows.csv: archived: to="), 1);
+	ck_assert_uint_eq (count_records (0, "rejected=/"), 1);
+
+	shown = ds_import_report_format (report, 5);
+	ck_assert_msg (strstr (shown, "  and 18 more rejected rows: all 23 "
+			       "in ") != NULL, "%s", shown);
+	ck_assert (strstr (shown, report->rejected_path) != NULL);
+
+	report_for (reports, "clean.csv", &report);
+	ck_assert (report->rejected_path == NULL);
+	clean = g_strconcat (report->path, ".rejected", NULL);
+	ck_assert (!g_file_test (clean, G_FILE_TEST_EXISTS));
+	ds_test_rmtree (root);
+}
+END_TEST
+
 /* A column nobody reads: the file comes in, the log names the column. */
 START_TEST (test_spool_import_warns_of_unknown_columns)
 {
@@ -887,6 +952,7 @@ main (void)
 	tcase_add_test (input, test_spool_leaves_file_open_for_writing);
 	tcase_add_test (input, test_spool_dot_file_told_once);
 	tcase_add_test (input, test_spool_import_warns_of_unknown_columns);
+	tcase_add_test (input, test_spool_import_writes_every_rejected_row);
 	suite_add_tcase (suite, moves);
 	suite_add_tcase (suite, input);
 	runner = srunner_create (suite);

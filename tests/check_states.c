@@ -1,8 +1,10 @@
 /*
  * check_states.c -- every transition of the three machines, allowed and
- * refused, and terminal states that never move.
+ * refused, and terminal states that never move; feedback judged as a
+ * move, as late or repeated news, or as a report that skips a state.
  */
 #include <check.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +193,77 @@ START_TEST (test_states_terminal)
 }
 END_TEST
 
+/* Feedback: what a mailroom, a carrier or a provider may tell. */
+static const struct {
+	DsMachine machine;
+	const char *from;
+	const char *to;
+	DsStateReport expected;
+	const char *refusal;	/* when refused: the message */
+} reports[] = {
+	{ DS_MACHINE_BATCH, "created", "printed", DS_STATE_REPORT_MOVES },
+	{ DS_MACHINE_BATCH, "printed", "posted", DS_STATE_REPORT_MOVES },
+	{ DS_MACHINE_BATCH, "posted", "posted", DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_BATCH, "posted", "printed", DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_BATCH, "printed", "printed", DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_BATCH, "created", "posted", DS_STATE_REPORT_REFUSED,
+	  "created -> posted is not allowed: it skips printed" },
+	{ DS_MACHINE_BATCH, "created", "lost", DS_STATE_REPORT_REFUSED,
+	  "created -> lost is not allowed" },
+	{ DS_MACHINE_ATTEMPT, "handed-off", "printed",
+	  DS_STATE_REPORT_MOVES },
+	{ DS_MACHINE_ATTEMPT, "posted", "printed", DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "delivered-assumed", "posted",
+	  DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "notice-left", "posted",
+	  DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "unclaimed", "notice-left",
+	  DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "bounced-soft", "bounced-soft",
+	  DS_STATE_REPORT_STALE },
+	/* A terminal state takes no news at all. */
+	{ DS_MACHINE_ATTEMPT, "returned", "signed", DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "bounced-hard", "bounced-soft",
+	  DS_STATE_REPORT_STALE },
+	{ DS_MACHINE_ATTEMPT, "handed-off", "posted",
+	  DS_STATE_REPORT_REFUSED,
+	  "handed-off -> posted is not allowed: it skips printed" },
+	{ DS_MACHINE_ATTEMPT, "handed-off", "returned",
+	  DS_STATE_REPORT_REFUSED,
+	  "handed-off -> returned is not allowed: it skips printed" },
+	{ DS_MACHINE_ATTEMPT, "printed", "notice-left",
+	  DS_STATE_REPORT_REFUSED,
+	  "printed -> notice-left is not allowed: it skips posted" },
+	{ DS_MACHINE_ATTEMPT, "notice-left", "returned",
+	  DS_STATE_REPORT_REFUSED,
+	  "notice-left -> returned is not allowed: it skips unclaimed" },
+	{ DS_MACHINE_ATTEMPT, "queued", "posted", DS_STATE_REPORT_REFUSED,
+	  "queued -> posted is not allowed: it skips submitting, "
+	  "handed-off, printed" },
+	{ DS_MACHINE_ATTEMPT, "delivered-assumed", "notice-left",
+	  DS_STATE_REPORT_REFUSED,
+	  "delivered-assumed -> notice-left is not allowed" },
+	{ DS_MACHINE_ATTEMPT, "printed", "cancelled", DS_STATE_REPORT_REFUSED,
+	  "printed -> cancelled is not allowed" },
+};
+
+START_TEST (test_states_judge_report)
+{
+	DsStateReport judged = ds_state_judge_report (reports[_i].machine,
+						      reports[_i].from,
+						      reports[_i].to);
+	g_autofree char *refusal = NULL;
+
+	ck_assert_msg (judged == reports[_i].expected, "%s -> %s: %d",
+		       reports[_i].from, reports[_i].to, judged);
+	if (reports[_i].refusal == NULL)
+		return;
+	refusal = ds_state_refusal (reports[_i].machine, reports[_i].from,
+				    reports[_i].to);
+	ck_assert_str_eq (refusal, reports[_i].refusal);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -203,6 +276,8 @@ main (void)
 			     G_N_ELEMENTS (transitions));
 	tcase_add_test (tc, test_states_terminal);
 	tcase_add_test (tc, test_states_every_pair);
+	tcase_add_loop_test (tc, test_states_judge_report, 0,
+			     G_N_ELEMENTS (reports));
 	suite_add_tcase (suite, tc);
 	runner = srunner_create (suite);
 	srunner_run_all (runner, CK_NORMAL);

@@ -2,6 +2,7 @@
 # daemon.sh -- dunspoold as systemd runs it: it says READY on the notify
 # socket, imports a file dropped into incoming/new (tmp, then rename),
 # sends a rejected file to corrupt/ with its reason and keeps running,
+# archives a file with rejected rows with every row error beside it,
 # leaves a file written in place alone while its writer has it open and
 # imports it whole, at once, when the writer closes it; imports a dot-name
 # renamed within incoming/new at once; reloads on HUP, says STOPPING and
@@ -104,6 +105,30 @@ wait_for 15 sh -c "ls '$root'/spool/archive/*/ar.csv > /dev/null 2>&1"
 check "dot-name renamed within new/ imported at once" "$?" 0
 check "its invoices in the ledger" "$(sqlite3 "$root/var/dunspool.db" \
 	'SELECT count(*) FROM invoices')" 2466
+
+# A file with 23 rows rejected: the log shows some of them and says
+# where all are: NAME.rejected beside the archived file.
+{
+	echo 'entity_id,name,street,postal_code,city,country,iban,bic,'\
+'vat_id,email,phone'
+	for i in $(seq 1 23); do
+		echo "X$i,,Street 1,1,City,DE,,,,,"
+	done
+} > "$root/spool/incoming/tmp/rows.csv"
+mv "$root/spool/incoming/tmp/rows.csv" "$root/spool/incoming/new/rows.csv"
+wait_for 15 sh -c "ls '$root'/spool/archive/*/rows.csv.rejected \
+	> /dev/null 2>&1"
+check "rejected rows written beside the archived file" "$?" 0
+check "every rejected row in it, one a line" "$(tail -n +2 \
+	"$root"/spool/archive/*/rows.csv.rejected |
+	grep -c "$(printf '\tname\tmissing value')\$")" 23
+check "the log says where all of them are" "$(grep -c \
+	'and 18 more rejected rows: all 23 in .*/rows.csv.rejected' \
+	"$work/daemon.log")" 1
+check "dunspool import --errors lists them all" "$(
+	"$builddir/src/dunspool" import --errors --root "$root" \
+	"$root"/spool/archive/*/rows.csv |
+	grep -c ': name: missing value$')" 23
 
 kill -HUP "$daemon"
 wait_for 10 grep -q RELOADING=1 "$work/notify.log"
