@@ -1886,6 +1886,7 @@ ds_import_report_format (const DsImportReport *report, guint max_errors)
 		g_string_append_printf (text, "  line %d: warning: %s\n",
 					report->header_line, warning);
 	shown = max_errors == 0 ? report->errors->len :
+		max_errors == DS_IMPORT_ROWS_NONE ? 0 :
 		MIN (max_errors, report->errors->len);
 	for (guint i = 0; i < shown; i++) {
 		const DsImportError *row_error = report->errors->pdata[i];
@@ -1896,7 +1897,12 @@ ds_import_report_format (const DsImportReport *report, guint max_errors)
 					"", row_error->field ? ": " : "",
 					row_error->reason);
 	}
-	if (shown < report->errors->len && report->rejected_path != NULL)
+	if (shown == 0 && report->errors->len > 0 &&
+	    report->rejected_path != NULL)
+		g_string_append_printf (text, "  all %u rejected rows in %s\n",
+					report->errors->len,
+					report->rejected_path);
+	else if (shown < report->errors->len && report->rejected_path != NULL)
 		g_string_append_printf (text, "  and %u more rejected rows: "
 					"all %u in %s\n",
 					report->errors->len - shown,

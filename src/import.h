@@ -104,11 +104,13 @@ gboolean ds_import_files (DsStore *store, const char *const *paths,
 /*
  * "invoices.csv: invoices: 10 rows: 9 accepted, ..., 1 rejected", a
  * line naming the unknown columns if any, and a line per row error, at
- * most MAX_ERRORS of them (0: all).  When that leaves some out, a last
- * line says how many and where all of them are: the report's
- * rejected_path, else `dunspool import --errors SHA256` (the first 12
- * hex digits), which lists them from the database.
+ * most MAX_ERRORS of them (0: all; DS_IMPORT_ROWS_NONE: none).  When
+ * that leaves some out, a last line says how many and where all of
+ * them are: the report's rejected_path, else `dunspool import --errors
+ * SHA256` (the first 12 hex digits), which lists them from the
+ * database.
  */
+#define DS_IMPORT_ROWS_NONE G_MAXUINT
 char *ds_import_report_format (const DsImportReport *report,
 			       guint max_errors);
 void ds_import_report_print (const DsImportReport *report, FILE *out,

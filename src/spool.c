@@ -1151,6 +1151,31 @@ ds_spool_import_incoming (DsStore *store, const char *root,
 	return ok;
 }
 
+/*
+ * The daemon's record of an import: the report without its row errors,
+ * then the first few, each naming its line and field, with the reason
+ * (which may quote a name, an address or an amount) as debtor data.
+ */
+static void
+log_import_report (const DsImportReport *report)
+{
+	g_autofree char *summary = ds_import_report_format (
+		report, DS_IMPORT_ROWS_NONE);
+	g_autofree char *name = g_path_get_basename (report->path);
+	guint shown = MIN (report->errors->len, 5);
+
+	g_message ("import: %s", g_strchomp (summary));
+	for (guint i = 0; i < shown; i++) {
+		const DsImportError *row_error = report->errors->pdata[i];
+
+		ds_log_event (G_LOG_LEVEL_MESSAGE, DS_LOG_IMPORT,
+			      &(DsLogFields) { .debtor = row_error->reason },
+			      "%s: line %d: %s: rejected", name,
+			      row_error->line, row_error->field ?
+			      row_error->field : "row");
+	}
+}
+
 gboolean
 ds_spool_process_incoming (DsInstance *instance, GError **error)
 {
@@ -1167,11 +1192,7 @@ ds_spool_process_incoming (DsInstance *instance, GError **error)
 						config->spool, &options,
 						&reports, error);
 
-	for (guint i = 0; reports != NULL && i < reports->len; i++) {
-		g_autofree char *text = ds_import_report_format (
-			reports->pdata[i], 5);
-
-		g_message ("import: %s", g_strchomp (text));
-	}
+	for (guint i = 0; reports != NULL && i < reports->len; i++)
+		log_import_report (reports->pdata[i]);
 	return ok;
 }

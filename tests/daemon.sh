@@ -123,8 +123,10 @@ check "every rejected row in it, one a line" "$(tail -n +2 \
 	"$root"/spool/archive/*/rows.csv.rejected |
 	grep -c "$(printf '\tname\tmissing value')\$")" 23
 check "the log says where all of them are" "$(grep -c \
-	'and 18 more rejected rows: all 23 in .*/rows.csv.rejected' \
+	'all 23 rejected rows in .*/rows.csv.rejected' \
 	"$work/daemon.log")" 1
+check "the log names the first rows, not what they hold" "$(grep -c \
+	'rows.csv: line [0-9]*: name: rejected$' "$work/daemon.log")" 5
 check "dunspool import --errors lists them all" "$(
 	"$builddir/src/dunspool" import --errors --root "$root" \
 	"$root"/spool/archive/*/rows.csv |
