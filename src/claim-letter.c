@@ -41,6 +41,15 @@ ds_claim_letter_step_policy (const DsConfig *config, const DsStep *step,
 	policy->contract_rate_bp = config->rules.contract_rate_bp;
 	policy->settled_since = config->rules.paid_late ?
 				DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	policy->ahead_days = ds_claim_letter_step_ahead (step);
+}
+
+int
+ds_claim_letter_step_ahead (const DsStep *step)
+{
+	if (step == NULL || step->from_previous || step->offset_days >= 0)
+		return 0;
+	return -step->offset_days;
 }
 
 void
@@ -198,7 +207,7 @@ sum (DsClaim *claim)
 	for (guint i = 0; i < claim->items->len; i++) {
 		const DsClaimItem *item = claim->items->pdata[i];
 
-		if (item->state == DS_CLAIM_ITEM_OVERDUE)
+		if (ds_claim_item_claimed (item))
 			claim->principal += item->open;
 		if (item->state != DS_CLAIM_ITEM_DISPUTED)
 			claim->interest_total += item->interest;

@@ -7,7 +7,9 @@
  * compensation switches from the configuration, the contract rate and
  * the paid-late rule of [claims] -- cut down to the document:
  *
- *   - the items, interest lines and netting of the document's invoices;
+ *   - the items, interest lines and netting of the document's invoices
+ *     (for a step ahead of the due date, their whole open amount: case
+ *     7; ds_claim_letter_step_ahead);
  *   - items whose principal is paid but whose interest an earlier
  *     document claimed (or, with paid_late = true, any paid late): they
  *     stay claimable until paid or waived, whatever document follows;
@@ -52,6 +54,12 @@ void ds_claim_letter_step_policy (const DsConfig *config,
 				  const DsStep *step,
 				  const DsRateTables *rates,
 				  DsClaimPolicy *policy);
+
+/*
+ * A step ahead of the due date (a negative offset from it) claims the
+ * invoices falling due within its days: those days, else 0.
+ */
+int ds_claim_letter_step_ahead (const DsStep *step);
 
 /* The first step of that name in any strategy; NULL: none. */
 const DsStep *ds_claim_letter_find_step (const DsConfig *config,

@@ -341,9 +341,17 @@ ds_claim_item_state_name (DsClaimItemState state)
 		[DS_CLAIM_ITEM_NOT_DUE] = "not-due",
 		[DS_CLAIM_ITEM_SETTLED] = "settled",
 		[DS_CLAIM_ITEM_DISPUTED] = "disputed",
+		[DS_CLAIM_ITEM_DUE_SOON] = "due-soon",
 	};
 
 	return names[state];
+}
+
+gboolean
+ds_claim_item_claimed (const DsClaimItem *item)
+{
+	return item->state == DS_CLAIM_ITEM_OVERDUE ||
+	       item->state == DS_CLAIM_ITEM_DUE_SOON;
 }
 
 const char *
@@ -933,6 +941,30 @@ replay_history (Engine *engine, GError **error)
 
 /* ---- what the claim covers ------------------------------------- */
 
+/* An open part not overdue: claimed when a reminder ahead reaches it. */
+static DsClaimItemState
+not_due_state (const Engine *engine, const DsClaimItem *item)
+{
+	int ahead = engine->policy->ahead_days;
+
+	if (ahead > 0 && item->due_date <= engine->as_of + ahead)
+		return DS_CLAIM_ITEM_DUE_SOON;
+	return DS_CLAIM_ITEM_NOT_DUE;
+}
+
+static DsClaimItemState
+item_state (const Engine *engine, const Group *group,
+	    const DsClaimItem *item)
+{
+	if (group->invoice->disputed)
+		return DS_CLAIM_ITEM_DISPUTED;
+	if (item->open == 0)
+		return DS_CLAIM_ITEM_SETTLED;
+	if (payable_by (engine, item) >= engine->as_of)
+		return not_due_state (engine, item);
+	return DS_CLAIM_ITEM_OVERDUE;
+}
+
 static void
 settle_states (Engine *engine, Group *group)
 {
@@ -941,14 +973,7 @@ settle_states (Engine *engine, Group *group)
 		DsClaimItem *item = part->item;
 
 		item->interest = part->interest_open;
-		if (group->invoice->disputed)
-			item->state = DS_CLAIM_ITEM_DISPUTED;
-		else if (item->open == 0)
-			item->state = DS_CLAIM_ITEM_SETTLED;
-		else if (payable_by (engine, item) < engine->as_of)
-			item->state = DS_CLAIM_ITEM_OVERDUE;
-		else
-			item->state = DS_CLAIM_ITEM_NOT_DUE;
+		item->state = item_state (engine, group, item);
 		if (item->state == DS_CLAIM_ITEM_OVERDUE ||
 		    item->state == DS_CLAIM_ITEM_DISPUTED)
 			item->days_overdue = MAX (0, (int) (engine->as_of -
@@ -1113,7 +1138,7 @@ list_group (Engine *engine, Group *group)
 		Part *part = group->parts->pdata[i];
 		DsClaimItem *item = g_steal_pointer (&part->item);
 
-		if (item->state == DS_CLAIM_ITEM_OVERDUE)
+		if (ds_claim_item_claimed (item))
 			engine->claim->principal += item->open;
 		if (item->state != DS_CLAIM_ITEM_DISPUTED)
 			engine->claim->interest_total += item->interest;

@@ -585,8 +585,9 @@ static const char letter_strategy[] =
 	"template = second\n"
 	"fee = 5.00\ninterest = true\ncompensation = true\n";
 
+/* An instance whose strategy is `strategy`; NULL: the default one. */
 static DsInstance *
-letter_instance (void)
+letter_instance_with (const char *strategy)
 {
 	g_autofree char *root = g_build_filename (directory, "instance",
 						  NULL);
@@ -597,16 +598,24 @@ letter_instance (void)
 
 	ck_assert_msg (ds_instance_create (root, &error), "%s",
 		       error ? error->message : "");
-	*strstr (text, "[strategy]") = '\0';
-	conf = g_strconcat (text, letter_strategy, NULL);
+	if (strategy != NULL)
+		*strstr (text, "[strategy]") = '\0';
+	conf = g_strconcat (text, strategy, NULL);
 	g_free (ds_test_write (root, "dunspool.conf", conf));
 	instance = ds_instance_open (root, &error);
 	ck_assert_msg (instance != NULL, "%s", error ? error->message : "");
 	return instance;
 }
 
+static DsInstance *
+letter_instance (void)
+{
+	return letter_instance_with (letter_strategy);
+}
+
+/* The entity DE01 and its customer C1, writing in `language`. */
 static void
-letter_ledger_in (DsStore *ledger, const char *language)
+letter_parties_in (DsStore *ledger, const char *language)
 {
 	DsEntity entity = {
 		.entity_id = "DE01", .name = "Nordlicht GmbH",
@@ -621,18 +630,33 @@ letter_ledger_in (DsStore *ledger, const char *language)
 		.entity_id = "DE01",
 		.b2b = TRUE,
 	};
-	DsInvoice invoice = {
-		.invoice_id = "INV-9", .customer_id = "C1",
-		.issue_date = day ("2023-05-21"),
-		.due_date = day ("2023-06-20"), .currency = "EUR",
-		.amount = 100000,
-	};
 	DsLedgerOutcome outcome;
 
 	ck_assert (ds_ledger_put_entity (ledger, &entity, &outcome, NULL));
 	ck_assert (ds_ledger_put_customer (ledger, &customer, &outcome,
 					   NULL));
+}
+
+/* An invoice of C1 issued 30 days before it is due. */
+static void
+letter_invoice (DsStore *ledger, const char *id, const char *due,
+		gint64 amount)
+{
+	DsInvoice invoice = {
+		.invoice_id = (char *) id, .customer_id = "C1",
+		.issue_date = day (due) - 30, .due_date = day (due),
+		.currency = "EUR", .amount = amount,
+	};
+	DsLedgerOutcome outcome;
+
 	ck_assert (ds_ledger_put_invoice (ledger, &invoice, &outcome, NULL));
+}
+
+static void
+letter_ledger_in (DsStore *ledger, const char *language)
+{
+	letter_parties_in (ledger, language);
+	letter_invoice (ledger, "INV-9", "2023-06-20", 100000);
 }
 
 static void
@@ -784,6 +808,65 @@ START_TEST (test_rules_letter_claims_only_its_invoices_costs)
 	assert_contains (text, "Fixed compensation for invoice INV-10");
 	ck_assert_msg (strstr (text, "invoice INV-9") == NULL, "%s", text);
 	ck_assert_msg (strstr (text, "of our letter of") == NULL, "%s", text);
+}
+END_TEST
+
+/*
+ * Case 7 on paper: a reminder five days before 2024-06-20 goes out on
+ * 2024-06-15 and asks for the invoice's open amount -- its item listed,
+ * the total 100.00, no interest and no compensation -- never 0.00 with
+ * an empty table.
+ */
+START_TEST (test_rules_letter_case7_pre_due_reminder)
+{
+	g_autoptr (DsInstance) instance = letter_instance_with (
+		"[strategy]\nname = ahead\nsteps = pre;notice\n"
+		"[step pre]\noffset = -5\nchannels = letter\ndeadline = 0\n"
+		"template = reminder\n"
+		"[step notice]\noffset = 14\nchannels = letter\n"
+		"deadline = 10\ntemplate = first\nfee = 5.00\n"
+		"interest = true\ncompensation = true\n");
+	g_autofree char *templates = ds_test_srcpath ("templates");
+	g_autoptr (DsRenderer) renderer = ds_renderer_new (templates, NULL,
+							   NULL);
+	g_autofree char *early = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr (DsDocument) document = NULL;
+	g_autoptr (DsClaim) claim = NULL;
+	const DsClaimItem *item;
+
+	ck_assert (renderer != NULL);
+	letter_parties_in (instance->store, "en");
+	letter_invoice (instance->store, "INV-7", "2024-06-20", 10000);
+	early = produce (instance, renderer, "2024-06-14");
+	ck_assert (early == NULL);
+	trace_id = produce (instance, renderer, "2024-06-15");
+	ck_assert (trace_id != NULL);
+	document = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (document->step, "pre");
+
+	/* the letter's claim: the invoice, whole, and nothing on top */
+	claim = ds_claim_letter_compute (instance->store, instance->config,
+					 document, NULL, NULL);
+	ck_assert (claim != NULL);
+	ck_assert_uint_eq (claim->items->len, 1);
+	item = claim->items->pdata[0];
+	ck_assert_str_eq (item->invoice_id, "INV-7");
+	ck_assert_int_eq (item->state, DS_CLAIM_ITEM_DUE_SOON);
+	ck_assert_int_eq (item->open, 10000);
+	ck_assert_int_eq (claim->interest_total, 0);
+	ck_assert_int_eq (claim->compensation, 0);
+	ck_assert_int_eq (claim->fees, 0);
+	ck_assert_int_eq (claim->total, 10000);
+	ck_assert_int_eq (document->total, 10000);
+
+	/* and on paper: the item row, the total asked for */
+	text = pdf_text (instance->store, trace_id);
+	assert_contains (text, "INV-7");
+	assert_contains (text, "Please transfer 100.00 EUR");
+	ck_assert_msg (strstr (text, "Interest") == NULL, "%s", text);
+	ck_assert_msg (strstr (text, "compensation") == NULL, "%s", text);
 }
 END_TEST
 
@@ -947,6 +1030,7 @@ rules_suite (void)
 	tcase_add_test (tc,
 			test_rules_letter_claims_only_its_invoices_costs);
 	tcase_add_test (tc, test_rules_email_lists_charges);
+	tcase_add_test (tc, test_rules_letter_case7_pre_due_reminder);
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));
 	tcase_add_test (tc,
