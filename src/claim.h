@@ -45,6 +45,14 @@
  *    amount on 2024-06-15, without interest or compensation, which only
  *    a late invoice owes.
  *
+ *  - Surviving balances.  When the credits that name an invoice pay it
+ *    in full but the law's order gave part of them to the costs and
+ *    interest an earlier document claimed, the principal left is still
+ *    owed: the item is "surviving", claimed like an overdue one.  The
+ *    ERP sees the invoice paid, so no dunning step of its own chases it;
+ *    every letter to the customer claims it (claim-letter.h) until it
+ *    is paid or waived.
+ *
  *  - Costs survive payment of the principal: fees and compensation that
  *    earlier documents claimed stay open until paid or waived.  A waiver
  *    removes the cost (or the interest of an invoice up to the waiver
@@ -221,6 +229,9 @@ typedef enum {
 	DS_CLAIM_ITEM_DUE_SOON,		/* not due yet, falls due within
 					   the policy's ahead_days: its
 					   principal is claimed */
+	DS_CLAIM_ITEM_SURVIVING,	/* paid in full by the credits
+					   naming it, but the law's order
+					   left principal owed: claimed */
 } DsClaimItemState;
 
 /* One invoice, or one instalment of it. */

@@ -154,9 +154,10 @@ charge_new (GPtrArray *charges, DsLetterChargeKind kind,
 
 /*
  * Netting: what went to principal explains the items' paid column;
- * what went to interest is deducted from the interest lines below;
- * unapplied cash from the total.  Costs are printed net of what was
- * paid on them, so payments to costs are not listed again.
+ * what went to interest or costs is deducted from the interest, fee
+ * and compensation lines below, which are printed as claimed; unapplied
+ * cash from the total.  So every payment the letter names adds up to
+ * what the customer paid.
  */
 static void
 netting_charges (const DsClaim *claim, GPtrArray *charges)
@@ -170,8 +171,6 @@ netting_charges (const DsClaim *claim, GPtrArray *charges)
 			DS_LETTER_CHARGE_PAYMENT;
 		DsLetterCharge *charge;
 
-		if (application->target == DS_CLAIM_TO_COST)
-			continue;
 		if (application->target == DS_CLAIM_TO_UNAPPLIED)
 			kind = DS_LETTER_CHARGE_UNAPPLIED;
 		charge = charge_new (charges, kind, application->invoice_id,
@@ -217,8 +216,10 @@ interest_charges (const DsClaim *claim, GPtrArray *charges)
 	}
 }
 
-/* Fees, then compensation; earlier ones with the date they were
-   first claimed. */
+/*
+ * Fees, then compensation, as claimed (what was paid on them is in the
+ * netting); earlier ones with the date they were first claimed.
+ */
 static void
 cost_charges (const DsClaim *claim, GPtrArray *charges,
 	      DsClaimCostKind kind)
@@ -227,12 +228,14 @@ cost_charges (const DsClaim *claim, GPtrArray *charges,
 		const DsClaimCost *cost = claim->costs->pdata[i];
 		DsLetterCharge *charge;
 
-		if (cost->kind != kind || cost->waived || cost->open <= 0)
+		if (cost->kind != kind || cost->waived ||
+		    cost->open + cost->paid <= 0)
 			continue;
 		charge = charge_new (charges, kind == DS_CLAIM_COST_FEE ?
 				     DS_LETTER_CHARGE_FEE :
 				     DS_LETTER_CHARGE_COMPENSATION,
-				     cost->invoice_id, cost->open);
+				     cost->invoice_id,
+				     cost->open + cost->paid);
 		if (cost->cost_id != 0)
 			charge->date = cost->claimed_on;
 		if (kind == DS_CLAIM_COST_COMPENSATION)

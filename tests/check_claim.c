@@ -193,6 +193,43 @@ START_TEST (test_claim_case2_de_allocates_costs_first)
 }
 END_TEST
 
+/*
+ * The ERP sees X paid: the payment names it and covers it.  § 367 put
+ * part of it to the fee and interest first, so principal survives: the
+ * item says so, is claimed, and a note tells why.
+ */
+START_TEST (test_claim_surviving_balance_is_named)
+{
+	g_autoptr (DsClaimInput) de = case2_input ("DE");
+	g_autoptr (DsClaimInput) at = case2_input ("AT");
+	DsClaimPolicy policy = plain_policy ();
+	g_autoptr (DsClaim) claim = NULL;
+	g_autoptr (DsClaim) settled = NULL;
+	g_autoptr (JsonNode) json = NULL;
+	JsonObject *first;
+
+	policy.interest = TRUE;
+	claim = compute (de, "2024-04-10", &policy);
+	settled = compute (at, "2024-04-10", &policy);
+
+	ck_assert_int_eq (item (claim, 0)->state, DS_CLAIM_ITEM_SURVIVING);
+	ck_assert (ds_claim_item_claimed (item (claim, 0)));
+	ck_assert_int_eq (item (claim, 0)->open, 1041);
+	ck_assert_int_eq (item (claim, 0)->days_overdue, 26);
+	ck_assert_int_eq (claim->principal, 1041);
+	ck_assert (has_note (claim, "§ 367 BGB"));
+	ck_assert (has_note (claim, "still owed (EUR): X 10.41;"));
+	json = ds_claim_to_json (claim);
+	first = json_array_get_object_element (json_object_get_array_member (
+		json_node_get_object (json), "items"), 0);
+	ck_assert_str_eq (json_object_get_string_member (first, "state"),
+			  "surviving");
+	/* no legal order: the payment paid principal, the costs stay */
+	ck_assert_int_eq (item (settled, 0)->state, DS_CLAIM_ITEM_SETTLED);
+	ck_assert (!has_note (settled, "still owed"));
+}
+END_TEST
+
 START_TEST (test_claim_case2_eu_costs_stay_after_principal)
 {
 	g_autoptr (DsClaimInput) input = case2_input ("AT");
@@ -1034,6 +1071,7 @@ claim_suite (void)
 			     0, 2);
 	tcase_add_test (cases, test_claim_case2_de_allocates_costs_first);
 	tcase_add_test (cases, test_claim_case2_eu_costs_stay_after_principal);
+	tcase_add_test (cases, test_claim_surviving_balance_is_named);
 	tcase_add_loop_test (cases, test_claim_case2_waiver_clears_it, 0, 2);
 	tcase_add_test (cases, test_claim_case3_section_367);
 	tcase_add_test (cases, test_claim_case4_instalments);

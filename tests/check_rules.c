@@ -19,6 +19,7 @@
 #include "ledger.h"
 #include "planner.h"
 #include "production.h"
+#include "rates.h"
 #include "render.h"
 #include "store.h"
 #include "testutil.h"
@@ -870,6 +871,95 @@ START_TEST (test_rules_letter_case7_pre_due_reminder)
 }
 END_TEST
 
+static char *
+query_text (DsStore *ledger, const char *sql)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (ledger, sql,
+							       NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return g_strdup ((const char *) sqlite3_column_text (statement, 0));
+}
+
+/* The claim as `dunspool claim` shows it without options. */
+static DsClaim *
+claim_as_the_letters (DsInstance *instance, const char *iso)
+{
+	g_autofree char *rates_dir = ds_rate_tables_default_dir ();
+	g_autoptr (DsRateTables) rates = ds_rate_tables_load (rates_dir,
+							      NULL);
+	g_autoptr (GError) error = NULL;
+	DsClaimPolicy policy;
+	DsClaim *claim;
+
+	ck_assert (rates != NULL);
+	ds_claim_policy_init (&policy, rates);
+	policy.settled_since = DS_DATE_NONE;
+	ck_assert (ds_claim_letter_customer_policy (instance->store,
+		instance->config, "C1", day (iso), rates, &policy, &error));
+	claim = ds_claim_compute (instance->store, "C1", day (iso), &policy,
+				  &error);
+	ck_assert_msg (claim != NULL, "%s", error ? error->message : "");
+	return claim;
+}
+
+/*
+ * The letter and the claim of one date agree once a payment leaves a
+ * balance under § 367 BGB.  R-1 1,000.00 is paid in full by the ERP's
+ * allocation on 2024-04-14, after the first notice claimed its
+ * compensation and interest; § 367 puts 40.00 and 10.37 of the payment
+ * to them, so 50.37 of R-1's principal survives.  The second notice of
+ * 2024-04-20 claims it, beside R-2..R-4, exactly as `dunspool claim`
+ * does (1,081.29), and shows where the payment went.
+ */
+START_TEST (test_rules_letter_claims_the_surviving_balance)
+{
+	g_autoptr (DsInstance) instance = letter_instance_with (NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	g_autoptr (DsClaim) claim = NULL;
+	g_autoptr (DsDocument) letter = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	DsCycleTally tally = { 0 };
+	DsLedgerOutcome outcome;
+
+	letter_parties_in (instance->store, "en");
+	letter_invoice (instance->store, "R-1", "2024-03-15", 100000);
+	letter_invoice (instance->store, "R-2", "2024-03-15", 20000);
+	letter_invoice (instance->store, "R-3", "2024-03-16", 30000);
+	letter_invoice (instance->store, "R-4", "2024-03-17", 40000);
+	ck_assert (ds_ledger_put_payment (instance->store, "P-1", "C1",
+		day ("2024-04-14"), "EUR", 100000, "R-1", &outcome, NULL));
+	cycle = ds_cycle_new (instance, &error);
+	ck_assert_msg (cycle != NULL, "%s", error ? error->message : "");
+	for (DsDate d = day ("2024-03-15"); d <= day ("2024-04-01"); d++)
+		ck_assert_msg (ds_cycle_run (cycle, d, &tally, &error), "%s",
+			       error ? error->message : "");
+	ck_assert_msg (ds_cycle_run (cycle, day ("2024-04-20"), &tally,
+				     &error), "%s",
+		       error ? error->message : "");
+
+	trace_id = query_text (instance->store,
+		"SELECT trace_id FROM documents WHERE as_of = '2024-04-20'");
+	letter = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (letter->step, "second");
+	claim = claim_as_the_letters (instance, "2024-04-20");
+	ck_assert_int_eq (claim->total, 108129);
+	ck_assert_int_eq (letter->total, claim->total);
+
+	text = pdf_text (instance->store, trace_id);
+	assert_contains (text, "1,081.29 EUR");
+	assert_contains (text, "R-1");
+	assert_contains (text, "50.37");
+	assert_contains (text, "Payment P-1 of 14 Apr 2024 on invoice R-1 "
+			 "(applied to costs and interest) -40.00 EUR");
+	assert_contains (text, "-10.37 EUR");
+	assert_contains (text, "Fixed compensation for invoice R-1");
+}
+END_TEST
+
 static const struct {
 	const char *language;
 	const char *interest;
@@ -1031,6 +1121,7 @@ rules_suite (void)
 			test_rules_letter_claims_only_its_invoices_costs);
 	tcase_add_test (tc, test_rules_email_lists_charges);
 	tcase_add_test (tc, test_rules_letter_case7_pre_due_reminder);
+	tcase_add_test (tc, test_rules_letter_claims_the_surviving_balance);
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));
 	tcase_add_test (tc,

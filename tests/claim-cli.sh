@@ -63,6 +63,7 @@ K6,Sechs GmbH,,Weg 6,10115,Berlin,DE,de,EUR,DE01,,,true
 K9,Neun GmbH,,Weg 9,10115,Berlin,DE,de,EUR,DE01,,,true
 K10,Zehn GmbH,,Weg 10,10115,Berlin,DE,de,EUR,DE01,,,true
 K7,Sieben GmbH,,Weg 7,10115,Berlin,DE,de,EUR,DE01,,,true
+K11,Elf GmbH,,Weg 11,10115,Berlin,DE,de,EUR,DE01,,,true
 U1,Acme Corp.,,5 Elm St,02110,Boston,US,en,USD,US01,,,true
 EOF
 cat > invoices.csv <<'EOF'
@@ -364,6 +365,41 @@ check "case 7: on paper, the amount asked for and the invoice" \
 	   "$work/text")" "den Betrag von 100,00 EUR:1"
 check "case 7: the letter's claim, no option: 100.00" \
 	"$(claim "$root" K7 2024-06-15 'd["total"]')" "100.00"
+
+# A payment that leaves a balance under § 367 BGB: R11A 1,000.00 is paid
+# in full as allocated on 2024-04-14, after the first notice claimed its
+# compensation 40.00 and interest 10.37, which § 367 pays first; 50.37
+# of R11A survives.  The second notice of 2024-04-20 and `dunspool
+# claim` agree on 1,081.29, R11A with them.
+survive="$work/survive"
+"$dunspool" init "$survive" > /dev/null || exit 1
+cat > invoices-11.csv <<'EOF'
+invoice_id,customer_id,issue_date,due_date,currency,amount
+R11A,K11,2024-02-14,2024-03-15,EUR,1000.00
+R11B,K11,2024-02-14,2024-03-15,EUR,200.00
+R11C,K11,2024-02-15,2024-03-16,EUR,300.00
+R11D,K11,2024-02-16,2024-03-17,EUR,400.00
+EOF
+cat > payments-11.csv <<'EOF'
+payment_id,customer_id,date,currency,amount,invoice_id
+Z11,K11,2024-04-14,EUR,1000.00,R11A
+EOF
+"$dunspool" import --root "$survive" entities.csv customers.csv \
+	invoices-11.csv payments-11.csv > /dev/null 2>&1
+"$dunspool" replay --root "$survive" --from 2024-03-15 --to 2024-04-01 \
+	> "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "replay failed"; }
+"$dunspool" run --root "$survive" --as-of 2024-04-20 > "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "run failed"; }
+check "§ 367: the paid invoice's balance survives, claimed" \
+	"$(claim "$survive" K11 2024-04-20 \
+	   '(d["total"], [(i["open"], i["state"]) for i in d["items"]
+	     if i["invoice_id"] == "R11A"])')" \
+	"('1081.29', [('50.37', 'surviving')])"
+check "§ 367: the letter of that date claims the same" \
+	"$(sqlite3 -batch -noheader "$survive/var/dunspool.db" \
+	   "SELECT step, total FROM documents WHERE as_of = '2024-04-20'")" \
+	"second|108129"
 
 # Three runs of one date at once on the bundled ledger: one cycle at a
 # time, each ends well, and no step is taken twice.
