@@ -36,7 +36,7 @@
  *     date; an invoice that reaches us later passes it by;
  *   - an invoice the ERP shows paid takes no step, even where the law's
  *     order left a balance on it: later letters claim that balance
- *     (claim-letter.h);
+ *     (claim-surviving.h);
  *   - an invoice in instalments is chased one instalment at a time, the
  *     first not covered by what was paid: its due date is the one the
  *     steps count from, and each instalment takes its own steps from

@@ -86,29 +86,6 @@ letter_items (const DsProduction *production, const DsDocument *document,
 	return items;
 }
 
-/*
- * The reference rate tables, read once per process.  XXX: a daemon that
- * reloads its configuration keeps the tables it read first; rates change
- * twice a year and a restart picks them up.
- */
-static const DsRateTables *
-rate_tables (GError **error)
-{
-	static DsRateTables *tables;
-	G_LOCK_DEFINE_STATIC (tables);
-	const DsRateTables *result;
-
-	G_LOCK (tables);
-	if (tables == NULL) {
-		g_autofree char *dir = ds_rate_tables_default_dir ();
-
-		tables = ds_rate_tables_load (dir, error);
-	}
-	result = tables;
-	G_UNLOCK (tables);
-	return result;
-}
-
 /* The letter's items from the claim: everything it claims, no dispute. */
 static GPtrArray *
 claim_items (const DsClaim *claim)
@@ -266,7 +243,7 @@ document_claim (DsProduction *production, const DsDocument *document,
 	if (g_strcmp0 (customer->currency, document->currency) != 0)
 		return NULL;
 	if (ds_claim_letter_needs_rates (config, document)) {
-		rates = rate_tables (error);
+		rates = ds_rate_tables_default (error);
 		if (rates == NULL)
 			return NULL;
 	}

@@ -181,9 +181,10 @@ take (const char *iso)
 }
 
 static guint
-journal_count (const char *kind, const char *id, const char *event)
+journal_count_in (DsStore *ledger, const char *kind, const char *id,
+		  const char *event)
 {
-	g_autoptr (GPtrArray) records = ds_journal_for_object (store, kind,
+	g_autoptr (GPtrArray) records = ds_journal_for_object (ledger, kind,
 							       id, NULL);
 	guint count = 0;
 
@@ -194,6 +195,12 @@ journal_count (const char *kind, const char *id, const char *event)
 		count += g_strcmp0 (record->event, event) == 0;
 	}
 	return count;
+}
+
+static guint
+journal_count (const char *kind, const char *id, const char *event)
+{
+	return journal_count_in (store, kind, id, event);
 }
 
 /* ---- configuration errors ---------------------------------------- */
@@ -957,6 +964,20 @@ START_TEST (test_rules_letter_claims_the_surviving_balance)
 			 "(applied to costs and interest) -40.00 EUR");
 	assert_contains (text, "-10.37 EUR");
 	assert_contains (text, "Fixed compensation for invoice R-1");
+
+	/* not lost silently: journaled once, when the payment came in */
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "balance-survives"), 1);
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-2",
+					     "balance-survives"), 0);
+	ck_assert (ds_cycle_run (cycle, day ("2024-04-21"), &tally, NULL));
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "balance-survives"), 1);
+	g_free (text);
+	text = query_text (instance->store, "SELECT evidence FROM journal"
+			   " WHERE event = 'balance-survives'");
+	assert_contains (text, "payment=P-1 principal=50.37 interest=0.10 "
+			 "costs=0.00 currency=EUR");
 }
 END_TEST
 

@@ -400,6 +400,9 @@ check "§ 367: the letter of that date claims the same" \
 	"$(sqlite3 -batch -noheader "$survive/var/dunspool.db" \
 	   "SELECT step, total FROM documents WHERE as_of = '2024-04-20'")" \
 	"second|108129"
+check "§ 367: no step of its own, but not lost: once in R11A's trace" \
+	"$("$dunspool" trace --root "$survive" R11A |
+	   grep -c 'balance-survives.*payment=Z11 principal=50.37')" 1
 
 # Three runs of one date at once on the bundled ledger: one cycle at a
 # time, each ends well, and no step is taken twice.
