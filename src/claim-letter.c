@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "ds-error.h"
 #include "ledger-claim.h"
 
 static const DsStep *
@@ -41,6 +42,15 @@ ds_claim_letter_step_policy (const DsConfig *config, const DsStep *step,
 	policy->contract_rate_bp = config->rules.contract_rate_bp;
 	policy->settled_since = config->rules.paid_late ?
 				DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	policy->ahead_days = ds_claim_letter_step_ahead (step);
+}
+
+int
+ds_claim_letter_step_ahead (const DsStep *step)
+{
+	if (step == NULL || step->from_previous || step->offset_days >= 0)
+		return 0;
+	return -step->offset_days;
 }
 
 void
@@ -51,6 +61,29 @@ ds_claim_letter_policy (const DsConfig *config, const DsDocument *document,
 				     rates, policy);
 	policy->step = document->step;
 	policy->calendar = ds_config_calendar (config, document->entity_id);
+}
+
+gboolean
+ds_claim_letter_customer_policy (DsStore *store, const DsConfig *config,
+				 const char *customer_id, DsDate as_of,
+				 const DsRateTables *rates,
+				 DsClaimPolicy *policy, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	g_autoptr (DsDocument) last = ds_document_last_sent (
+		store, customer_id, as_of, &local);
+
+	if (last == NULL) {
+		if (g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error (error, g_steal_pointer (&local));
+		return FALSE;
+	}
+	ds_claim_letter_policy (config, last, rates, policy);
+	policy->step = NULL;	/* freed with `last`; no new fee */
+	policy->step_fee = 0;
+	policy->deadline_days = 0;
+	return TRUE;
 }
 
 const DsStep *
@@ -76,7 +109,21 @@ listed (const char *const *invoice_ids, const char *invoice_id)
 	       g_strv_contains (invoice_ids, invoice_id);
 }
 
-/* Items: the document's, and those paid with interest still owed. */
+/*
+ * Whether a step of the invoice's own chases what is open of it: not
+ * when the ERP sees it paid and only the law's order left a balance.
+ */
+static gboolean
+chased (const DsClaimItem *item)
+{
+	return item->open > 0 && item->state != DS_CLAIM_ITEM_SURVIVING;
+}
+
+/*
+ * Items: the document's, and the surviving balances no step chases --
+ * principal the law's order left owed, interest still owed on an
+ * invoice paid.
+ */
 static void
 restrict_items (DsClaim *claim, const char *const *invoice_ids)
 {
@@ -84,6 +131,7 @@ restrict_items (DsClaim *claim, const char *const *invoice_ids)
 		const DsClaimItem *item = claim->items->pdata[i];
 
 		if (listed (invoice_ids, item->invoice_id) ||
+		    item->state == DS_CLAIM_ITEM_SURVIVING ||
 		    (item->state == DS_CLAIM_ITEM_SETTLED &&
 		     item->interest > 0))
 			continue;
@@ -150,6 +198,22 @@ earlier_cost_kept (const DsClaimCost *cost, const char *const *invoice_ids,
 	return orphan;
 }
 
+/* Whether a cost belongs to an item the letter lists. */
+static gboolean
+cost_of_kept_item (const DsClaim *claim, const DsClaimCost *cost)
+{
+	if (cost->kind != DS_CLAIM_COST_FEE)
+		return item_kept (claim, cost->invoice_id);
+	for (int i = 0; cost->invoices && cost->invoices[i] != NULL; i++)
+		if (item_kept (claim, cost->invoices[i]))
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * A cost paid off stays on the letter only beside an item it lists,
+ * where it explains what the item's payments went to.
+ */
 static void
 restrict_costs (DsClaim *claim, const char *const *invoice_ids,
 		GHashTable *open_invoices)
@@ -160,7 +224,9 @@ restrict_costs (DsClaim *claim, const char *const *invoice_ids,
 
 		if (cost->cost_id != 0)
 			keep = earlier_cost_kept (cost, invoice_ids,
-						  open_invoices);
+						  open_invoices) &&
+			       (cost->open > 0 ||
+				cost_of_kept_item (claim, cost));
 		else if (cost->kind == DS_CLAIM_COST_FEE)
 			keep = restrict_fee (cost, invoice_ids);
 		else
@@ -168,6 +234,32 @@ restrict_costs (DsClaim *claim, const char *const *invoice_ids,
 		if (!keep)
 			g_ptr_array_remove_index (claim->costs, i);
 	}
+}
+
+/* The cost a payment went to, among those the letter keeps. */
+static gboolean
+cost_kept (const DsClaim *claim, const DsClaimApplication *application)
+{
+	for (guint i = 0; i < claim->costs->len; i++) {
+		const DsClaimCost *cost = claim->costs->pdata[i];
+
+		if (cost->kind == application->cost_kind &&
+		    g_strcmp0 (cost->trace_id, application->trace_id) == 0 &&
+		    g_strcmp0 (cost->invoice_id,
+			       application->invoice_id) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+application_kept (const DsClaim *claim,
+		  const DsClaimApplication *application)
+{
+	if (application->target == DS_CLAIM_TO_COST)
+		return cost_kept (claim, application);
+	return application->invoice_id == NULL ||
+	       item_kept (claim, application->invoice_id);
 }
 
 static void
@@ -180,12 +272,7 @@ restrict_lines (DsClaim *claim)
 			g_ptr_array_remove_index (claim->interest, i);
 	}
 	for (guint i = claim->applications->len; i-- > 0;) {
-		const DsClaimApplication *application =
-			claim->applications->pdata[i];
-
-		if (application->invoice_id != NULL &&
-		    application->target != DS_CLAIM_TO_COST &&
-		    !item_kept (claim, application->invoice_id))
+		if (!application_kept (claim, claim->applications->pdata[i]))
 			g_ptr_array_remove_index (claim->applications, i);
 	}
 }
@@ -198,7 +285,7 @@ sum (DsClaim *claim)
 	for (guint i = 0; i < claim->items->len; i++) {
 		const DsClaimItem *item = claim->items->pdata[i];
 
-		if (item->state == DS_CLAIM_ITEM_OVERDUE)
+		if (ds_claim_item_claimed (item))
 			claim->principal += item->open;
 		if (item->state != DS_CLAIM_ITEM_DISPUTED)
 			claim->interest_total += item->interest;
@@ -226,7 +313,7 @@ ds_claim_letter_restrict (DsClaim *claim, const char *const *invoice_ids)
 	for (guint i = 0; i < claim->items->len; i++) {
 		const DsClaimItem *item = claim->items->pdata[i];
 
-		if (item->open > 0)
+		if (chased (item))
 			g_hash_table_add (open_invoices,
 					  g_strdup (item->invoice_id));
 	}

@@ -7,12 +7,20 @@
  * compensation switches from the configuration, the contract rate and
  * the paid-late rule of [claims] -- cut down to the document:
  *
- *   - the items, interest lines and netting of the document's invoices;
- *   - items whose principal is paid but whose interest an earlier
- *     document claimed (or, with paid_late = true, any paid late): they
- *     stay claimable until paid or waived, whatever document follows;
+ *   - the items, interest lines and netting of the document's invoices
+ *     (for a step ahead of the due date, their whole open amount: case
+ *     7; ds_claim_letter_step_ahead);
+ *   - the surviving balances no step chases, as `dunspool claim` lists
+ *     them: items the ERP sees paid whose principal the law's order
+ *     left owed (claim.h, "surviving"), and items whose principal is
+ *     paid but whose interest an earlier document claimed (or, with
+ *     paid_late = true, any paid late).  They stay claimable until paid
+ *     or waived, on every letter that follows, so that the letter and
+ *     the claim of its date agree;
  *   - every fee and compensation earlier documents claimed that is still
- *     open: costs survive payment of the principal;
+ *     open: costs survive payment of the principal.  One paid off stays
+ *     only beside an item it belongs to, with the payments that went to
+ *     it, so that the letter shows where each payment went;
  *   - new compensation only for the document's invoices, and the step's
  *     fee only when one of them is overdue;
  *   - unapplied cash nets the total, as it nets the customer's account.
@@ -52,6 +60,26 @@ void ds_claim_letter_step_policy (const DsConfig *config,
 				  const DsStep *step,
 				  const DsRateTables *rates,
 				  DsClaimPolicy *policy);
+
+/*
+ * A step ahead of the due date (a negative offset from it) claims the
+ * invoices falling due within its days: those days, else 0.
+ */
+int ds_claim_letter_step_ahead (const DsStep *step);
+
+/*
+ * What the customer's letters claim, carried to a date (`dunspool
+ * claim` without options): the policy of the step of the last dunning
+ * letter sent by `as_of`, with no new fee and no new deadline.  No
+ * letter yet: POLICY is left as the caller set it (the law's).
+ */
+gboolean ds_claim_letter_customer_policy (DsStore *store,
+					  const DsConfig *config,
+					  const char *customer_id,
+					  DsDate as_of,
+					  const DsRateTables *rates,
+					  DsClaimPolicy *policy,
+					  GError **error);
 
 /* The first step of that name in any strategy; NULL: none. */
 const DsStep *ds_claim_letter_find_step (const DsConfig *config,

@@ -341,9 +341,19 @@ ds_claim_item_state_name (DsClaimItemState state)
 		[DS_CLAIM_ITEM_NOT_DUE] = "not-due",
 		[DS_CLAIM_ITEM_SETTLED] = "settled",
 		[DS_CLAIM_ITEM_DISPUTED] = "disputed",
+		[DS_CLAIM_ITEM_DUE_SOON] = "due-soon",
+		[DS_CLAIM_ITEM_SURVIVING] = "surviving",
 	};
 
 	return names[state];
+}
+
+gboolean
+ds_claim_item_claimed (const DsClaimItem *item)
+{
+	return item->state == DS_CLAIM_ITEM_OVERDUE ||
+	       item->state == DS_CLAIM_ITEM_DUE_SOON ||
+	       item->state == DS_CLAIM_ITEM_SURVIVING;
 }
 
 const char *
@@ -371,6 +381,7 @@ typedef struct {
 	GPtrArray *parts;		/* of Part, by due date */
 	DsDate first_due;
 	DsDate waived_through;		/* interest waived; NONE */
+	gint64 named;			/* credits naming the invoice */
 	gboolean in_scope;		/* this claim covers it */
 	guint position;			/* in the engine's groups */
 } Group;
@@ -859,6 +870,8 @@ apply_credit (Engine *engine, const DsClaimCredit *credit, GError **error)
 		else if (!pay_group (engine, credit, named, &amount, FALSE,
 				     error))
 			return FALSE;
+		if (named != NULL)
+			named->named += credit->amount;
 	}
 	/* First what was overdue on the credit's date, then the rest. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -933,6 +946,77 @@ replay_history (Engine *engine, GError **error)
 
 /* ---- what the claim covers ------------------------------------- */
 
+/* An open part not overdue: claimed when a reminder ahead reaches it. */
+static DsClaimItemState
+not_due_state (const Engine *engine, const DsClaimItem *item)
+{
+	int ahead = engine->policy->ahead_days;
+
+	if (ahead > 0 && item->due_date <= engine->as_of + ahead)
+		return DS_CLAIM_ITEM_DUE_SOON;
+	return DS_CLAIM_ITEM_NOT_DUE;
+}
+
+static DsClaimItemState
+item_state (const Engine *engine, const Group *group,
+	    const DsClaimItem *item)
+{
+	if (group->invoice->disputed)
+		return DS_CLAIM_ITEM_DISPUTED;
+	if (item->open == 0)
+		return DS_CLAIM_ITEM_SETTLED;
+	if (payable_by (engine, item) >= engine->as_of)
+		return not_due_state (engine, item);
+	if (group->named >= group->invoice->amount)
+		return DS_CLAIM_ITEM_SURVIVING;
+	return DS_CLAIM_ITEM_OVERDUE;
+}
+
+/*
+ * People reading the claim learn why invoices the ERP shows paid are
+ * still in it, and that no step of their own will chase them: one note
+ * naming each with its principal still owed.  After the items are
+ * listed, which keeps an invoice's parts together.
+ */
+static void
+note_surviving (Engine *engine)
+{
+	const GPtrArray *items = engine->claim->items;
+	g_autoptr (GString) invoices = g_string_new (NULL);
+
+	for (guint i = 0; i < items->len;) {
+		const char *invoice_id =
+			((DsClaimItem *) items->pdata[i])->invoice_id;
+		g_autofree char *open = NULL;
+		gint64 principal = 0;
+
+		for (; i < items->len; i++) {
+			const DsClaimItem *item = items->pdata[i];
+
+			if (strcmp (item->invoice_id, invoice_id) != 0)
+				break;
+			if (item->state == DS_CLAIM_ITEM_SURVIVING)
+				principal += item->open;
+		}
+		if (principal == 0)
+			continue;
+		open = ds_money_to_decimal (principal,
+					    engine->input->currency);
+		g_string_append_printf (invoices, "%s%s %s",
+					invoices->len > 0 ? ", " : "",
+					invoice_id, open);
+	}
+	if (invoices->len == 0)
+		return;
+	claim_note (engine->claim, "paid in full as their credits name "
+		    "them, but %s applied those to the costs and interest "
+		    "claimed first, so principal is still owed (%s): %s; "
+		    "every letter claims it, no dunning step of its own "
+		    "chases it", engine->order >= 0 ?
+		    legal_orders[engine->order].law : "the law",
+		    engine->input->currency, invoices->str);
+}
+
 static void
 settle_states (Engine *engine, Group *group)
 {
@@ -941,15 +1025,9 @@ settle_states (Engine *engine, Group *group)
 		DsClaimItem *item = part->item;
 
 		item->interest = part->interest_open;
-		if (group->invoice->disputed)
-			item->state = DS_CLAIM_ITEM_DISPUTED;
-		else if (item->open == 0)
-			item->state = DS_CLAIM_ITEM_SETTLED;
-		else if (payable_by (engine, item) < engine->as_of)
-			item->state = DS_CLAIM_ITEM_OVERDUE;
-		else
-			item->state = DS_CLAIM_ITEM_NOT_DUE;
+		item->state = item_state (engine, group, item);
 		if (item->state == DS_CLAIM_ITEM_OVERDUE ||
+		    item->state == DS_CLAIM_ITEM_SURVIVING ||
 		    item->state == DS_CLAIM_ITEM_DISPUTED)
 			item->days_overdue = MAX (0, (int) (engine->as_of -
 							    item->due_date));
@@ -965,6 +1043,7 @@ group_late (const Engine *engine, const Group *group)
 			((Part *) group->parts->pdata[i])->item;
 
 		if (item->state == DS_CLAIM_ITEM_OVERDUE ||
+		    item->state == DS_CLAIM_ITEM_SURVIVING ||
 		    (item->state == DS_CLAIM_ITEM_SETTLED &&
 		     item->settled_on > payable_by (engine, item)))
 			return TRUE;
@@ -1113,7 +1192,7 @@ list_group (Engine *engine, Group *group)
 		Part *part = group->parts->pdata[i];
 		DsClaimItem *item = g_steal_pointer (&part->item);
 
-		if (item->state == DS_CLAIM_ITEM_OVERDUE)
+		if (ds_claim_item_claimed (item))
 			engine->claim->principal += item->open;
 		if (item->state != DS_CLAIM_ITEM_DISPUTED)
 			engine->claim->interest_total += item->interest;
@@ -1236,6 +1315,7 @@ conclude (Engine *engine)
 		}
 		list_group (engine, group);
 	}
+	note_surviving (engine);
 	add_step_fee (engine, covered);
 	prune (engine);
 	sum_costs (engine);

@@ -38,6 +38,21 @@
  *    one line per rate period and principal, each rounded half-up.
  *    Disputed invoices earn none here and are not claimed.
  *
+ *  - What is claimed: the principal of the parts overdue on the as-of
+ *    date.  A reminder ahead of the due date (policy ahead_days) also
+ *    claims, whole, the parts falling due within its days: case 7, a
+ *    reminder five days before 2024-06-20 asks for the invoice's open
+ *    amount on 2024-06-15, without interest or compensation, which only
+ *    a late invoice owes.
+ *
+ *  - Surviving balances.  When the credits that name an invoice pay it
+ *    in full but the law's order gave part of them to the costs and
+ *    interest an earlier document claimed, the principal left is still
+ *    owed: the item is "surviving", claimed like an overdue one.  The
+ *    ERP sees the invoice paid, so no dunning step of its own chases it;
+ *    every letter to the customer claims it (claim-letter.h) until it
+ *    is paid or waived.
+ *
  *  - Costs survive payment of the principal: fees and compensation that
  *    earlier documents claimed stay open until paid or waived.  A waiver
  *    removes the cost (or the interest of an invoice up to the waiver
@@ -188,6 +203,10 @@ typedef struct {
 					   due date on a day off is payable
 					   on the next working day (§ 193
 					   BGB, Art. 78 OR); NULL: none */
+	int ahead_days;			/* a reminder ahead of the due
+					   date: also claim the parts
+					   falling due within so many days
+					   after the as-of date; 0: none */
 } DsClaimPolicy;
 
 #define DS_CLAIM_SETTLED_ANY ((DsDate) 1)
@@ -207,6 +226,12 @@ typedef enum {
 	DS_CLAIM_ITEM_SETTLED,		/* principal paid; interest or costs
 					   may remain */
 	DS_CLAIM_ITEM_DISPUTED,		/* listed, never claimed */
+	DS_CLAIM_ITEM_DUE_SOON,		/* not due yet, falls due within
+					   the policy's ahead_days: its
+					   principal is claimed */
+	DS_CLAIM_ITEM_SURVIVING,	/* paid in full by the credits
+					   naming it, but the law's order
+					   left principal owed: claimed */
 } DsClaimItemState;
 
 /* One invoice, or one instalment of it. */
@@ -268,7 +293,8 @@ typedef struct {
 	GPtrArray *interest;		/* of DsClaimInterest */
 	GPtrArray *costs;		/* of DsClaimCost */
 	GPtrArray *notes;		/* of char *, for people */
-	gint64 principal;		/* overdue principal claimed */
+	gint64 principal;		/* principal claimed: of the items
+					   ds_claim_item_claimed() says */
 	gint64 interest_total;		/* interest claimed */
 	gint64 fees;			/* fees open, with this step's */
 	gint64 compensation;		/* compensation open, with new */
@@ -309,6 +335,9 @@ JsonNode *ds_claim_to_json (const DsClaim *claim);
 
 const char *ds_claim_item_state_name (DsClaimItemState state);
 const char *ds_claim_cost_kind_name (DsClaimCostKind kind);
+
+/* Whether an item's open principal is claimed (the claim's principal). */
+gboolean ds_claim_item_claimed (const DsClaimItem *item);
 
 G_END_DECLS
 

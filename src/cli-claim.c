@@ -44,33 +44,6 @@ creditor_calendar (DsInstance *instance, const char *customer_id,
 	return TRUE;
 }
 
-/*
- * As the customer's last dunning letter claimed: its step's interest and
- * compensation, no new fee and no new deadline.  No letter: the law's,
- * as POLICY holds it already.
- */
-static gboolean
-last_letter_policy (DsInstance *instance, const char *customer_id,
-		    DsDate as_of, const DsRateTables *rates,
-		    DsClaimPolicy *policy, GError **error)
-{
-	g_autoptr (GError) local = NULL;
-	g_autoptr (DsDocument) last = ds_document_last_sent (
-		instance->store, customer_id, as_of, &local);
-
-	if (last == NULL) {
-		if (g_error_matches (local, DS_ERROR, DS_ERROR_NOT_FOUND))
-			return TRUE;
-		g_propagate_error (error, g_steal_pointer (&local));
-		return FALSE;
-	}
-	ds_claim_letter_policy (instance->config, last, rates, policy);
-	policy->step = NULL;	/* names the letter freed below: no new fee */
-	policy->step_fee = 0;
-	policy->deadline_days = 0;
-	return TRUE;
-}
-
 int
 ds_cli_verb_claim (int argc, char **argv)
 {
@@ -127,8 +100,9 @@ ds_cli_verb_claim (int argc, char **argv)
 	if (!creditor_calendar (instance, argv[1], &policy, &error))
 		return ds_cli_fail (error);
 	if (step_name == NULL && !law &&
-	    !last_letter_policy (instance, argv[1], as_of, rates, &policy,
-				 &error))
+	    !ds_claim_letter_customer_policy (instance->store,
+					      instance->config, argv[1],
+					      as_of, rates, &policy, &error))
 		return ds_cli_fail (error);
 	if (step_name != NULL) {
 		const DsStep *step = ds_claim_letter_find_step (

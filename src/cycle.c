@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "claim-surviving.h"
 #include "dispatch.h"
 #include "document.h"
 #include "ds-error.h"
@@ -295,7 +296,10 @@ cycle_run_locked (DsCycle *cycle, DsDate as_of, DsCycleTally *tally,
 	if (!produce_carried_over (cycle, as_of, tally, error))
 		return FALSE;
 	plan = ds_planner_plan (store, cycle->instance->config, as_of, error);
-	if (plan == NULL || !decide_plan (cycle, plan, as_of, error) ||
+	if (plan == NULL ||
+	    !ds_claim_surviving_plan (store, cycle->instance->config, plan,
+				      as_of, error) ||
+	    !decide_plan (cycle, plan, as_of, error) ||
 	    !ds_event_documents_plan (store, cycle->instance->config, plan,
 				      as_of, error) ||
 	    !store_plan (store, plan, tally, error) ||

@@ -341,6 +341,36 @@ ds_ledger_claim_read (DsStore *store, const char *customer_id, DsDate as_of,
 	return g_steal_pointer (&input);
 }
 
+gboolean
+ds_ledger_claim_last_claimed (DsStore *store, const char *invoice_id,
+			      DsDate as_of, char **trace_id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (
+		store,
+		"SELECT d.trace_id FROM document_items i"
+		" JOIN claim_costs k ON k.trace_id = i.trace_id"
+		" JOIN documents d ON d.trace_id = i.trace_id"
+		" WHERE i.invoice_id = ?1 AND k.claimed_on <= ?2"
+		" AND d.state NOT IN " NEVER_SENT
+		" AND (k.kind = 'fee' OR k.invoice_id = ?1)"
+		" ORDER BY d.as_of DESC, d.trace_id DESC LIMIT 1", error);
+
+	*trace_id = NULL;
+	if (statement == NULL)
+		return FALSE;
+	ds_store_bind_text (statement, 1, invoice_id);
+	ds_store_bind_date (statement, 2, as_of);
+	switch (sqlite3_step (statement)) {
+	case SQLITE_ROW:
+		*trace_id = g_strdup (column_text (statement, 0));
+		return TRUE;
+	case SQLITE_DONE:
+		return TRUE;
+	default:
+		return ds_store_fail (store, error, "claim read");
+	}
+}
+
 /* ---- writes ---------------------------------------------------- */
 
 static gboolean

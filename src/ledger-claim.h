@@ -33,6 +33,17 @@ DsClaimInput *ds_ledger_claim_read (DsStore *store, const char *customer_id,
 				    DsDate as_of, GError **error);
 
 /*
+ * The last document about the invoice that went out by `as_of` and
+ * claimed costs or interest for it (its compensation or interest, or
+ * the document's fee), in *trace_id; NULL when none did.  Only after
+ * one can the law's order take a payment for the invoice before its
+ * principal.
+ */
+gboolean ds_ledger_claim_last_claimed (DsStore *store,
+				       const char *invoice_id, DsDate as_of,
+				       char **trace_id, GError **error);
+
+/*
  * Record the fees and compensation a claim adds and the interest it
  * prints, per invoice, as claimed by document `trace_id` on the claim's
  * as-of date.  The document row must exist.

@@ -1409,6 +1409,9 @@ open_item_from_row (sqlite3_stmt *statement)
 							       12) -
 				      item->paid);
 		item->instalment = sqlite3_column_int (statement, 13);
+		item->next_open = MAX (0, sqlite3_column_int64 (statement,
+								15) -
+				       item->paid);
 	}
 	item->instalments = sqlite3_column_int (statement, 14);
 	return item;
@@ -1417,7 +1420,9 @@ open_item_from_row (sqlite3_stmt *statement)
 gint64
 ds_open_item_claimed (const DsOpenItem *item)
 {
-	return item->due_open > 0 ? item->due_open : item->open;
+	if (item->due_open > 0)
+		return item->due_open;
+	return item->instalments > 0 ? item->next_open : item->open;
 }
 
 GPtrArray *
@@ -1446,8 +1451,8 @@ ds_ledger_open_items (DsStore *store, DsDate as_of, GError **error)
 		"   COUNT (*) OVER (PARTITION BY invoice_id)"
 		"  FROM instalments),"
 		/* the instalments not covered, the first due ranked 1 */
-		" uncovered (invoice_id, number, due_date, ordinal) AS ("
-		"  SELECT c.invoice_id, c.number, c.due_date,"
+		" uncovered (invoice_id, number, due_date, upto, ordinal)"
+		"  AS (SELECT c.invoice_id, c.number, c.due_date, c.upto,"
 		"   ROW_NUMBER () OVER (PARTITION BY c.invoice_id"
 		"    ORDER BY c.due_date, c.number)"
 		"  FROM schedule c LEFT JOIN settled s USING (invoice_id)"
@@ -1463,7 +1468,7 @@ ds_ledger_open_items (DsStore *store, DsDate as_of, GError **error)
 		"  i.due_date, i.currency, i.amount, i.tax_amount,"
 		"  i.reference, i.billing, COALESCE (s.paid, 0),"
 		"  d.invoice_id IS NOT NULL, u.due_date, p.due_amount,"
-		"  u.number, COALESCE (p.count, 0)"
+		"  u.number, COALESCE (p.count, 0), u.upto"
 		" FROM invoices i"
 		" LEFT JOIN settled s ON s.invoice_id = i.invoice_id"
 		" LEFT JOIN disputed d ON d.invoice_id = i.invoice_id"

@@ -163,6 +163,9 @@ typedef struct {
 	gint64 due_open;
 	int instalment;
 	int instalments;	/* how many the invoice is in; 0: none */
+	gint64 next_open;	/* in instalments: what `due` asks for, the
+				   instalment with those before it, less
+				   what was paid */
 } DsOpenItem;
 
 void ds_entity_free (DsEntity *entity);
@@ -180,7 +183,9 @@ void ds_open_item_free (DsOpenItem *item);
 /*
  * The amount a document asks for: what is due and unpaid (for an
  * invoice in instalments, the parts fallen due), or, before anything is
- * due (a reminder ahead of the due date), the whole open amount.
+ * due (a reminder ahead of the due date), what falls due next: the
+ * whole open amount, or for an invoice in instalments the next
+ * instalment's unpaid part, as the claim has it (claim.h).
  */
 gint64 ds_open_item_claimed (const DsOpenItem *item);
 void ds_invoice_free (DsInvoice *invoice);

@@ -34,6 +34,9 @@
  *     deadline printed on it has passed;
  *   - a pre-due step (negative offset) is only ever taken before the due
  *     date; an invoice that reaches us later passes it by;
+ *   - an invoice the ERP shows paid takes no step, even where the law's
+ *     order left a balance on it: later letters claim that balance
+ *     (claim-surviving.h);
  *   - an invoice in instalments is chased one instalment at a time, the
  *     first not covered by what was paid: its due date is the one the
  *     steps count from, and each instalment takes its own steps from

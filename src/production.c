@@ -86,29 +86,6 @@ letter_items (const DsProduction *production, const DsDocument *document,
 	return items;
 }
 
-/*
- * The reference rate tables, read once per process.  XXX: a daemon that
- * reloads its configuration keeps the tables it read first; rates change
- * twice a year and a restart picks them up.
- */
-static const DsRateTables *
-rate_tables (GError **error)
-{
-	static DsRateTables *tables;
-	G_LOCK_DEFINE_STATIC (tables);
-	const DsRateTables *result;
-
-	G_LOCK (tables);
-	if (tables == NULL) {
-		g_autofree char *dir = ds_rate_tables_default_dir ();
-
-		tables = ds_rate_tables_load (dir, error);
-	}
-	result = tables;
-	G_UNLOCK (tables);
-	return result;
-}
-
 /* The letter's items from the claim: everything it claims, no dispute. */
 static GPtrArray *
 claim_items (const DsClaim *claim)
@@ -154,9 +131,10 @@ charge_new (GPtrArray *charges, DsLetterChargeKind kind,
 
 /*
  * Netting: what went to principal explains the items' paid column;
- * what went to interest is deducted from the interest lines below;
- * unapplied cash from the total.  Costs are printed net of what was
- * paid on them, so payments to costs are not listed again.
+ * what went to interest or costs is deducted from the interest, fee
+ * and compensation lines below, which are printed as claimed; unapplied
+ * cash from the total.  So every payment the letter names adds up to
+ * what the customer paid.
  */
 static void
 netting_charges (const DsClaim *claim, GPtrArray *charges)
@@ -170,8 +148,6 @@ netting_charges (const DsClaim *claim, GPtrArray *charges)
 			DS_LETTER_CHARGE_PAYMENT;
 		DsLetterCharge *charge;
 
-		if (application->target == DS_CLAIM_TO_COST)
-			continue;
 		if (application->target == DS_CLAIM_TO_UNAPPLIED)
 			kind = DS_LETTER_CHARGE_UNAPPLIED;
 		charge = charge_new (charges, kind, application->invoice_id,
@@ -217,8 +193,10 @@ interest_charges (const DsClaim *claim, GPtrArray *charges)
 	}
 }
 
-/* Fees, then compensation; earlier ones with the date they were
-   first claimed. */
+/*
+ * Fees, then compensation, as claimed (what was paid on them is in the
+ * netting); earlier ones with the date they were first claimed.
+ */
 static void
 cost_charges (const DsClaim *claim, GPtrArray *charges,
 	      DsClaimCostKind kind)
@@ -227,12 +205,14 @@ cost_charges (const DsClaim *claim, GPtrArray *charges,
 		const DsClaimCost *cost = claim->costs->pdata[i];
 		DsLetterCharge *charge;
 
-		if (cost->kind != kind || cost->waived || cost->open <= 0)
+		if (cost->kind != kind || cost->waived ||
+		    cost->open + cost->paid <= 0)
 			continue;
 		charge = charge_new (charges, kind == DS_CLAIM_COST_FEE ?
 				     DS_LETTER_CHARGE_FEE :
 				     DS_LETTER_CHARGE_COMPENSATION,
-				     cost->invoice_id, cost->open);
+				     cost->invoice_id,
+				     cost->open + cost->paid);
 		if (cost->cost_id != 0)
 			charge->date = cost->claimed_on;
 		if (kind == DS_CLAIM_COST_COMPENSATION)
@@ -263,7 +243,7 @@ document_claim (DsProduction *production, const DsDocument *document,
 	if (g_strcmp0 (customer->currency, document->currency) != 0)
 		return NULL;
 	if (ds_claim_letter_needs_rates (config, document)) {
-		rates = rate_tables (error);
+		rates = ds_rate_tables_default (error);
 		if (rates == NULL)
 			return NULL;
 	}

@@ -322,6 +322,28 @@ ds_rate_tables_default_dir (void)
 	return g_build_filename (DS_TOP_SRCDIR, "data", "rates", NULL);
 }
 
+/*
+ * XXX: a daemon that reloads its configuration keeps the tables it read
+ * first; rates change twice a year and a restart picks them up.
+ */
+const DsRateTables *
+ds_rate_tables_default (GError **error)
+{
+	static DsRateTables *tables;
+	G_LOCK_DEFINE_STATIC (tables);
+	const DsRateTables *result;
+
+	G_LOCK (tables);
+	if (tables == NULL) {
+		g_autofree char *dir = ds_rate_tables_default_dir ();
+
+		tables = ds_rate_tables_load (dir, error);
+	}
+	result = tables;
+	G_UNLOCK (tables);
+	return result;
+}
+
 char *
 ds_rate_format (int rate_bp)
 {

@@ -75,6 +75,13 @@ const DsRateTable *ds_rate_tables_get (const DsRateTables *tables,
  */
 char *ds_rate_tables_default_dir (void);
 
+/*
+ * The tables of the default directory, read once per process and kept
+ * for it (threads may share them); NULL with `error` when they cannot
+ * be read, and read again on the next call.
+ */
+const DsRateTables *ds_rate_tables_default (GError **error);
+
 /* "12.62%", "-0.88%", "5.00%": basis points as a percentage. */
 char *ds_rate_format (int rate_bp);
 

@@ -2,7 +2,8 @@
  * check_claim.c -- what is claimed: netting, legal allocation order,
  * interest, fees, fixed compensation and waivers, with the exact values
  * of cases 1 to 5 and 8 to 10 (the money cases) and the claim's part of
- * case 6; the rest of case 6 and case 7 are the planner's.
+ * cases 6 and 7 (what a reminder ahead of the due date asks for); the
+ * rest of them is the planner's.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -192,6 +193,43 @@ START_TEST (test_claim_case2_de_allocates_costs_first)
 }
 END_TEST
 
+/*
+ * The ERP sees X paid: the payment names it and covers it.  § 367 put
+ * part of it to the fee and interest first, so principal survives: the
+ * item says so, is claimed, and a note tells why.
+ */
+START_TEST (test_claim_surviving_balance_is_named)
+{
+	g_autoptr (DsClaimInput) de = case2_input ("DE");
+	g_autoptr (DsClaimInput) at = case2_input ("AT");
+	DsClaimPolicy policy = plain_policy ();
+	g_autoptr (DsClaim) claim = NULL;
+	g_autoptr (DsClaim) settled = NULL;
+	g_autoptr (JsonNode) json = NULL;
+	JsonObject *first;
+
+	policy.interest = TRUE;
+	claim = compute (de, "2024-04-10", &policy);
+	settled = compute (at, "2024-04-10", &policy);
+
+	ck_assert_int_eq (item (claim, 0)->state, DS_CLAIM_ITEM_SURVIVING);
+	ck_assert (ds_claim_item_claimed (item (claim, 0)));
+	ck_assert_int_eq (item (claim, 0)->open, 1041);
+	ck_assert_int_eq (item (claim, 0)->days_overdue, 26);
+	ck_assert_int_eq (claim->principal, 1041);
+	ck_assert (has_note (claim, "§ 367 BGB"));
+	ck_assert (has_note (claim, "still owed (EUR): X 10.41;"));
+	json = ds_claim_to_json (claim);
+	first = json_array_get_object_element (json_object_get_array_member (
+		json_node_get_object (json), "items"), 0);
+	ck_assert_str_eq (json_object_get_string_member (first, "state"),
+			  "surviving");
+	/* no legal order: the payment paid principal, the costs stay */
+	ck_assert_int_eq (item (settled, 0)->state, DS_CLAIM_ITEM_SETTLED);
+	ck_assert (!has_note (settled, "still owed"));
+}
+END_TEST
+
 START_TEST (test_claim_case2_eu_costs_stay_after_principal)
 {
 	g_autoptr (DsClaimInput) input = case2_input ("AT");
@@ -367,6 +405,63 @@ START_TEST (test_claim_case4_instalments)
 	ck_assert_int_eq (item (claim, 0)->days_overdue, 10);
 	ck_assert_int_eq (item (claim, 1)->state, DS_CLAIM_ITEM_NOT_DUE);
 	ck_assert_int_eq (item (claim, 1)->open, 50000);
+}
+END_TEST
+
+/* ---- case 7: a reminder ahead of the due date ---- */
+
+START_TEST (test_claim_case7_pre_due_reminder_claims_the_invoice)
+{
+	g_autoptr (DsClaimInput) input =
+		ds_claim_input_new ("C7", "EUR", "DE", TRUE);
+	DsClaimPolicy policy = plain_policy ();
+	g_autoptr (DsClaim) ahead = NULL;
+	g_autoptr (DsClaim) too_early = NULL;
+	g_autoptr (DsClaim) without = NULL;
+
+	ds_claim_input_add_invoice (input, "I1", day ("2024-05-21"),
+				    day ("2024-06-20"), 10000);
+	/* a step 5 days before due, with what a notice would add */
+	policy.interest = TRUE;
+	policy.compensation = TRUE;
+	policy.step_fee = 500;
+	policy.ahead_days = 5;
+	ahead = compute (input, "2024-06-15", &policy);
+	too_early = compute (input, "2024-06-14", &policy);
+	policy.ahead_days = 0;
+	without = compute (input, "2024-06-15", &policy);
+
+	/* the whole open amount, no interest, no compensation, no fee:
+	 * nothing is late yet */
+	ck_assert_int_eq (item (ahead, 0)->state, DS_CLAIM_ITEM_DUE_SOON);
+	ck_assert (ds_claim_item_claimed (item (ahead, 0)));
+	ck_assert_int_eq (item (ahead, 0)->days_overdue, 0);
+	ck_assert_int_eq (ahead->principal, 10000);
+	ck_assert_int_eq (ahead->interest_total, 0);
+	ck_assert_int_eq (ahead->compensation, 0);
+	ck_assert_int_eq (ahead->fees, 0);
+	ck_assert_int_eq (ahead->total, 10000);
+	ck_assert_uint_eq (ahead->interest->len, 0);
+	/* outside the days ahead, and for other steps: not claimed */
+	ck_assert_int_eq (item (too_early, 0)->state, DS_CLAIM_ITEM_NOT_DUE);
+	ck_assert_int_eq (too_early->total, 0);
+	ck_assert_int_eq (item (without, 0)->state, DS_CLAIM_ITEM_NOT_DUE);
+	ck_assert_int_eq (without->total, 0);
+}
+END_TEST
+
+/* Ahead of an instalment: that instalment, not the invoice's rest. */
+START_TEST (test_claim_pre_due_reminder_of_an_instalment)
+{
+	g_autoptr (DsClaimInput) input = case4_input ();
+	DsClaimPolicy policy = plain_policy ();
+	g_autoptr (DsClaim) claim = NULL;
+
+	policy.ahead_days = 5;
+	claim = compute (input, "2024-01-26", &policy);
+	ck_assert_int_eq (item (claim, 0)->state, DS_CLAIM_ITEM_DUE_SOON);
+	ck_assert_int_eq (item (claim, 1)->state, DS_CLAIM_ITEM_NOT_DUE);
+	ck_assert_int_eq (claim->total, 50000);
 }
 END_TEST
 
@@ -976,9 +1071,13 @@ claim_suite (void)
 			     0, 2);
 	tcase_add_test (cases, test_claim_case2_de_allocates_costs_first);
 	tcase_add_test (cases, test_claim_case2_eu_costs_stay_after_principal);
+	tcase_add_test (cases, test_claim_surviving_balance_is_named);
 	tcase_add_loop_test (cases, test_claim_case2_waiver_clears_it, 0, 2);
 	tcase_add_test (cases, test_claim_case3_section_367);
 	tcase_add_test (cases, test_claim_case4_instalments);
+	tcase_add_test (cases,
+			test_claim_case7_pre_due_reminder_claims_the_invoice);
+	tcase_add_test (cases, test_claim_pre_due_reminder_of_an_instalment);
 	tcase_add_test (cases, test_claim_case5_credit_notes);
 	tcase_add_test (cases, test_claim_disputed_invoice_not_claimed);
 	tcase_add_test (cases, test_claim_case8_deadline);

@@ -654,6 +654,24 @@ START_TEST (test_planner_instalment_takes_its_own_steps)
 END_TEST
 
 /*
+ * Case 7 for an instalment: the reminder ahead of instalment 2 asks
+ * for instalment 2, not for what the invoice has open in all.
+ */
+START_TEST (test_planner_pre_due_reminder_of_an_instalment)
+{
+	g_autofree char *before = NULL;
+
+	put_three_instalments ();
+	before = take_one ("2024-01-26", "before", 1, 30000);
+	pay ("P1", "2024-01-30", 30000, "I1");
+	ck_assert_uint_eq (take ("2024-03-25"), 0);
+	g_free (before);
+	before = take_one ("2024-03-26", "before", 2, 30000);
+	ck_assert_str_eq (before, "test/before/C2:I1#2");
+}
+END_TEST
+
+/*
  * Instalment 1 reminded and paid, then nothing runs until two more
  * instalments fell due: one step, the reminder of instalment 2 (the
  * earliest unpaid), claiming both; instalment 3 starts nothing beside
@@ -1011,6 +1029,7 @@ main (void)
 	tcase_add_test (tc, test_planner_instance_key_migrated);
 	tcase_add_test (tc, test_planner_instalments_case_4);
 	tcase_add_test (tc, test_planner_instalment_takes_its_own_steps);
+	tcase_add_test (tc, test_planner_pre_due_reminder_of_an_instalment);
 	tcase_add_test (tc, test_planner_instalments_catch_up_one_step);
 	tcase_add_test (tc, test_planner_without_instalments_keys_unchanged);
 	tcase_add_test (tc, test_planner_instalment_steps_migrated);

@@ -19,6 +19,7 @@
 #include "ledger.h"
 #include "planner.h"
 #include "production.h"
+#include "rates.h"
 #include "render.h"
 #include "store.h"
 #include "testutil.h"
@@ -180,9 +181,10 @@ take (const char *iso)
 }
 
 static guint
-journal_count (const char *kind, const char *id, const char *event)
+journal_count_in (DsStore *ledger, const char *kind, const char *id,
+		  const char *event)
 {
-	g_autoptr (GPtrArray) records = ds_journal_for_object (store, kind,
+	g_autoptr (GPtrArray) records = ds_journal_for_object (ledger, kind,
 							       id, NULL);
 	guint count = 0;
 
@@ -193,6 +195,12 @@ journal_count (const char *kind, const char *id, const char *event)
 		count += g_strcmp0 (record->event, event) == 0;
 	}
 	return count;
+}
+
+static guint
+journal_count (const char *kind, const char *id, const char *event)
+{
+	return journal_count_in (store, kind, id, event);
 }
 
 /* ---- configuration errors ---------------------------------------- */
@@ -585,8 +593,9 @@ static const char letter_strategy[] =
 	"template = second\n"
 	"fee = 5.00\ninterest = true\ncompensation = true\n";
 
+/* An instance whose strategy is `strategy`; NULL: the default one. */
 static DsInstance *
-letter_instance (void)
+letter_instance_with (const char *strategy)
 {
 	g_autofree char *root = g_build_filename (directory, "instance",
 						  NULL);
@@ -597,16 +606,24 @@ letter_instance (void)
 
 	ck_assert_msg (ds_instance_create (root, &error), "%s",
 		       error ? error->message : "");
-	*strstr (text, "[strategy]") = '\0';
-	conf = g_strconcat (text, letter_strategy, NULL);
+	if (strategy != NULL)
+		*strstr (text, "[strategy]") = '\0';
+	conf = g_strconcat (text, strategy, NULL);
 	g_free (ds_test_write (root, "dunspool.conf", conf));
 	instance = ds_instance_open (root, &error);
 	ck_assert_msg (instance != NULL, "%s", error ? error->message : "");
 	return instance;
 }
 
+static DsInstance *
+letter_instance (void)
+{
+	return letter_instance_with (letter_strategy);
+}
+
+/* The entity DE01 and its customer C1, writing in `language`. */
 static void
-letter_ledger_in (DsStore *ledger, const char *language)
+letter_parties_in (DsStore *ledger, const char *language)
 {
 	DsEntity entity = {
 		.entity_id = "DE01", .name = "Nordlicht GmbH",
@@ -621,18 +638,33 @@ letter_ledger_in (DsStore *ledger, const char *language)
 		.entity_id = "DE01",
 		.b2b = TRUE,
 	};
-	DsInvoice invoice = {
-		.invoice_id = "INV-9", .customer_id = "C1",
-		.issue_date = day ("2023-05-21"),
-		.due_date = day ("2023-06-20"), .currency = "EUR",
-		.amount = 100000,
-	};
 	DsLedgerOutcome outcome;
 
 	ck_assert (ds_ledger_put_entity (ledger, &entity, &outcome, NULL));
 	ck_assert (ds_ledger_put_customer (ledger, &customer, &outcome,
 					   NULL));
+}
+
+/* An invoice of C1 issued 30 days before it is due. */
+static void
+letter_invoice (DsStore *ledger, const char *id, const char *due,
+		gint64 amount)
+{
+	DsInvoice invoice = {
+		.invoice_id = (char *) id, .customer_id = "C1",
+		.issue_date = day (due) - 30, .due_date = day (due),
+		.currency = "EUR", .amount = amount,
+	};
+	DsLedgerOutcome outcome;
+
 	ck_assert (ds_ledger_put_invoice (ledger, &invoice, &outcome, NULL));
+}
+
+static void
+letter_ledger_in (DsStore *ledger, const char *language)
+{
+	letter_parties_in (ledger, language);
+	letter_invoice (ledger, "INV-9", "2023-06-20", 100000);
 }
 
 static void
@@ -784,6 +816,168 @@ START_TEST (test_rules_letter_claims_only_its_invoices_costs)
 	assert_contains (text, "Fixed compensation for invoice INV-10");
 	ck_assert_msg (strstr (text, "invoice INV-9") == NULL, "%s", text);
 	ck_assert_msg (strstr (text, "of our letter of") == NULL, "%s", text);
+}
+END_TEST
+
+/*
+ * Case 7 on paper: a reminder five days before 2024-06-20 goes out on
+ * 2024-06-15 and asks for the invoice's open amount -- its item listed,
+ * the total 100.00, no interest and no compensation -- never 0.00 with
+ * an empty table.
+ */
+START_TEST (test_rules_letter_case7_pre_due_reminder)
+{
+	g_autoptr (DsInstance) instance = letter_instance_with (
+		"[strategy]\nname = ahead\nsteps = pre;notice\n"
+		"[step pre]\noffset = -5\nchannels = letter\ndeadline = 0\n"
+		"template = reminder\n"
+		"[step notice]\noffset = 14\nchannels = letter\n"
+		"deadline = 10\ntemplate = first\nfee = 5.00\n"
+		"interest = true\ncompensation = true\n");
+	g_autofree char *templates = ds_test_srcpath ("templates");
+	g_autoptr (DsRenderer) renderer = ds_renderer_new (templates, NULL,
+							   NULL);
+	g_autofree char *early = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr (DsDocument) document = NULL;
+	g_autoptr (DsClaim) claim = NULL;
+	const DsClaimItem *item;
+
+	ck_assert (renderer != NULL);
+	letter_parties_in (instance->store, "en");
+	letter_invoice (instance->store, "INV-7", "2024-06-20", 10000);
+	early = produce (instance, renderer, "2024-06-14");
+	ck_assert (early == NULL);
+	trace_id = produce (instance, renderer, "2024-06-15");
+	ck_assert (trace_id != NULL);
+	document = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (document->step, "pre");
+
+	/* the letter's claim: the invoice, whole, and nothing on top */
+	claim = ds_claim_letter_compute (instance->store, instance->config,
+					 document, NULL, NULL);
+	ck_assert (claim != NULL);
+	ck_assert_uint_eq (claim->items->len, 1);
+	item = claim->items->pdata[0];
+	ck_assert_str_eq (item->invoice_id, "INV-7");
+	ck_assert_int_eq (item->state, DS_CLAIM_ITEM_DUE_SOON);
+	ck_assert_int_eq (item->open, 10000);
+	ck_assert_int_eq (claim->interest_total, 0);
+	ck_assert_int_eq (claim->compensation, 0);
+	ck_assert_int_eq (claim->fees, 0);
+	ck_assert_int_eq (claim->total, 10000);
+	ck_assert_int_eq (document->total, 10000);
+
+	/* and on paper: the item row, the total asked for */
+	text = pdf_text (instance->store, trace_id);
+	assert_contains (text, "INV-7");
+	assert_contains (text, "Please transfer 100.00 EUR");
+	ck_assert_msg (strstr (text, "Interest") == NULL, "%s", text);
+	ck_assert_msg (strstr (text, "compensation") == NULL, "%s", text);
+}
+END_TEST
+
+static char *
+query_text (DsStore *ledger, const char *sql)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (ledger, sql,
+							       NULL);
+
+	ck_assert (statement != NULL);
+	ck_assert_int_eq (sqlite3_step (statement), SQLITE_ROW);
+	return g_strdup ((const char *) sqlite3_column_text (statement, 0));
+}
+
+/* The claim as `dunspool claim` shows it without options. */
+static DsClaim *
+claim_as_the_letters (DsInstance *instance, const char *iso)
+{
+	g_autofree char *rates_dir = ds_rate_tables_default_dir ();
+	g_autoptr (DsRateTables) rates = ds_rate_tables_load (rates_dir,
+							      NULL);
+	g_autoptr (GError) error = NULL;
+	DsClaimPolicy policy;
+	DsClaim *claim;
+
+	ck_assert (rates != NULL);
+	ds_claim_policy_init (&policy, rates);
+	policy.settled_since = DS_DATE_NONE;
+	ck_assert (ds_claim_letter_customer_policy (instance->store,
+		instance->config, "C1", day (iso), rates, &policy, &error));
+	claim = ds_claim_compute (instance->store, "C1", day (iso), &policy,
+				  &error);
+	ck_assert_msg (claim != NULL, "%s", error ? error->message : "");
+	return claim;
+}
+
+/*
+ * The letter and the claim of one date agree once a payment leaves a
+ * balance under § 367 BGB.  R-1 1,000.00 is paid in full by the ERP's
+ * allocation on 2024-04-14, after the first notice claimed its
+ * compensation and interest; § 367 puts 40.00 and 10.37 of the payment
+ * to them, so 50.37 of R-1's principal survives.  The second notice of
+ * 2024-04-20 claims it, beside R-2..R-4, exactly as `dunspool claim`
+ * does (1,081.29), and shows where the payment went.
+ */
+START_TEST (test_rules_letter_claims_the_surviving_balance)
+{
+	g_autoptr (DsInstance) instance = letter_instance_with (NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	g_autoptr (DsClaim) claim = NULL;
+	g_autoptr (DsDocument) letter = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	DsCycleTally tally = { 0 };
+	DsLedgerOutcome outcome;
+
+	letter_parties_in (instance->store, "en");
+	letter_invoice (instance->store, "R-1", "2024-03-15", 100000);
+	letter_invoice (instance->store, "R-2", "2024-03-15", 20000);
+	letter_invoice (instance->store, "R-3", "2024-03-16", 30000);
+	letter_invoice (instance->store, "R-4", "2024-03-17", 40000);
+	ck_assert (ds_ledger_put_payment (instance->store, "P-1", "C1",
+		day ("2024-04-14"), "EUR", 100000, "R-1", &outcome, NULL));
+	cycle = ds_cycle_new (instance, &error);
+	ck_assert_msg (cycle != NULL, "%s", error ? error->message : "");
+	for (DsDate d = day ("2024-03-15"); d <= day ("2024-04-01"); d++)
+		ck_assert_msg (ds_cycle_run (cycle, d, &tally, &error), "%s",
+			       error ? error->message : "");
+	ck_assert_msg (ds_cycle_run (cycle, day ("2024-04-20"), &tally,
+				     &error), "%s",
+		       error ? error->message : "");
+
+	trace_id = query_text (instance->store,
+		"SELECT trace_id FROM documents WHERE as_of = '2024-04-20'");
+	letter = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_str_eq (letter->step, "second");
+	claim = claim_as_the_letters (instance, "2024-04-20");
+	ck_assert_int_eq (claim->total, 108129);
+	ck_assert_int_eq (letter->total, claim->total);
+
+	text = pdf_text (instance->store, trace_id);
+	assert_contains (text, "1,081.29 EUR");
+	assert_contains (text, "R-1");
+	assert_contains (text, "50.37");
+	assert_contains (text, "Payment P-1 of 14 Apr 2024 on invoice R-1 "
+			 "(applied to costs and interest) -40.00 EUR");
+	assert_contains (text, "-10.37 EUR");
+	assert_contains (text, "Fixed compensation for invoice R-1");
+
+	/* not lost silently: journaled once, when the payment came in */
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "balance-survives"), 1);
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-2",
+					     "balance-survives"), 0);
+	ck_assert (ds_cycle_run (cycle, day ("2024-04-21"), &tally, NULL));
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "balance-survives"), 1);
+	g_free (text);
+	text = query_text (instance->store, "SELECT evidence FROM journal"
+			   " WHERE event = 'balance-survives'");
+	assert_contains (text, "payment=P-1 principal=50.37 interest=0.10 "
+			 "costs=0.00 currency=EUR");
 }
 END_TEST
 
@@ -947,6 +1141,8 @@ rules_suite (void)
 	tcase_add_test (tc,
 			test_rules_letter_claims_only_its_invoices_costs);
 	tcase_add_test (tc, test_rules_email_lists_charges);
+	tcase_add_test (tc, test_rules_letter_case7_pre_due_reminder);
+	tcase_add_test (tc, test_rules_letter_claims_the_surviving_balance);
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));
 	tcase_add_test (tc,

@@ -1,11 +1,13 @@
 #!/bin/sh
-# claim-cli.sh -- the money cases of ../shared/cases (1, 2, 4, 5, 6, 8,
-# 9, 10) through the real programs: `dunspool init`, `import` of files in
-# the native format, `run` where an earlier letter matters, and `dunspool
+# claim-cli.sh -- the money cases of ../shared/cases (1, 2, 4 to 10)
+# through the real programs: `dunspool init`, `import` of files in the
+# native format, `run` where an earlier letter matters, and `dunspool
 # claim --json`, whose figures must be exactly the cases' right answers.
 # Case 3 (§ 367 with costs 5.00 and interest 0.25) has no input the
-# rate tables turn into exactly 0.25 and stays in check_claim; case 7 is
-# a planner case (check_planner).
+# rate tables turn into exactly 0.25 and stays in check_claim; case 7's
+# timing is the planner's (check_planner), what its letter asks for is
+# here.  Where a letter went out, what it claimed (the document's total)
+# must be what `dunspool claim` says on its date.
 set -u
 builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
@@ -60,6 +62,8 @@ K5,Fünf GmbH,,Weg 5,10115,Berlin,DE,de,EUR,DE01,,,true
 K6,Sechs GmbH,,Weg 6,10115,Berlin,DE,de,EUR,DE01,,,true
 K9,Neun GmbH,,Weg 9,10115,Berlin,DE,de,EUR,DE01,,,true
 K10,Zehn GmbH,,Weg 10,10115,Berlin,DE,de,EUR,DE01,,,true
+K7,Sieben GmbH,,Weg 7,10115,Berlin,DE,de,EUR,DE01,,,true
+K11,Elf GmbH,,Weg 11,10115,Berlin,DE,de,EUR,DE01,,,true
 U1,Acme Corp.,,5 Elm St,02110,Boston,US,en,USD,US01,,,true
 EOF
 cat > invoices.csv <<'EOF'
@@ -309,6 +313,96 @@ check "§ 193 BGB: paid on that working day, not late" \
 	"$(claim "$root" K2 2024-01-31 \
 	   '(d["totals"]["interest"], d["totals"]["compensation"])' \
 	   --law --paid-late)" "('0.00', '0.00')"
+
+# Case 7: a reminder 5 days before the due date 2024-06-20 goes out on
+# 2024-06-15 asking for the invoice's open amount, 100.00: its item
+# listed, no interest, no compensation.
+instance case7 <<'EOF'
+[strategy]
+name = ahead
+steps = pre;reminder
+
+[step pre]
+offset = -5
+channels = letter
+deadline = 0
+template = reminder
+
+[step reminder]
+offset = 3
+channels = letter
+deadline = 0
+interest = true
+compensation = true
+EOF
+cat > invoices-7.csv <<'EOF'
+invoice_id,customer_id,issue_date,due_date,currency,amount
+R7,K7,2024-05-21,2024-06-20,EUR,100.00
+EOF
+"$dunspool" import --root "$root" entities.csv customers.csv \
+	invoices-7.csv > /dev/null 2>&1
+check "case 7: what a pre-due letter claims: the invoice, whole" \
+	"$(claim "$root" K7 2024-06-15 \
+	   '(d["total"], [(i["invoice_id"], i["open"], i["state"])
+	     for i in d["items"]], d["totals"]["interest"],
+	     d["totals"]["compensation"])' --step pre)" \
+	"('100.00', [('R7', '100.00', 'due-soon')], '0.00', '0.00')"
+check "case 7: more than 5 days ahead, nothing yet" \
+	"$(claim "$root" K7 2024-06-14 'd["total"]' --step pre)" "0.00"
+"$dunspool" replay --root "$root" --from 2024-06-10 --to 2024-06-21 \
+	> "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "replay failed"; }
+check "case 7: the letter of 2024-06-15 claims 100.00" \
+	"$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
+	   "SELECT as_of, step, total FROM documents")" \
+	"2024-06-15|pre|10000"
+pdf=$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
+	"SELECT pdf_path FROM documents")
+pdftotext -enc UTF-8 "$root/spool/$pdf" - 2>/dev/null | tr '\n' ' ' |
+	tr -s ' ' > "$work/text"
+check "case 7: on paper, the amount asked for and the invoice" \
+	"$(grep -o 'den Betrag von [0-9,.]* EUR' "$work/text"):$(grep -c R7 \
+	   "$work/text")" "den Betrag von 100,00 EUR:1"
+check "case 7: the letter's claim, no option: 100.00" \
+	"$(claim "$root" K7 2024-06-15 'd["total"]')" "100.00"
+
+# A payment that leaves a balance under § 367 BGB: R11A 1,000.00 is paid
+# in full as allocated on 2024-04-14, after the first notice claimed its
+# compensation 40.00 and interest 10.37, which § 367 pays first; 50.37
+# of R11A survives.  The second notice of 2024-04-20 and `dunspool
+# claim` agree on 1,081.29, R11A with them.
+survive="$work/survive"
+"$dunspool" init "$survive" > /dev/null || exit 1
+cat > invoices-11.csv <<'EOF'
+invoice_id,customer_id,issue_date,due_date,currency,amount
+R11A,K11,2024-02-14,2024-03-15,EUR,1000.00
+R11B,K11,2024-02-14,2024-03-15,EUR,200.00
+R11C,K11,2024-02-15,2024-03-16,EUR,300.00
+R11D,K11,2024-02-16,2024-03-17,EUR,400.00
+EOF
+cat > payments-11.csv <<'EOF'
+payment_id,customer_id,date,currency,amount,invoice_id
+Z11,K11,2024-04-14,EUR,1000.00,R11A
+EOF
+"$dunspool" import --root "$survive" entities.csv customers.csv \
+	invoices-11.csv payments-11.csv > /dev/null 2>&1
+"$dunspool" replay --root "$survive" --from 2024-03-15 --to 2024-04-01 \
+	> "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "replay failed"; }
+"$dunspool" run --root "$survive" --as-of 2024-04-20 > "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "run failed"; }
+check "§ 367: the paid invoice's balance survives, claimed" \
+	"$(claim "$survive" K11 2024-04-20 \
+	   '(d["total"], [(i["open"], i["state"]) for i in d["items"]
+	     if i["invoice_id"] == "R11A"])')" \
+	"('1081.29', [('50.37', 'surviving')])"
+check "§ 367: the letter of that date claims the same" \
+	"$(sqlite3 -batch -noheader "$survive/var/dunspool.db" \
+	   "SELECT step, total FROM documents WHERE as_of = '2024-04-20'")" \
+	"second|108129"
+check "§ 367: no step of its own, but not lost: once in R11A's trace" \
+	"$("$dunspool" trace --root "$survive" R11A |
+	   grep -c 'balance-survives.*payment=Z11 principal=50.37')" 1
 
 # Three runs of one date at once on the bundled ledger: one cycle at a
 # time, each ends well, and no step is taken twice.
