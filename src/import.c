@@ -1024,30 +1024,33 @@ fax_plausible (const char *number)
 }
 
 /*
- * A customer's currency may change only while no invoice of theirs in
- * another currency is open: its payments and credit notes, which must
- * be in the customer's currency, could no longer be imported, and the
- * letters would claim it in a currency that is not the customer's.
+ * A customer's currency may not change once anything of theirs is
+ * booked in it: the claim is computed in the customer's currency, and
+ * invoices, payments and credit notes in another would drop out of it
+ * (a balance left under § 367, unapplied cash) without a word.  A
+ * customer who moves to another currency is a new customer id.
  */
 static gboolean
 check_currency_change (ImportRun *run, const DsCustomer *customer,
 		       GError **error)
 {
-	g_autofree char *invoice_id = NULL;
-	g_autofree char *invoice_currency = NULL;
-	gint64 open = 0;
+	g_autofree char *record_id = NULL;
+	g_autofree char *record_currency = NULL;
+	gint64 booked = 0;
 
-	if (!ds_ledger_writer_open_in_other_currency (
+	if (!ds_ledger_writer_in_other_currency (
 		    run->writer, customer->customer_id, customer->currency,
-		    &invoice_id, &invoice_currency, &open, error))
+		    &record_id, &record_currency, &booked, error))
 		return FALSE;
-	if (open == 0)
+	if (booked == 0)
 		return TRUE;
 	return reject (run, DS_CUSTOMER_FIELD_CURRENCY, error,
-		       "cannot change to %s while %" G_GINT64_FORMAT
-		       " open invoice%s in another currency (%s in %s)",
-		       customer->currency, open, open == 1 ? " is" : "s are",
-		       invoice_id, invoice_currency);
+		       "cannot change to %s: %" G_GINT64_FORMAT " of the "
+		       "customer's invoices, payments and credit notes %s "
+		       "in another currency (%s in %s); a customer in a new "
+		       "currency needs a new customer id",
+		       customer->currency, booked, booked == 1 ? "is" : "are",
+		       record_id, record_currency);
 }
 
 static gboolean

@@ -78,7 +78,7 @@ typedef enum {
 	LOOKUP_INVOICE,
 	LOOKUP_INSTALMENT_ROOM,
 	LOOKUP_IMPORT_ERROR,
-	LOOKUP_OPEN_IN_OTHER_CURRENCY,
+	LOOKUP_IN_OTHER_CURRENCY,
 	LOOKUP_COUNT
 } LedgerLookup;
 
@@ -97,17 +97,16 @@ static const char *const lookup_sql[LOOKUP_COUNT] = {
 	[LOOKUP_IMPORT_ERROR] = "INSERT INTO import_errors"
 				" (file_sha256, line, field, reason)"
 				" VALUES (?1, ?2, ?3, ?4)",
-	/* open: more invoiced than paid and credited on the invoice */
-	[LOOKUP_OPEN_IN_OTHER_CURRENCY] =
-		"SELECT i.invoice_id, i.currency, count (*) OVER ()"
-		" FROM invoices i WHERE i.customer_id = ?1"
-		" AND i.currency <> ?2 AND i.amount >"
-		" COALESCE ((SELECT SUM (p.amount) FROM payments p"
-		" WHERE p.invoice_id = i.invoice_id), 0) +"
-		" COALESCE ((SELECT SUM (c.amount) FROM credit_notes c"
-		" WHERE c.invoice_id = i.invoice_id"
-		" AND c.status = 'open'), 0)"
-		" ORDER BY i.invoice_id LIMIT 1",
+	/* the customer's history in another currency */
+	[LOOKUP_IN_OTHER_CURRENCY] =
+		"SELECT id, currency, count (*) OVER () FROM ("
+		" SELECT invoice_id AS id, currency FROM invoices"
+		" WHERE customer_id = ?1 AND currency <> ?2"
+		" UNION ALL SELECT payment_id, currency FROM payments"
+		" WHERE customer_id = ?1 AND currency <> ?2"
+		" UNION ALL SELECT credit_note_id, currency FROM credit_notes"
+		" WHERE customer_id = ?1 AND currency <> ?2)"
+		" ORDER BY id LIMIT 1",
 };
 
 struct _DsLedgerWriter {
@@ -831,18 +830,17 @@ ds_ledger_writer_find_invoice (DsLedgerWriter *writer,
 }
 
 gboolean
-ds_ledger_writer_open_in_other_currency (DsLedgerWriter *writer,
-					 const char *customer_id,
-					 const char *currency,
-					 char **invoice_id,
-					 char **invoice_currency,
-					 gint64 *count, GError **error)
+ds_ledger_writer_in_other_currency (DsLedgerWriter *writer,
+				    const char *customer_id,
+				    const char *currency, char **record_id,
+				    char **record_currency, gint64 *count,
+				    GError **error)
 {
 	sqlite3_stmt *statement = writer_lookup (
-		writer, LOOKUP_OPEN_IN_OTHER_CURRENCY, error);
+		writer, LOOKUP_IN_OTHER_CURRENCY, error);
 	int step;
 
-	*invoice_id = *invoice_currency = NULL;
+	*record_id = *record_currency = NULL;
 	*count = 0;
 	if (statement == NULL)
 		return FALSE;
@@ -850,13 +848,13 @@ ds_ledger_writer_open_in_other_currency (DsLedgerWriter *writer,
 	ds_store_bind_text (statement, 2, currency);
 	step = sqlite3_step (statement);
 	if (step == SQLITE_ROW) {
-		*invoice_id = ds_store_column_text (statement, 0);
-		*invoice_currency = ds_store_column_text (statement, 1);
+		*record_id = ds_store_column_text (statement, 0);
+		*record_currency = ds_store_column_text (statement, 1);
 		*count = sqlite3_column_int64 (statement, 2);
 	}
 	sqlite3_reset (statement);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return ds_store_fail (writer->store, error, "invoices");
+		return ds_store_fail (writer->store, error, "ledger");
 	return TRUE;
 }
 

@@ -303,17 +303,16 @@ gboolean ds_ledger_writer_find_customer (DsLedgerWriter *writer,
 					 const char *customer_id,
 					 char **currency, GError **error);
 /*
- * The customer's open invoices (invoiced more than paid and credited on
- * them) in a currency other than CURRENCY: their number in *count, the
- * first by id and its currency (NULL and 0 when there is none).
+ * The customer's invoices, payments and credit notes in a currency
+ * other than CURRENCY: their number in *count, the first by id and its
+ * currency (NULL and 0 when there is none).
  */
-gboolean ds_ledger_writer_open_in_other_currency (DsLedgerWriter *writer,
-						  const char *customer_id,
-						  const char *currency,
-						  char **invoice_id,
-						  char **invoice_currency,
-						  gint64 *count,
-						  GError **error);
+gboolean ds_ledger_writer_in_other_currency (DsLedgerWriter *writer,
+					     const char *customer_id,
+					     const char *currency,
+					     char **record_id,
+					     char **record_currency,
+					     gint64 *count, GError **error);
 /*
  * What of an invoice its instalments other than NUMBER leave for that
  * one (G_MAXINT64 when the invoice is not stored yet).

@@ -565,11 +565,11 @@ START_TEST (test_import_field_lengths)
 END_TEST
 
 /*
- * A customer's currency does not change under an open invoice in the
- * old one (its payments could no longer be imported); once the
- * invoice is paid, it may.
+ * A customer's currency does not change once anything of theirs is
+ * booked in the old one, open or paid: the claim, in the customer's
+ * currency, would drop it.  A customer without records may change.
  */
-START_TEST (test_import_currency_change_under_open_invoice)
+START_TEST (test_import_currency_change_after_booking)
 {
 	static const char changed[] =
 		"customer_id,name,contact,street,postal_code,city,country,"
@@ -592,9 +592,11 @@ START_TEST (test_import_currency_change_under_open_invoice)
 	ck_assert_int_eq (refused->rejected, 1);
 	row_error = error_at (refused, 2);
 	ck_assert_str_eq (row_error->field, "currency");
-	ck_assert_str_eq (row_error->reason, "cannot change to USD while 2 "
-			  "open invoices are in another currency (I1 in "
-			  "EUR)");
+	ck_assert_str_eq (row_error->reason, "cannot change to USD: 2 of "
+			  "the customer's invoices, payments and credit "
+			  "notes are in another currency (I1 in EUR); a "
+			  "customer in a new currency needs a new customer "
+			  "id");
 	customer = ds_ledger_get_customer (fixture.store, "C1", NULL);
 	ck_assert_str_eq (customer->currency, "EUR");
 
@@ -606,6 +608,15 @@ START_TEST (test_import_currency_change_under_open_invoice)
 	ck_assert_int_eq (payments->accepted, 2);
 	accepted = import_text (&fixture, "customers-usd-2.csv", changed,
 				NULL);
+	ck_assert_int_eq (accepted->rejected, 1);
+	ck_assert (strstr (error_at (accepted, 2)->reason,
+			   "cannot change to USD: 4 of") != NULL);
+	g_clear_pointer (&accepted, ds_import_report_free);
+	accepted = import_text (&fixture, "customers-c2.csv",
+		"customer_id,name,contact,street,postal_code,city,country,"
+		"language,currency,entity,email,fax\n"
+		"C2,Dupont SA,,1 rue Neuve,75002,Paris,FR,fr,USD,DE01,,\n",
+		NULL);
 	ck_assert_int_eq (accepted->rejected, 0);
 	ck_assert_int_eq (accepted->updated, 1);
 	fixture_free (&fixture);
@@ -1401,7 +1412,7 @@ main (void)
 	tcase_add_test (rows, test_import_unknown_iso_codes);
 	tcase_add_test (rows, test_import_email_lists);
 	tcase_add_test (rows, test_import_field_lengths);
-	tcase_add_test (rows, test_import_currency_change_under_open_invoice);
+	tcase_add_test (rows, test_import_currency_change_after_booking);
 	tcase_add_test (rows, test_import_instalments_within_invoice);
 	tcase_add_test (rows, test_import_report_for_people_and_programs);
 	tcase_add_test (rows,
