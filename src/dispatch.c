@@ -135,8 +135,9 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
 
 /*
  * What the relay said, for the journal: the Message-ID, the counts, and
- * each refused recipient with the relay's reply, so that the record
- * shows who did not get a message the others got.
+ * each recipient it did not take with its reply, so that the record
+ * shows who did not get a message the others got: "refused" for a
+ * permanent reply (5xx), "deferred" for a temporary one (4xx).
  */
 static char *
 smtp_evidence (const DsEmailResult *result)
@@ -149,7 +150,9 @@ smtp_evidence (const DsEmailResult *result)
 	for (guint n = 0; n < result->refused->len; n++) {
 		const DsRecipientResult *refused = result->refused->pdata[n];
 
-		g_string_append_printf (evidence, "; refused <%s>: %d %s",
+		g_string_append_printf (evidence, "; %s <%s>: %d %s",
+					refused->code / 100 == 4 ?
+					"deferred" : "refused",
 					refused->address, refused->code,
 					refused->reply ? refused->reply : "");
 	}

@@ -129,7 +129,7 @@ setup (void)
 	directory = ds_test_tmpdir ();
 	root = g_build_filename (directory, "instance", NULL);
 	ds_test_sink_start (&sink, directory, (const char *const[]) {
-		"--refuse", "refused@*", NULL });
+		"--refuse", "refused@*", "--defer", "later@*", NULL });
 	ck_assert_msg (ds_instance_create (root, &error), "%s",
 		       error ? error->message : "");
 	configure_smtp (root, sink.url);
@@ -310,7 +310,7 @@ static const char customer_list_csv[] =
 	"currency,entity,email,fax,paperless_since\n"
 	"C5,Halvorsen Logistik GmbH,Ines Halvorsen,Kai 4,20457,Hamburg,DE,"
 	"de,EUR,DE01,\"anna@example.test; ben@example.test,"
-	"refused@example.test\",,2020-01-01\n";
+	"refused@example.test; later@example.test\",,2020-01-01\n";
 
 static const char invoice_list_csv[] =
 	"invoice_id,customer_id,issue_date,due_date,currency,amount\n"
@@ -382,14 +382,15 @@ START_TEST (test_cycle_email_to_a_list_records_the_refusal)
 	ck_assert_str_eq (json_array_get_string_element (rcpt, 1),
 			  "ben@example.test");
 	refused = json_object_get_array_member (envelope, "refused");
-	ck_assert_uint_eq (json_array_get_length (refused), 1);
+	ck_assert_uint_eq (json_array_get_length (refused), 2);
 	ck_assert_str_eq (json_array_get_string_element (refused, 0),
 			  "refused@example.test");
 
 	sql = g_strdup_printf ("SELECT count(*) FROM journal"
 			       " WHERE trace_id = '%s'"
-			       " AND evidence LIKE '%%accepted=2 refused=1;"
-			       " refused <refused@example.test>: 550 %%'",
+			       " AND evidence LIKE '%%accepted=2 refused=2;"
+			       " refused <refused@example.test>: 550 %%;"
+			       " deferred <later@example.test>: 451 %%'",
 			       document->trace_id);
 	ck_assert_int_eq (count (sql), 1);
 }
