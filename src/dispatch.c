@@ -137,7 +137,8 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
  * What the relay said, for the journal: the Message-ID, the counts, and
  * each recipient it did not take with its reply, so that the record
  * shows who did not get a message the others got: "refused" for a
- * permanent reply (5xx), "deferred" for a temporary one (4xx).
+ * permanent reply (5xx), "deferred" for a temporary one (4xx, not
+ * tried again yet: both count as not reached when bounces come).
  */
 static char *
 smtp_evidence (const DsEmailResult *result)

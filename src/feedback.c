@@ -868,13 +868,16 @@ message_recipients (GBytes *stored)
 }
 
 /*
- * Add to GONE every address that EVIDENCE names after "refused <" (the
- * relay refused it) or "bounced <" (an earlier partial bounce).
+ * Add to GONE every address that EVIDENCE names after "refused <" or
+ * "deferred <" (the relay did not take it, and it is not tried again)
+ * or "bounced <" (an earlier partial bounce).
  */
 static void
 add_gone_recipients (GHashTable *gone, const char *evidence)
 {
-	static const char *const marks[] = { "refused <", "bounced <" };
+	static const char *const marks[] = {
+		"refused <", "deferred <", "bounced <"
+	};
 
 	for (gsize m = 0; evidence != NULL && m < G_N_ELEMENTS (marks);
 	     m++) {
