@@ -905,7 +905,8 @@ add_gone_recipients (GHashTable *gone, const char *evidence)
  */
 static char *
 recipients_left (Feedback *feedback, const char *trace_id,
-		 const BounceReport *bounce, GError **error)
+		 const BounceReport *bounce, gboolean *repeated,
+		 GError **error)
 {
 	DsStore *store = feedback->instance->store;
 	g_autoptr (DsDocument) document = NULL;
@@ -915,6 +916,7 @@ recipients_left (Feedback *feedback, const char *trace_id,
 	g_autoptr (GHashTable) gone = NULL;
 	GString *left = NULL;
 
+	*repeated = FALSE;
 	if (bounce->hard->len == 0)
 		return NULL;
 	document = ds_document_get (store, trace_id, error);
@@ -927,11 +929,14 @@ recipients_left (Feedback *feedback, const char *trace_id,
 	if (recipients == NULL || recipients->len < 2)
 		return NULL;
 	gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-	for (guint i = 0; i < bounce->hard->len; i++)
-		g_hash_table_add (gone, g_strdup (bounce->hard->pdata[i]));
 	for (guint i = 0; i < records->len; i++)
 		add_gone_recipients (gone, ((DsJournalRecord *)
 					    records->pdata[i])->evidence);
+	*repeated = TRUE;
+	for (guint i = 0; i < bounce->hard->len; i++)
+		if (g_hash_table_add (gone,
+				      g_strdup (bounce->hard->pdata[i])))
+			*repeated = FALSE;
 	for (guint i = 0; i < recipients->len; i++) {
 		if (g_hash_table_contains (gone, recipients->pdata[i]))
 			continue;
@@ -948,19 +953,21 @@ recipients_left (Feedback *feedback, const char *trace_id,
 /*
  * Journal a hard bounce of some of the message's recipients: the
  * attempt keeps its state, the record names who bounced and who may
- * still have the message.
+ * still have the message.  A REPEATED report, naming no address that
+ * had not bounced before, is journaled as ignored and counted so.
  */
 static gboolean
 journal_partial_bounce (Feedback *feedback, const DsAttempt *attempt,
 			const BounceReport *bounce, const char *left,
-			GError **error)
+			gboolean repeated, GError **error)
 {
 	g_autoptr (GString) evidence = g_string_new (NULL);
 	g_autofree char *id_text = g_strdup_printf (
 		"%" G_GINT64_FORMAT, attempt->attempt_id);
 	DsJournalEntry entry = {
 		.object_kind = "attempt", .object_id = id_text,
-		.trace_id = attempt->trace_id, .event = "bounce-partial",
+		.trace_id = attempt->trace_id,
+		.event = repeated ? "ignored" : "bounce-partial",
 		.old_state = attempt->state, .new_state = attempt->state,
 	};
 
@@ -973,7 +980,10 @@ journal_partial_bounce (Feedback *feedback, const DsAttempt *attempt,
 	entry.evidence = evidence->str;
 	if (!ds_journal_append (feedback->instance->store, &entry, error))
 		return FALSE;
-	feedback->report->applied++;
+	if (repeated)
+		feedback->report->ignored++;
+	else
+		feedback->report->applied++;
 	return TRUE;
 }
 
@@ -993,6 +1003,7 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 	ReportParts parts = { NULL, NULL };
 	g_autoptr (GError) local = NULL;
 	g_autofree char *left = NULL;
+	gboolean repeated = FALSE;
 	gboolean moved;
 
 	feedback->report->kind = "bounce";
@@ -1031,14 +1042,16 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 	if (bounce.outcome == BOUNCE_HARD &&
 	    ds_state_allowed (DS_MACHINE_ATTEMPT, attempt->state,
 			      "bounced-hard")) {
-		left = recipients_left (feedback, trace_id, &bounce, &local);
+		left = recipients_left (feedback, trace_id, &bounce,
+					&repeated, &local);
 		if (local != NULL) {
 			g_propagate_error (error, g_steal_pointer (&local));
 			return FALSE;
 		}
 		if (left != NULL)
 			return journal_partial_bounce (feedback, attempt,
-						       &bounce, left, error);
+						       &bounce, left,
+						       repeated, error);
 	}
 	if (!feedback_move (feedback, attempt,
 			    bounce_state (bounce.outcome), evidence->str, 0,

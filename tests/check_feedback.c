@@ -243,6 +243,7 @@ START_TEST (test_feedback_hard_bounce_of_one_address_of_two)
 	const char *paths[] = { path, NULL };
 	g_autoptr (GPtrArray) imported = NULL;
 	g_autoptr (GPtrArray) first = NULL, second = NULL;
+	g_autoptr (GPtrArray) repeated = NULL;
 	g_autoptr (GPtrArray) after = NULL;
 	g_autofree char *trace_id = NULL, *to = NULL, *id = NULL;
 	g_autofree char *text = NULL, *sql = NULL;
@@ -267,6 +268,12 @@ START_TEST (test_feedback_hard_bounce_of_one_address_of_two)
 			       " AND evidence LIKE 'bounced <ap@example.test>;"
 			       " may have it: <cfo@example.test>;%%'",
 			       trace_id);
+	ck_assert_int_eq (count (sql), 1);
+
+	/* the same news again, in another file: ignored */
+	repeated = drop_status ("bounce-1-again.eml", text);
+	ck_assert_uint_eq (only_report (repeated)->applied, 0);
+	ck_assert_uint_eq (only_report (repeated)->ignored, 1);
 	ck_assert_int_eq (count (sql), 1);
 
 	g_free (text);
