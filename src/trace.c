@@ -211,7 +211,9 @@ print_one (DsStore *store, const char *trace_id, FILE *out,
 	for (guint i = 0; i < records->len; i++) {
 		DsJournalRecord *record = g_ptr_array_index (records, i);
 
-		print_record (record, record->object_kind[0] == 'a', out);
+		/* a document's own records need not repeat its id */
+		print_record (record, strcmp (record->object_kind,
+					      "document") != 0, out);
 	}
 	fputc ('\n', out);
 	return TRUE;

@@ -129,6 +129,10 @@ for id in I1 C1; do
 		"$(trace "$id"):$(grep -c -E "^ +($interest|$fee) .* waived " \
 			"$work/trace.out")" 0:2
 done
+trace I1 > /dev/null
+check "trace I1: each waiver names its object" \
+	"$(grep -c -E "^ +($interest .* invoice +I1|$fee .* customer +C1) +waived " \
+		"$work/trace.out")" 2
 check "trace I1 --json: the interest waiver among the records" \
 	"$(json I1 '[(e["object_kind"], e["object_id"], e["event"])
 	    for e in d["events"]]')" "[('invoice', 'I1', 'waived')]"
