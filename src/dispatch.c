@@ -137,8 +137,8 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
  * What the relay said, for the journal: the Message-ID, the counts, and
  * each recipient it did not take with its reply, so that the record
  * shows who did not get a message the others got: "refused" for a
- * permanent reply (5xx), "deferred" for a temporary one (4xx, not
- * tried again yet: both count as not reached when bounces come).
+ * permanent reply (5xx), "deferred" for a temporary one (4xx: an
+ * attempt of its own tries it again, see hand_off).
  */
 static char *
 smtp_evidence (const DsEmailResult *result)
@@ -160,6 +160,65 @@ smtp_evidence (const DsEmailResult *result)
 	return g_string_free (evidence, FALSE);
 }
 
+/* The addresses of an attempt for some of the customer's; NULL: all. */
+static GStrv
+attempt_recipients (const DsAttempt *attempt)
+{
+	if (attempt->detail == NULL ||
+	    !g_str_has_prefix (attempt->detail, "to="))
+		return NULL;
+	return ds_email_list_split (attempt->detail + strlen ("to="));
+}
+
+/*
+ * Hand the attempt off; the recipients the relay deferred (4xx) while
+ * it took the message for others get an attempt of their own, deferred
+ * with the usual back-off, for the same stored message.  One
+ * transaction, so that a crash loses neither.
+ */
+static gboolean
+hand_off (DsStore *store, const DsAttempt *attempt,
+	  const DsEmailResult *result, DsDispatchTally *tally,
+	  GError **error)
+{
+	g_autofree char *evidence = smtp_evidence (result);
+	g_autoptr (GString) deferred = NULL;
+	g_autofree char *detail = NULL;
+	g_autofree char *why = NULL;
+	gint64 follow_up;
+
+	for (guint i = 0; i < result->refused->len; i++) {
+		const DsRecipientResult *refused = result->refused->pdata[i];
+
+		if (refused->code / 100 != 4)
+			continue;
+		if (deferred == NULL)
+			deferred = g_string_new (NULL);
+		else
+			g_string_append (deferred, ", ");
+		g_string_append (deferred, refused->address);
+	}
+	if (deferred == NULL)
+		return ds_attempt_move (store, attempt->attempt_id,
+					"handed-off", evidence, error);
+	detail = g_strdup_printf ("to=%s", deferred->str);
+	why = g_strdup_printf ("deferred by the relay while attempt %"
+			       G_GINT64_FORMAT " went to the others",
+			       attempt->attempt_id);
+	if (!ds_store_begin (store, error))
+		return FALSE;
+	if (ds_attempt_move (store, attempt->attempt_id, "handed-off",
+			     evidence, error) &&
+	    ds_attempt_create_detailed (store, attempt->trace_id,
+					DS_CHANNEL_EMAIL, attempt->driver,
+					detail, &follow_up, error) &&
+	    ds_attempt_move (store, follow_up, "submitting", why, error) &&
+	    defer (store, attempt->trace_id, follow_up, why, tally, error))
+		return ds_store_commit (store, error);
+	ds_store_rollback (store);
+	return FALSE;
+}
+
 static gboolean
 send_smtp (DsInstance *instance, const DsDocument *document,
 	   GBytes *message, const char *password, gint64 attempt_id,
@@ -172,10 +231,11 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 	g_autoptr (DsCustomer) customer = NULL;
 	g_autoptr (DsEmailResult) result = NULL;
 	g_autoptr (GError) local = NULL;
+	g_autoptr (DsAttempt) attempt = NULL;
 	g_autofree char *return_path = NULL;
 	g_autofree char *pdf_name = NULL;
-	g_autofree char *evidence = NULL;
 	g_auto (GStrv) to = NULL;
+	g_auto (GStrv) some = NULL;
 	DsEmail email = { 0 };
 	DsSmtpRelay relay = { 0 };
 	gboolean unknown_outcome = FALSE;
@@ -184,10 +244,14 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 		return FALSE;
 	customer = ds_ledger_get_customer (store, document->customer_id,
 					   error);
-	if (customer == NULL)
+	attempt = customer ? ds_attempt_get (store, attempt_id, error) : NULL;
+	if (attempt == NULL)
 		return FALSE;
 	ds_production_email_envelope (instance, document, entity, customer,
 				      &email, &return_path, &pdf_name, &to);
+	some = attempt_recipients (attempt);
+	if (some != NULL)
+		email.to = (const char *const *) some;
 	relay.url = config->mail_relay;
 	relay.username = config->mail_username;
 	relay.password = password;
@@ -215,9 +279,7 @@ send_smtp (DsInstance *instance, const DsDocument *document,
 						       document->trace_id,
 						       local->message, error);
 	}
-	evidence = smtp_evidence (result);
-	return ds_attempt_move (store, attempt_id, "handed-off", evidence,
-				error);
+	return hand_off (store, attempt, result, tally, error);
 }
 
 /* Submit an e-mail attempt (queued or deferred) through DRIVER. */

@@ -593,28 +593,42 @@ gboolean
 ds_attempt_create (DsStore *store, const char *trace_id, DsChannel channel,
 		   const char *driver, gint64 *attempt_id, GError **error)
 {
+	return ds_attempt_create_detailed (store, trace_id, channel, driver,
+					   NULL, attempt_id, error);
+}
+
+gboolean
+ds_attempt_create_detailed (DsStore *store, const char *trace_id,
+			    DsChannel channel, const char *driver,
+			    const char *detail, gint64 *attempt_id,
+			    GError **error)
+{
 	g_autofree char *now = ds_time_now_utc_iso ();
 	g_autofree char *id_text = NULL;
+	g_autofree char *evidence = detail == NULL ?
+		g_strdup (ds_channel_name (channel)) :
+		g_strdup_printf ("%s %s", ds_channel_name (channel), detail);
 	g_autoptr (sqlite3_stmt) statement = NULL;
 	DsJournalEntry entry = {
 		.object_kind = "attempt", .trace_id = trace_id,
 		.event = "queued", .new_state = "queued",
-		.evidence = ds_channel_name (channel),
+		.evidence = evidence,
 	};
 
 	if (!ds_store_begin (store, error))
 		return FALSE;
 	statement = ds_store_prepare (store,
 		"INSERT INTO attempts (trace_id, channel, driver, state,"
-		" created_at, updated_at) VALUES (?,?,?,'queued',?,?)",
-		error);
+		" detail, created_at, updated_at)"
+		" VALUES (?,?,?,'queued',?,?,?)", error);
 	if (statement == NULL)
 		goto fail;
 	ds_store_bind_text (statement, 1, trace_id);
 	ds_store_bind_text (statement, 2, ds_channel_name (channel));
 	ds_store_bind_text (statement, 3, driver);
-	ds_store_bind_text (statement, 4, now);
+	ds_store_bind_text (statement, 4, detail);
 	ds_store_bind_text (statement, 5, now);
+	ds_store_bind_text (statement, 6, now);
 	if (!run (store, statement, "insert attempt", error))
 		goto fail;
 	*attempt_id = sqlite3_last_insert_rowid (ds_store_db (store));

@@ -181,7 +181,9 @@ typedef struct {
 	char *batch_id;
 	char *provider_id;
 	int tries;
-	char *detail;
+	char *detail;		/* e-mail: "to=a@x, b@y" when the attempt
+				   is for these of the customer's
+				   addresses only; NULL: for all */
 } DsAttempt;
 
 void ds_attempt_free (DsAttempt *attempt);
@@ -190,6 +192,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsAttempt, ds_attempt_free)
 gboolean ds_attempt_create (DsStore *store, const char *trace_id,
 			    DsChannel channel, const char *driver,
 			    gint64 *attempt_id, GError **error);
+/* The same, with the attempt's detail (DsAttempt), journaled with it. */
+gboolean ds_attempt_create_detailed (DsStore *store, const char *trace_id,
+				     DsChannel channel, const char *driver,
+				     const char *detail, gint64 *attempt_id,
+				     GError **error);
 DsAttempt *ds_attempt_get (DsStore *store, gint64 attempt_id,
 			   GError **error);
 GPtrArray *ds_attempt_list_for_trace (DsStore *store, const char *trace_id,

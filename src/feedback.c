@@ -868,16 +868,15 @@ message_recipients (GBytes *stored)
 }
 
 /*
- * Add to GONE every address that EVIDENCE names after "refused <" or
- * "deferred <" (the relay did not take it, and it is not tried again)
- * or "bounced <" (an earlier partial bounce).
+ * Add to GONE every address that EVIDENCE names after "refused <" (the
+ * relay refused it for good) or "bounced <" (an earlier partial
+ * bounce).  One the relay deferred has an attempt of its own, which
+ * either reaches it or, expired, sends the document by letter.
  */
 static void
 add_gone_recipients (GHashTable *gone, const char *evidence)
 {
-	static const char *const marks[] = {
-		"refused <", "deferred <", "bounced <"
-	};
+	static const char *const marks[] = { "refused <", "bounced <" };
 
 	for (gsize m = 0; evidence != NULL && m < G_N_ELEMENTS (marks);
 	     m++) {

@@ -18,6 +18,7 @@
 
 #include "batch.h"
 #include "cycle.h"
+#include "dispatch.h"
 #include "document.h"
 #include "ds-error.h"
 #include "import.h"
@@ -363,6 +364,7 @@ START_TEST (test_cycle_email_to_a_list_records_the_refusal)
 	g_autoptr (JsonObject) envelope = NULL;
 	g_autofree char *sql = NULL;
 	JsonArray *rcpt, *refused;
+	DsDispatchTally retried = { 0 };
 	DsAttempt *attempt;
 
 	import_text ("customers-list.csv", customer_list_csv);
@@ -372,9 +374,22 @@ START_TEST (test_cycle_email_to_a_list_records_the_refusal)
 	ck_assert_int_eq (document->channel, DS_CHANNEL_EMAIL);
 	attempts = ds_attempt_list_for_trace (instance->store,
 					      document->trace_id, NULL);
-	ck_assert_uint_eq (attempts->len, 1);
+	ck_assert_uint_eq (attempts->len, 2);
 	attempt = g_ptr_array_index (attempts, 0);
 	ck_assert_str_eq (attempt->state, "handed-off");
+	/* the deferred address has an attempt of its own, retried */
+	attempt = g_ptr_array_index (attempts, 1);
+	ck_assert_str_eq (attempt->state, "deferred");
+	ck_assert_str_eq (attempt->detail, "to=later@example.test");
+	ck_assert_int_eq (attempt->tries, 1);
+	ck_assert (ds_dispatch_due (instance, TRUE, &retried, NULL));
+	g_ptr_array_unref (attempts);
+	attempts = ds_attempt_list_for_trace (instance->store,
+					      document->trace_id, NULL);
+	attempt = g_ptr_array_index (attempts, 1);
+	ck_assert_str_eq (attempt->state, "deferred");
+	ck_assert_int_eq (attempt->tries, 2);
+	ck_assert_uint_eq (ds_test_sink_count (&sink), 2);
 
 	envelope = envelope_to ("anna@example.test");
 	rcpt = json_object_get_array_member (envelope, "rcpt_tos");
