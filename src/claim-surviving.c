@@ -5,7 +5,8 @@
  * Cheap where nothing survives: a payment is looked at only when it
  * names an invoice the ERP now shows paid and a document about that
  * invoice claimed costs or interest; only then is the customer's claim
- * computed, once per customer and cycle.
+ * computed, once per customer and cycle (again after a write-off of the
+ * customer's).
  */
 #include "claim-surviving.h"
 

@@ -1088,7 +1088,8 @@ START_TEST (test_rules_small_surviving_balance_written_off)
 	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
 					     "written-off"), written_off);
 	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
-					     "balance-survives"), !written_off);
+					     "balance-survives"),
+			   !written_off);
 	waivers = query_text (instance->store, "SELECT count(*) || ' ' ||"
 			      " (SELECT count(*) FROM claim_waivers)"
 			      " FROM journal WHERE event = 'waived'");
@@ -1119,7 +1120,8 @@ START_TEST (test_rules_small_surviving_balance_written_off)
 		ck_assert_int_eq (item_open (claim, "R-1", &state), -1);
 		/* R-2 and its interest, nothing of R-1 */
 		ck_assert_int_eq (claim->principal, 20000);
-		ck_assert_int_eq (letter->total, 20000 + claim->interest_total);
+		ck_assert_int_eq (letter->total,
+				  20000 + claim->interest_total);
 		g_clear_pointer (&text, g_free);
 		text = pdf_text (instance->store, trace_id);
 		ck_assert (strstr (text, "R-1") == NULL);
@@ -1294,7 +1296,8 @@ rules_suite (void)
 	tcase_add_test (tc, test_rules_email_lists_charges);
 	tcase_add_test (tc, test_rules_letter_case7_pre_due_reminder);
 	tcase_add_test (tc, test_rules_letter_claims_the_surviving_balance);
-	tcase_add_loop_test (tc, test_rules_small_surviving_balance_written_off,
+	tcase_add_loop_test (tc,
+			     test_rules_small_surviving_balance_written_off,
 			     0, G_N_ELEMENTS (write_offs));
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));
