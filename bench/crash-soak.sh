@@ -37,7 +37,8 @@
 #     batch recorded, and every .eml and manifest line has its attempt
 #     recorded (handed off, or held as submitting/unknown-outcome for
 #     reconciliation);
-#   - no invoice got the same step twice;
+#   - no invoice got the same step twice, nor was written off twice
+#     ([rules] write_off: one "written-off" record, one waiver a cost);
 #   - every ledger row of the input files is there (same counts as an
 #     uninterrupted import), and every input file was archived (none
 #     left in incoming/new or incoming/cur, none refused).
@@ -199,6 +200,13 @@ check_instance () {
 		FROM document_items di JOIN documents d USING (trace_id)
 		GROUP BY di.invoice_id, d.step_index HAVING count(*) > 1" |
 		sed 's/^/step twice: /'
+	sql "$root" "SELECT object_id FROM journal WHERE event = 'written-off'
+		GROUP BY object_id HAVING count(*) > 1" |
+		sed 's/^/written off twice: /'
+	sql "$root" "SELECT coalesce (cost_id, invoice_id) FROM claim_waivers
+		WHERE reason LIKE 'written off:%'
+		GROUP BY kind, cost_id, invoice_id HAVING count(*) > 1" |
+		sed 's/^/waived twice by write_off: /'
 	# Manifests of recorded batches: no trace id twice.  Batch files
 	# without a record are a fault of their own (see doc/KNOWN_BUGS.md).
 	recorded=""

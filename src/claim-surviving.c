@@ -5,7 +5,8 @@
  * Cheap where nothing survives: a payment is looked at only when it
  * names an invoice the ERP now shows paid and a document about that
  * invoice claimed costs or interest; only then is the customer's claim
- * computed, once per customer and cycle.
+ * computed, once per customer and cycle (again after a write-off of the
+ * customer's).
  */
 #include "claim-surviving.h"
 
@@ -13,16 +14,30 @@
 
 #include "claim-letter.h"
 #include "ds-error.h"
+#include "journal.h"
 #include "ledger-claim.h"
 #include "ledger.h"
 #include "money.h"
+
+/* A customer's claim as the letters make it, and the policy of it. */
+typedef struct {
+	DsClaim *claim;
+	DsClaimPolicy policy;
+} Known;
+
+static void
+known_free (Known *known)
+{
+	ds_claim_free (known->claim);
+	g_free (known);
+}
 
 typedef struct {
 	DsStore *store;
 	const DsConfig *config;
 	DsPlan *plan;
 	DsDate as_of;
-	GHashTable *claims;		/* customer id -> DsClaim */
+	GHashTable *claims;		/* customer id -> Known */
 	GHashTable *seen;		/* invoice ids looked at */
 } Survey;
 
@@ -48,12 +63,14 @@ paid_invoice (Survey *survey, const DsPlanEvent *event, GError **error)
 	return NULL;
 }
 
-/* As `dunspool claim` shows it without options, on the cycle's date. */
-static const DsClaim *
+/*
+ * As `dunspool claim` shows it without options, on the cycle's date;
+ * computed again after a write-off of the customer's (forget_claim).
+ */
+static const Known *
 customer_claim (Survey *survey, const char *customer_id, GError **error)
 {
-	const DsClaim *known = g_hash_table_lookup (survey->claims,
-						    customer_id);
+	Known *known = g_hash_table_lookup (survey->claims, customer_id);
 	const DsRateTables *rates;
 	g_autoptr (DsCustomer) customer = NULL;
 	DsClaimPolicy policy;
@@ -78,10 +95,13 @@ customer_claim (Survey *survey, const char *customer_id, GError **error)
 		return NULL;
 	claim = ds_claim_compute (survey->store, customer_id, survey->as_of,
 				  &policy, error);
-	if (claim != NULL)
-		g_hash_table_insert (survey->claims, g_strdup (customer_id),
-				     claim);
-	return claim;
+	if (claim == NULL)
+		return NULL;
+	known = g_new0 (Known, 1);
+	known->claim = claim;
+	known->policy = policy;
+	g_hash_table_insert (survey->claims, g_strdup (customer_id), known);
+	return known;
 }
 
 typedef struct {
@@ -89,6 +109,12 @@ typedef struct {
 	gint64 interest;
 	gint64 costs;
 } Balance;
+
+static gint64
+balance_total (const Balance *balance)
+{
+	return balance->principal + balance->interest + balance->costs;
+}
 
 static gboolean
 cost_of_invoice (const DsClaimCost *cost, const char *invoice_id)
@@ -151,6 +177,149 @@ surviving_event (const DsPlanEvent *payment, const DsClaim *claim,
 	return event;
 }
 
+/* [rules] write_off of the currency in *limit; FALSE: none listed. */
+static gboolean
+write_off_limit (const Survey *survey, const char *currency,
+		 gint64 *limit)
+{
+	const gint64 *amount = g_hash_table_lookup (
+		survey->config->rules.write_off, currency);
+
+	if (amount == NULL)
+		return FALSE;
+	*limit = *amount;
+	return TRUE;
+}
+
+/* Whether the journal holds "written-off" for the invoice already. */
+static gboolean
+written_off_before (DsStore *store, const char *invoice_id,
+		    gboolean *found, GError **error)
+{
+	g_autoptr (GPtrArray) records = ds_journal_for_object (
+		store, "invoice", invoice_id, error);
+
+	if (records == NULL)
+		return FALSE;
+	*found = FALSE;
+	for (guint i = 0; i < records->len; i++) {
+		const DsJournalRecord *record = records->pdata[i];
+
+		if (g_strcmp0 (record->event, "written-off") == 0)
+			*found = TRUE;
+	}
+	return TRUE;
+}
+
+static gboolean
+journal_write_off (Survey *survey, const DsPlanEvent *payment,
+		   const char *currency, const char *invoice_id,
+		   const char *trace_id, const Balance *balance,
+		   const char *reason, GError **error)
+{
+	g_autofree char *principal = ds_money_to_decimal (balance->principal,
+							  currency);
+	g_autofree char *interest = ds_money_to_decimal (balance->interest,
+							 currency);
+	g_autofree char *costs = ds_money_to_decimal (balance->costs,
+						      currency);
+	g_autofree char *evidence = g_strdup_printf (
+		"customer=%s payment=%s principal=%s interest=%s costs=%s "
+		"currency=%s: %s", payment->customer_id, payment->object_id,
+		principal, interest, costs, currency, reason);
+	DsJournalEntry entry = {
+		.object_kind = "invoice",
+		.object_id = invoice_id,
+		.trace_id = trace_id,
+		.event = "written-off",
+		.old_state = "surviving",
+		.new_state = "written-off",
+		.evidence = evidence,
+	};
+
+	return ds_journal_append (survey->store, &entry, error);
+}
+
+/*
+ * Write the invoice's balance off: waive its costs and interest from
+ * the start (ds_claim_waive), which gives back to its principal what
+ * the law's order took from the payment, and journal "written-off", in
+ * one transaction.  Rolled back, *written FALSE, when that would leave
+ * anything of the invoice owed or take more than the limit off the
+ * customer's claim (a fee shared with other invoices, paid from their
+ * payments): the balance is then left to the letters.
+ */
+static gboolean
+write_off (Survey *survey, const DsPlanEvent *payment, const Known *known,
+	   const char *invoice_id, const char *trace_id,
+	   const Balance *balance, gint64 limit, gboolean *written,
+	   GError **error)
+{
+	const char *currency = known->claim->currency;
+	DsClaimPolicy policy = known->policy;
+	g_autofree char *owed = ds_money_to_decimal (balance_total (balance),
+						     currency);
+	g_autofree char *most = ds_money_to_decimal (limit, currency);
+	g_autofree char *reason = g_strdup_printf (
+		"written off: surviving balance %s %s at or below [rules] "
+		"write_off %s %s", owed, currency, most, currency);
+	g_autoptr (DsClaim) after = NULL;
+	Balance left;
+	gint64 waived;
+
+	*written = FALSE;
+	if (!ds_store_begin (survey->store, error))
+		return FALSE;
+	if (!ds_claim_waive (survey->store, payment->customer_id, invoice_id,
+			     survey->as_of, reason, &policy, &waived, error))
+		goto fail;
+	after = ds_claim_compute (survey->store, payment->customer_id,
+				  survey->as_of, &policy, error);
+	if (after == NULL)
+		goto fail;
+	left = balance_of (after, invoice_id);
+	if (balance_total (&left) != 0 || waived > limit) {
+		ds_store_rollback (survey->store);
+		return TRUE;
+	}
+	if (!journal_write_off (survey, payment, currency, invoice_id,
+				trace_id, balance, reason, error) ||
+	    !ds_store_commit (survey->store, error))
+		goto fail;
+	*written = TRUE;
+	return TRUE;
+
+fail:
+	ds_store_rollback (survey->store);
+	return FALSE;
+}
+
+/* Written off if [rules] write_off allows; *written says whether. */
+static gboolean
+maybe_write_off (Survey *survey, const DsPlanEvent *payment,
+		 const Known *known, const char *invoice_id,
+		 const char *trace_id, const Balance *balance,
+		 gboolean *written, GError **error)
+{
+	gint64 limit;
+	gboolean before;
+
+	*written = FALSE;
+	if (!write_off_limit (survey, known->claim->currency, &limit) ||
+	    balance_total (balance) > limit)
+		return TRUE;
+	if (!written_off_before (survey->store, invoice_id, &before, error))
+		return FALSE;
+	if (before)
+		return TRUE;
+	if (!write_off (survey, payment, known, invoice_id, trace_id,
+			balance, limit, written, error))
+		return FALSE;
+	if (*written)	/* the cached claim still holds what was waived */
+		g_hash_table_remove (survey->claims, payment->customer_id);
+	return TRUE;
+}
+
 static gboolean
 survey_payment (Survey *survey, const DsPlanEvent *payment,
 		GError **error)
@@ -158,8 +327,9 @@ survey_payment (Survey *survey, const DsPlanEvent *payment,
 	g_autoptr (GError) local = NULL;
 	g_autofree char *invoice_id = paid_invoice (survey, payment, &local);
 	g_autofree char *claimed_by = NULL;
-	const DsClaim *claim;
+	const Known *known;
 	Balance balance;
+	gboolean written;
 
 	if (local != NULL) {
 		g_propagate_error (error, g_steal_pointer (&local));
@@ -174,13 +344,19 @@ survey_payment (Survey *survey, const DsPlanEvent *payment,
 		return FALSE;
 	if (claimed_by == NULL)
 		return TRUE;
-	claim = customer_claim (survey, payment->customer_id, error);
-	if (claim == NULL)
+	known = customer_claim (survey, payment->customer_id, error);
+	if (known == NULL)
 		return FALSE;
-	balance = balance_of (claim, invoice_id);
-	if (balance.principal + balance.interest + balance.costs > 0)
+	balance = balance_of (known->claim, invoice_id);
+	if (balance_total (&balance) <= 0)
+		return TRUE;
+	if (!maybe_write_off (survey, payment, known, invoice_id, claimed_by,
+			      &balance, &written, error))
+		return FALSE;
+	if (!written)
 		g_ptr_array_add (survey->plan->events, surviving_event (
-			payment, claim, invoice_id, claimed_by, &balance));
+			payment, known->claim, invoice_id, claimed_by,
+			&balance));
 	return TRUE;
 }
 
@@ -190,7 +366,7 @@ ds_claim_surviving_plan (DsStore *store, const DsConfig *config,
 {
 	g_autoptr (GHashTable) claims = g_hash_table_new_full (
 		g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify) ds_claim_free);
+		(GDestroyNotify) known_free);
 	g_autoptr (GHashTable) seen = g_hash_table_new_full (
 		g_str_hash, g_str_equal, g_free, NULL);
 	Survey survey = { store, config, plan, as_of, claims, seen };

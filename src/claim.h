@@ -321,8 +321,11 @@ DsClaim *ds_claim_compute (DsStore *store, const char *customer_id,
  * and compensation and the interest up to that day, of one invoice
  * (invoice_id; its compensation, its interest and the fees of documents
  * that claimed it) or of all (NULL).  One waiver row and one journal
- * record per cost or invoice, all in one transaction.  *waived (may be
- * NULL) is how much the claim on `on` went down.
+ * record per cost or invoice, all in one transaction (joining the
+ * caller's, if any).  The waiver reaches back (see above): a payment the
+ * law's order gave to what is waived goes to principal, so a surviving
+ * principal that only costs and interest left owed is cleared with them.
+ * *waived (may be NULL) is how much the claim on `on` went down.
  */
 gboolean ds_claim_waive (DsStore *store, const char *customer_id,
 			 const char *invoice_id, DsDate on,

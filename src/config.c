@@ -13,6 +13,8 @@
  *              that stops all chasing of the customer, and TAG:INVOICE
  *              of one invoice; "blocked"), minimum ("EUR 5.00;GBP 5.00":
  *              invoices whose open amount is below are not chased;
+ *              none), write_off (the same form: a surviving balance at
+ *              or below is waived when it arises, claim-surviving.h;
  *              none), skip_credit_balance (true: customers whose net
  *              balance is a credit are not chased; true).
  * [claims]     optional.  paid_late (false: a letter claims interest and
@@ -146,10 +148,18 @@ static const char default_text[] =
 	"# journaled and the next step taken).  blocked_tag: a customer\n"
 	"# tag that stops chasing the customer; TAG:INVOICE one invoice.\n"
 	"# minimum: invoices whose open amount is below are not chased.\n"
+	"# write_off: when a payment settles an invoice in full as the ERP\n"
+	"# sees it, but the law's order (§ 367 BGB, art. 85 CO) gave part\n"
+	"# of it to costs and interest an earlier letter claimed, what\n"
+	"# survives (principal, interest, costs) is waived at once and\n"
+	"# journaled \"written-off\" if at or below the amount of its\n"
+	"# currency; otherwise, and in a currency not listed, every later\n"
+	"# letter claims it until paid or waived.  Empty: none.\n"
 	"[rules]\n"
 	"promise_grace = 5\n"
 	"blocked_tag = blocked\n"
 	"#minimum = EUR 5.00;GBP 5.00;CHF 5.00;USD 5.00\n"
+	"write_off = EUR 1.00;GBP 1.00;CHF 1.00;USD 1.00\n"
 	"skip_credit_balance = true\n"
 	"\n"
 	"# What letters claim besides principal.  paid_late = false:\n"
@@ -808,11 +818,12 @@ read_segments (GKeyFile *file, DsConfig *config, GError **error)
 
 /* ---- rules, claims, limits ---------------------------------------- */
 
-/* "EUR 5.00;GBP 5.00" */
+/* KEY = "EUR 5.00;GBP 5.00" of [rules] into AMOUNTS, currency -> gint64 *. */
 static gboolean
-read_minimum (GKeyFile *file, DsConfig *config, GError **error)
+read_currency_amounts (GKeyFile *file, DsConfig *config, const char *key,
+		       GHashTable *amounts, GError **error)
 {
-	g_auto (GStrv) entries = read_list (file, "rules", "minimum");
+	g_auto (GStrv) entries = read_list (file, "rules", key);
 
 	for (int i = 0; entries != NULL && entries[i] != NULL; i++) {
 		g_auto (GStrv) parts = g_strsplit (entries[i], " ", 2);
@@ -821,14 +832,15 @@ read_minimum (GKeyFile *file, DsConfig *config, GError **error)
 		if (g_strv_length (parts) != 2 ||
 		    !ds_currency_valid (parts[0]) ||
 		    !ds_money_parse (g_strstrip (parts[1]), parts[0],
-				     &ds_number_format_plain, amount, NULL)) {
+				     &ds_number_format_plain, amount, NULL) ||
+		    *amount < 0) {
 			g_free (amount);
-			return config_fail (error, config, "rules",
-					    "minimum", "entries are "
-					    "\"CUR AMOUNT\", as EUR 5.00");
+			return config_fail (error, config, "rules", key,
+					    "entries are \"CUR AMOUNT\", as "
+					    "EUR 5.00, the amount not "
+					    "negative");
 		}
-		g_hash_table_replace (config->rules.minimum,
-				      g_strdup (parts[0]), amount);
+		g_hash_table_replace (amounts, g_strdup (parts[0]), amount);
 	}
 	return TRUE;
 }
@@ -840,13 +852,18 @@ read_rules (GKeyFile *file, DsConfig *config, GError **error)
 
 	rules->minimum = g_hash_table_new_full (g_str_hash, g_str_equal,
 						g_free, g_free);
+	rules->write_off = g_hash_table_new_full (g_str_hash, g_str_equal,
+						  g_free, g_free);
 	if (!read_int_or (file, config, "rules", "promise_grace", 0, 365, 5,
 			  &rules->promise_grace_days, error) ||
 	    !read_string (file, config, "rules", "blocked_tag", TRUE,
 			  &rules->blocked_tag, error) ||
 	    !read_bool_or (file, config, "rules", "skip_credit_balance",
 			   TRUE, &rules->skip_credit_balance, error) ||
-	    !read_minimum (file, config, error))
+	    !read_currency_amounts (file, config, "minimum",
+				    rules->minimum, error) ||
+	    !read_currency_amounts (file, config, "write_off",
+				    rules->write_off, error))
 		return FALSE;
 	if (rules->blocked_tag == NULL)
 		rules->blocked_tag = g_strdup ("blocked");
@@ -1277,6 +1294,7 @@ ds_config_free (DsConfig *config)
 	g_clear_pointer (&config->strategies, g_ptr_array_unref);
 	g_clear_pointer (&config->calendars, g_hash_table_unref);
 	g_clear_pointer (&config->rules.minimum, g_hash_table_unref);
+	g_clear_pointer (&config->rules.write_off, g_hash_table_unref);
 	g_free (config->rules.blocked_tag);
 	g_free (config);
 }

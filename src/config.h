@@ -95,6 +95,10 @@ typedef struct {
 				   TAG:INVOICE stops one invoice */
 	GHashTable *minimum;	/* currency -> gint64 *: invoices whose open
 				   amount is below are not chased */
+	GHashTable *write_off;	/* currency -> gint64 *: a surviving
+				   balance at or below is written off when
+				   it arises (claim-surviving.h); a
+				   currency not listed: never */
 	gboolean skip_credit_balance;	/* customers whose net balance is
 					   a credit are not chased */
 	gboolean paid_late;	/* letters also claim interest and

@@ -208,6 +208,7 @@ journal_count (const char *kind, const char *id, const char *event)
 static const struct {
 	const char *strategy;
 	const char *message;	/* after "dunspool.conf:" */
+	const char *extra;	/* groups before the strategy; NULL none */
 } bad_configs[] = {
 	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
 	  "channels = letter\ndeadline = 0\nfee = 5,00\n",
@@ -233,6 +234,26 @@ static const struct {
 	  "channels = letter\ndeadline = 0\noffset = 4\n",
 	  "[step a] offset: given twice (first on line" },
 	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter\ndeadline = 0\n",
+	  "[rules] write_off: entries are \"CUR AMOUNT\", as EUR 5.00, "
+	  "the amount not negative",
+	  "[rules]\nwrite_off = EUR 1,00\n" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter\ndeadline = 0\n",
+	  "[rules] write_off: entries are \"CUR AMOUNT\", as EUR 5.00, "
+	  "the amount not negative",
+	  "[rules]\nwrite_off = EUR 1.00;XX 1.00\n" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter\ndeadline = 0\n",
+	  "[rules] write_off: entries are \"CUR AMOUNT\", as EUR 5.00, "
+	  "the amount not negative",
+	  "[rules]\nwrite_off = 1.00\n" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
+	  "channels = letter\ndeadline = 0\n",
+	  "[rules] write_off: entries are \"CUR AMOUNT\", as EUR 5.00, "
+	  "the amount not negative",
+	  "[rules]\nwrite_off = EUR -1.00\n" },
+	{ "[strategy]\nname = x\nsteps = a\n[step a]\noffset = 3\n"
 	  "channels = letter;letter\ndeadline = 0\n",
 	  "[step a] channels: \"letter\" is not one of email, letter, "
 	  "registered, fax, call (each once)" },
@@ -257,8 +278,9 @@ END_TEST
 START_TEST (test_rules_config_error_names_file_line_key)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (DsConfig) bad = load_config ("", bad_configs[_i].strategy,
-						&error);
+	g_autoptr (DsConfig) bad = load_config (
+		bad_configs[_i].extra ? bad_configs[_i].extra : "",
+		bad_configs[_i].strategy, &error);
 	g_autofree char *path = g_build_filename (directory, "dunspool.conf",
 						  NULL);
 	g_autofree char *contents = NULL;
@@ -981,6 +1003,137 @@ START_TEST (test_rules_letter_claims_the_surviving_balance)
 }
 END_TEST
 
+/*
+ * [rules] write_off (the shipped 1.00 EUR).  R-1 100.00 due 2024-03-01:
+ * the notice of 2024-03-05 claims its interest, 0.14, and with fee
+ * 10.00 in the second run its fee too.  The customer pays exactly
+ * 100.00 that day; § 367 BGB gives 0.14 (10.14) of it to the costs and
+ * interest, so that much of R-1's principal survives.  0.14 is written
+ * off when the cycle of 2024-03-06 sees the payment: journaled once,
+ * gone from the claim and from R-2's notice of 2024-03-14.  10.14 is
+ * above it: journaled as surviving and claimed on R-2's notice.
+ */
+static const struct {
+	const char *fee;
+	gint64 surviving;
+	gboolean written_off;
+} write_offs[] = {
+	{ "0.00", 14, TRUE },
+	{ "10.00", 1014, FALSE },
+};
+
+/* What is owed of the invoice, principal and interest; -1: not listed. */
+static gint64
+item_open (const DsClaim *claim, const char *invoice_id,
+	   DsClaimItemState *state)
+{
+	for (guint i = 0; i < claim->items->len; i++) {
+		const DsClaimItem *item = claim->items->pdata[i];
+
+		if (strcmp (item->invoice_id, invoice_id) != 0)
+			continue;
+		*state = item->state;
+		return item->open + item->interest;
+	}
+	*state = DS_CLAIM_ITEM_SETTLED;
+	return -1;
+}
+
+static void
+run_days (DsCycle *cycle, const char *from, const char *to)
+{
+	g_autoptr (GError) error = NULL;
+	DsCycleTally tally = { 0 };
+
+	for (DsDate d = day (from); d <= day (to); d++)
+		ck_assert_msg (ds_cycle_run (cycle, d, &tally, &error), "%s",
+			       error ? error->message : "");
+}
+
+START_TEST (test_rules_small_surviving_balance_written_off)
+{
+	g_autofree char *strategy = g_strdup_printf (
+		"[strategy]\nname = small\nsteps = notice\n"
+		"[step notice]\noffset = 4\nchannels = letter\n"
+		"deadline = 14\ntemplate = first\nfee = %s\n"
+		"interest = true\ncompensation = false\n",
+		write_offs[_i].fee);
+	g_autoptr (DsInstance) instance = letter_instance_with (strategy);
+	gboolean written_off = write_offs[_i].written_off;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (DsCycle) cycle = NULL;
+	g_autoptr (DsClaim) claim = NULL;
+	g_autoptr (DsDocument) letter = NULL;
+	g_autofree char *trace_id = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *waivers = NULL;
+	DsClaimItemState state;
+	DsLedgerOutcome outcome;
+
+	letter_parties_in (instance->store, "en");
+	letter_invoice (instance->store, "R-1", "2024-03-01", 10000);
+	letter_invoice (instance->store, "R-2", "2024-03-10", 20000);
+	cycle = ds_cycle_new (instance, &error);
+	ck_assert_msg (cycle != NULL, "%s", error ? error->message : "");
+	run_days (cycle, "2024-03-01", "2024-03-05");
+	ck_assert (ds_ledger_put_payment (instance->store, "P-1", "C1",
+		day ("2024-03-05"), "EUR", 10000, "R-1", &outcome, NULL));
+	claim = claim_as_the_letters (instance, "2024-03-05");
+	ck_assert_int_eq (item_open (claim, "R-1", &state),
+			  write_offs[_i].surviving);
+	ck_assert_int_eq (state, DS_CLAIM_ITEM_SURVIVING);
+	g_clear_pointer (&claim, ds_claim_free);
+
+	run_days (cycle, "2024-03-06", "2024-03-06");
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "written-off"), written_off);
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "balance-survives"),
+			   !written_off);
+	waivers = query_text (instance->store, "SELECT count(*) || ' ' ||"
+			      " (SELECT count(*) FROM claim_waivers)"
+			      " FROM journal WHERE event = 'waived'");
+	/* a re-run of the date, and the next days, add nothing */
+	run_days (cycle, "2024-03-06", "2024-03-14");
+	run_days (cycle, "2024-03-06", "2024-03-06");
+	ck_assert_uint_eq (journal_count_in (instance->store, "invoice", "R-1",
+					     "written-off"), written_off);
+	text = query_text (instance->store, "SELECT count(*) || ' ' ||"
+			   " (SELECT count(*) FROM claim_waivers)"
+			   " FROM journal WHERE event = 'waived'");
+	ck_assert_str_eq (text, waivers);
+	ck_assert_str_eq (text, written_off ? "1 1" : "0 0");
+	g_clear_pointer (&text, g_free);
+
+	claim = claim_as_the_letters (instance, "2024-03-14");
+	trace_id = query_text (instance->store,
+		"SELECT trace_id FROM documents WHERE as_of = '2024-03-14'");
+	letter = ds_document_get (instance->store, trace_id, NULL);
+	ck_assert_int_eq (letter->total, claim->total);
+	if (written_off) {
+		text = query_text (instance->store, "SELECT evidence FROM"
+				   " journal WHERE event = 'written-off'");
+		assert_contains (text, "payment=P-1 principal=0.14 "
+				 "interest=0.00 costs=0.00 currency=EUR: "
+				 "written off: surviving balance 0.14 EUR at "
+				 "or below [rules] write_off 1.00 EUR");
+		ck_assert_int_eq (item_open (claim, "R-1", &state), -1);
+		/* R-2 and its interest, nothing of R-1 */
+		ck_assert_int_eq (claim->principal, 20000);
+		ck_assert_int_eq (letter->total,
+				  20000 + claim->interest_total);
+		g_clear_pointer (&text, g_free);
+		text = pdf_text (instance->store, trace_id);
+		ck_assert (strstr (text, "R-1") == NULL);
+	} else {
+		/* with interest on the 10.14 since 2024-03-05 */
+		ck_assert_int_eq (item_open (claim, "R-1", &state), 1017);
+		ck_assert_int_eq (state, DS_CLAIM_ITEM_SURVIVING);
+		ck_assert_int_eq (claim->principal, 20000 + 1014);
+	}
+}
+END_TEST
+
 static const struct {
 	const char *language;
 	const char *interest;
@@ -1143,6 +1296,9 @@ rules_suite (void)
 	tcase_add_test (tc, test_rules_email_lists_charges);
 	tcase_add_test (tc, test_rules_letter_case7_pre_due_reminder);
 	tcase_add_test (tc, test_rules_letter_claims_the_surviving_balance);
+	tcase_add_loop_test (tc,
+			     test_rules_small_surviving_balance_written_off,
+			     0, G_N_ELEMENTS (write_offs));
 	tcase_add_loop_test (tc, test_rules_letter_charges_in_each_language,
 			     0, G_N_ELEMENTS (letter_languages));
 	tcase_add_test (tc,

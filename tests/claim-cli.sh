@@ -226,6 +226,16 @@ check "case 2: paying exactly 100.00 leaves 10.41 claimable" \
 check "case 2: what the letters claim, no option: 10.41 in all" \
 	"$(claim "$root" K2 2024-03-13 \
 	   '(d["total"], d["totals"]["compensation"])')" "('10.41', '0.00')"
+# The cycle that sees the payment: 10.41 is above the shipped [rules]
+# write_off of EUR 1.00, so it is journaled as surviving, not waived.
+"$dunspool" run --root "$root" --as-of 2024-03-13 > "$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; echo "run failed"; }
+check "case 2: 10.41 is above write_off 1.00: surviving, not written off" \
+	"$(sqlite3 -batch -noheader "$root/var/dunspool.db" \
+	   "SELECT group_concat (event) FROM journal WHERE object_id = 'R2'
+	    AND event IN ('balance-survives', 'written-off', 'waived')"):$(
+	   claim "$root" K2 2024-03-13 'd["total"]')" \
+	"balance-survives:10.41"
 
 "$dunspool" waive --root "$root" --on 2024-03-14 \
 	--reason "goodwill after the call" K2 > "$work/waive.out" 2>&1 ||
