@@ -449,13 +449,22 @@ report_describe_source (DsImportReport *report, const ImportSource *source)
 			  g_strdup (source->profile->name) : NULL;
 }
 
-/* The file is read: its columns nothing reads are worth a warning. */
+/*
+ * The file is read: its columns nothing reads are worth a warning, and
+ * so are the columns without a name that held data (UNNAMED).
+ */
 static void
-report_note_columns (DsImportReport *report, const ImportSource *source)
+report_note_columns (DsImportReport *report, const ImportSource *source,
+		     GPtrArray *unnamed)
 {
+	g_autoptr (GStrvBuilder) columns = g_strv_builder_new ();
+
 	report->header_line = source->header_line;
+	g_strv_builder_addv (columns, (const char **) source->unknown_columns);
+	for (guint i = 0; unnamed != NULL && i < unnamed->len; i++)
+		g_strv_builder_add (columns, unnamed->pdata[i]);
 	g_strfreev (report->unknown_columns);
-	report->unknown_columns = g_strdupv (source->unknown_columns);
+	report->unknown_columns = g_strv_builder_end (columns);
 }
 
 /*
@@ -570,6 +579,9 @@ typedef struct {
 	GHashTable *keys;	/* key of a row's own record -> its line */
 	GHashTable *currencies;	/* customer id -> currency or NULL */
 	gboolean header_done;
+	GPtrArray *unnamed;	/* columns without a name holding data:
+				   "column 7 (no name; data on line 3)" */
+	guint64 unnamed_seen;	/* bit per column (the first 64) noted */
 
 	/* The row being read. */
 	char **row;
@@ -1544,6 +1556,25 @@ run_reject (ImportRun *run, guint line, const char *field,
 	run->report->rejected++;
 }
 
+/*
+ * A column without a name (say after a trailing delimiter) is read by
+ * nothing; one that holds data is noted once, with the first line.
+ */
+static void
+note_unnamed_data (ImportRun *run, guint line, char **fields)
+{
+	char **header = run->source->header;
+
+	for (guint i = 0; i < run->source->n_columns && i < 64; i++) {
+		if (*header[i] != '\0' || *fields[i] == '\0' ||
+		    (run->unnamed_seen & (G_GUINT64_CONSTANT (1) << i)))
+			continue;
+		run->unnamed_seen |= G_GUINT64_CONSTANT (1) << i;
+		g_ptr_array_add (run->unnamed, g_strdup_printf (
+			"column %u (no name; data on line %u)", i + 1, line));
+	}
+}
+
 static gboolean
 run_row (guint line, char **fields, guint n_fields, gpointer data,
 	 GError **error)
@@ -1563,6 +1594,7 @@ run_row (guint line, char **fields, guint n_fields, gpointer data,
 		run_reject (run, line, NULL, reason);
 		return TRUE;
 	}
+	note_unnamed_data (run, line, fields);
 	run->row = fields;
 	run->problem_field = NULL;
 	run->row_invoice = NULL;
@@ -1628,6 +1660,7 @@ run_clear (ImportRun *run)
 	g_clear_pointer (&run->keys, g_hash_table_unref);
 	g_clear_pointer (&run->currencies, g_hash_table_unref);
 	g_clear_pointer (&run->records, g_ptr_array_unref);
+	g_clear_pointer (&run->unnamed, g_ptr_array_unref);
 }
 
 static gboolean
@@ -1711,10 +1744,11 @@ source_import (DsStore *store, ImportSource *source, DsImportReport *report,
 		return TRUE;
 	}
 	report->imported_at = ds_time_now_utc_iso ();
-	report_note_columns (report, source);
 	if (!ds_store_begin (store, error))
 		return FALSE;
+	run.unnamed = g_ptr_array_new_with_free_func (g_free);
 	ok = run_rows (&run, error);
+	report_note_columns (report, source, run.unnamed);
 	run_clear (&run);
 	if (!ok || !ds_store_commit (store, error)) {
 		ds_store_rollback (store);

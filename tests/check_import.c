@@ -816,6 +816,20 @@ START_TEST (test_import_unknown_columns_named)
 			   "\"Notes\", \"cost centre\""));
 	ck_assert_uint_eq (json_array_get_length (
 		json_object_get_array_member (object, "errors")), 0);
+
+	/* a column without a name that holds data: named by its place */
+	g_clear_pointer (&report, ds_import_report_free);
+	report = import_text (&fixture, "unnamed.csv", "invoice_id,"
+			      "customer_id,issue_date,due_date,currency,"
+			      "amount,\n"
+			      "I3,C1,2024-01-02,2024-02-01,EUR,1.00,\n"
+			      "I4,C1,2024-01-02,2024-02-01,EUR,2.00,x\n"
+			      "I5,C1,2024-01-02,2024-02-01,EUR,3.00,y\n",
+			      NULL);
+	ck_assert_int_eq (report->accepted, 3);
+	ck_assert_uint_eq (g_strv_length (report->unknown_columns), 1);
+	ck_assert_str_eq (report->unknown_columns[0],
+			  "column 7 (no name; data on line 3)");
 	fixture_free (&fixture);
 }
 END_TEST
