@@ -11,6 +11,28 @@
 #include "journal.h"
 #include "money.h"
 
+/* The trace ids of the letters in print batch ID, in order. */
+static GPtrArray *
+documents_of_batch (DsStore *store, const char *id, GError **error)
+{
+	g_autoptr (sqlite3_stmt) statement = ds_store_prepare (store,
+		"SELECT DISTINCT trace_id FROM attempts WHERE batch_id = ?"
+		" ORDER BY trace_id", error);
+	g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+	int step;
+
+	if (statement == NULL)
+		return NULL;
+	ds_store_bind_text (statement, 1, id);
+	while ((step = sqlite3_step (statement)) == SQLITE_ROW)
+		g_ptr_array_add (list, ds_store_column_text (statement, 0));
+	if (step != SQLITE_DONE) {
+		ds_store_fail (store, error, "attempts");
+		return NULL;
+	}
+	return g_steal_pointer (&list);
+}
+
 GPtrArray *
 ds_trace_resolve (DsStore *store, const char *id, GError **error)
 {
@@ -23,12 +45,16 @@ ds_trace_resolve (DsStore *store, const char *id, GError **error)
 		return g_steal_pointer (&list);
 	}
 	list = ds_document_list_for (store, id, error);
+	if (list != NULL && list->len == 0) {
+		g_ptr_array_unref (list);
+		list = documents_of_batch (store, id, error);
+	}
 	if (list == NULL)
 		return NULL;
 	if (list->len == 0) {
 		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
-			     "%s: no document, invoice or customer with "
-			     "documents by that id", id);
+			     "%s: no document, invoice, customer or print "
+			     "batch with documents by that id", id);
 		return NULL;
 	}
 	return g_steal_pointer (&list);
@@ -56,7 +82,7 @@ ds_trace_story_free (DsTraceStory *story)
 static const char records_about_sql[] =
 	"WITH objects (kind, id) AS ("
 	"  VALUES ('invoice', ?1), ('customer', ?1), ('promise', ?1),"
-	"  ('dispute', ?1), ('payment', ?1)"
+	"  ('dispute', ?1), ('payment', ?1), ('batch', ?1)"
 	" UNION SELECT 'invoice', invoice_id FROM invoices"
 	"  WHERE customer_id = ?1"
 	" UNION SELECT 'promise', promise_id FROM promises"

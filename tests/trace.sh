@@ -196,6 +196,10 @@ check "the letter and its row put back: intact" "$(verify)" 0
 check "verify counts the batch files" \
 	"$(grep -c '^files: .* 6 batch files intact$' "$work/verify")" 1
 batch=DE01-20240313-1
+check "trace BATCH: its letters and its own records" \
+	"$(trace "$batch"):$(grep -c -E "^ .* batch +$batch +created " \
+		"$work/trace.out"):$(grep -c "batch=$batch" "$work/trace.out" |
+		awk '{ print ($1 > 0) }')" 0:1:1
 pdf="$root/spool/outgoing/print/$batch.pdf"
 csv="$root/spool/outgoing/print/$batch.csv"
 check "the manifest's hash is journaled and kept with the batch" \
