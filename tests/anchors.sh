@@ -20,18 +20,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-anchors-XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 root="$work/root"
 anchors="$root/var/journal-anchors"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$root/var/dunspool.db" "$1"
@@ -91,5 +80,4 @@ else
 	check "new records reach the anchored seq" "$new_head" ">= $head_seq"
 fi
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

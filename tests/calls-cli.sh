@@ -10,18 +10,7 @@ builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-calls-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 # json FILE PYTHON-EXPRESSION: the expression over the document `d`.
 json () {
@@ -154,5 +143,4 @@ check "the broken promise on the agenda" \
 "$dunspool" trace --root "$root" --verify > /dev/null 2>&1
 check "the journal verifies" "$?" 0
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

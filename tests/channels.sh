@@ -23,18 +23,7 @@ cleanup () {
 }
 trap cleanup EXIT
 root="$work/root"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$root/var/dunspool.db" "$1"
@@ -248,5 +237,4 @@ printf 'From: a@example.test\nTo: b@example.test\nSubject: hi\n\nhi\n' \
 check "a refused Maildir message: exit 1" "$?" 1
 check "flagged for a person" "$(ls "$work/maildir/cur")" "1.eml:2,F"
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -13,18 +13,7 @@ builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-claim-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 # claim ROOT CUSTOMER DATE PYTHON-EXPRESSION [OPTIONS...]: the value of
 # the expression over the claim's JSON document `d`.
@@ -452,5 +441,4 @@ check "options before the verb read as after it" \
 "$dunspool" claim --root "$root" --law --step notice K2 > /dev/null 2>&1
 check "--law and --step together are a usage error" "$?" 2
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -19,18 +19,7 @@ cleanup () {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 # wait_for SECONDS COMMAND...: until the command succeeds.
 wait_for () {
@@ -143,5 +132,4 @@ check "TERM: exit status 0" "$?" 0
 daemon=
 check "STOPPING=1 sent" "$(grep -c STOPPING=1 "$work/notify.log")" 1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -26,18 +26,7 @@ cleanup () {
 }
 trap cleanup EXIT
 root="$work/root"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$root/var/dunspool.db" "$1"
@@ -148,5 +137,4 @@ kill -TERM "$daemon"
 wait "$daemon"
 check "daemon exits 0 on TERM" "$?" 0
 daemon=
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -10,18 +10,7 @@ dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-import-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 "$dunspool" init "$root" > /dev/null || exit 1
 header='entity_id,name,street,postal_code,city,country,iban,bic,vat_id,'\
@@ -83,5 +72,4 @@ check "line break escaped" "$(grep -c '^  line 2: country: .*"D\\nE"' \
 check "tab escaped" "$(grep -c '^  line 5: country: .*"X\\tY"' \
 	"$work/out")" 1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -14,18 +14,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-logging-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
 data="$srcdir/data/ibm-ar"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 unset DUNSPOOL_LOG_DEBTOR_DATA
 export G_MESSAGES_DEBUG=all
@@ -95,5 +84,4 @@ printf 'hello\n' > "$work/status.txt"
 check "status refusal names the file once" \
 	"$(grep -c 'status.txt: refused: line 1: ' "$work/out")" 1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

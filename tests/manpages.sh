@@ -9,18 +9,7 @@ srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-man-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 page="$srcdir/doc/dunspool.conf.5"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 "$builddir/src/dunspool" init "$work/root" > /dev/null || exit 1
 conf="$work/root/dunspool.conf"
@@ -62,5 +51,4 @@ if command -v man > /dev/null; then
 	done
 fi
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -17,18 +17,7 @@ srcdir=${DS_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-relocate-XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$1/var/dunspool.db" "$2"
@@ -104,5 +93,4 @@ check "its paths are relative now" "$(sql "$old" "
 check "schema is current" \
 	"$(sql "$old" "PRAGMA user_version" | awk '{ print ($1 > 6) }')" 1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -20,18 +20,7 @@ dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-replay-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/demo"
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$root/var/dunspool.db" "$1"
@@ -146,5 +135,4 @@ chmod u+w "$eml" && printf ' ' >> "$eml"
 check "trace --verify names an altered e-mail" \
 	"$?:$(grep -c -F "$eml altered" "$work/verify")" 1:1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -10,19 +10,8 @@ builddir=${DS_BUILDDIR:-$(pwd)}
 srcdir=${DS_TOP_SRCDIR:-$(dirname "$0")/..}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-systemd-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 limit=2.0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
 
 command -v systemd-analyze > /dev/null ||
 	{ echo "FAIL: systemd-analyze is missing (package systemd)"; exit 1; }
@@ -76,5 +65,4 @@ for path in $(sed -n 's/^ReadWritePaths=//p' "$unit"); do
 			"$builddir/systemd/dunspool.tmpfiles.conf" | wc -l)" 1
 done
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish

@@ -24,18 +24,7 @@ builddir=${DS_BUILDDIR:-$(pwd)}
 dunspool="$builddir/src/dunspool"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dunspool-trace-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-check () {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1: expected '$3', got '$2'"
-		failures=$((failures + 1))
-	fi
-}
+. "${DS_TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 sql () {
 	sqlite3 -batch -noheader "$root/var/dunspool.db" "$1"
@@ -258,5 +247,4 @@ check "a batch row whose hash is not its record's: exit 1, named" \
 	"$(verify):$(grep -c -F "$batch: $pdf has a SHA-256 in the batches table" \
 		"$work/verify")" 1:1
 
-echo "Checks: $checks, Failures: $failures, Errors: 0"
-[ "$failures" -eq 0 ]
+finish
