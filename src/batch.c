@@ -341,19 +341,6 @@ settle_hidden (DsInstance *instance, GError **error)
 	return names->len == 0 || sync_directory (directory, error);
 }
 
-/* The SHA-256 of the file at PATH as it lies on disk, in hex. */
-static char *
-file_sha256 (const char *path, GError **error)
-{
-	g_autofree char *contents = NULL;
-	gsize length;
-
-	if (!g_file_get_contents (path, &contents, &length, error))
-		return NULL;
-	return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-					    (guchar *) contents, length);
-}
-
 /*
  * The batch row, its "created" record and its letters handed off, in
  * one transaction.  The record's evidence holds both files' SHA-256 as
@@ -369,7 +356,7 @@ record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
 		batch->pdf_path);
 	g_autofree char *hidden_csv = ds_batch_hidden_path (
 		batch->manifest_path);
-	g_autofree char *sha256 = file_sha256 (hidden_pdf, error);
+	g_autofree char *sha256 = ds_spool_file_sha256 (hidden_pdf, error);
 	g_autofree char *manifest_sha256 = NULL;
 	g_autofree char *evidence = NULL;
 	DsJournalEntry entry = {
@@ -378,7 +365,7 @@ record_batch (DsInstance *instance, DsBatch *batch, GPtrArray *letters,
 	};
 
 	if (sha256 == NULL ||
-	    (manifest_sha256 = file_sha256 (hidden_csv, error)) == NULL)
+	    (manifest_sha256 = ds_spool_file_sha256 (hidden_csv, error)) == NULL)
 		return FALSE;
 	evidence = g_strdup_printf ("documents=%d pages=%d sha256=%s "
 				    "manifest_sha256=%s", batch->documents,

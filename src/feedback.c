@@ -17,7 +17,6 @@
 
 #include "feedback.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
@@ -25,6 +24,7 @@
 
 #include "batch.h"
 #include "channel-email.h"
+#include "csv-reader.h"
 #include "dispatch.h"
 #include "document.h"
 #include "ds-error.h"
@@ -1069,95 +1069,44 @@ apply_bounce (Feedback *feedback, GBytes *contents, GError **error)
 typedef struct {
 	GPtrArray *rows;	/* of GPtrArray of char* */
 	GArray *lines;		/* int: the physical line each row starts on */
-	GPtrArray *fields;
-	int line;		/* the physical line being read */
-	int row_line;		/* where the row being read began; 0: none */
 } CsvRows;
 
-static void
-csv_field_cb (void *text, size_t length, void *data)
+static gboolean
+keep_row (guint line, char **fields, guint n_fields, gpointer data,
+	  GError **error)
 {
 	CsvRows *rows = data;
+	GPtrArray *row = g_ptr_array_new_full (n_fields, g_free);
+	int at = line;
 
-	g_ptr_array_add (rows->fields, g_strstrip (
-		text != NULL ? g_strndup (text, length) : g_strdup ("")));
-}
-
-static void
-csv_row_cb (int terminator, void *data)
-{
-	CsvRows *rows = data;
-
-	g_ptr_array_add (rows->rows, rows->fields);
-	g_array_append_val (rows->lines, rows->row_line);
-	rows->fields = g_ptr_array_new_with_free_func (g_free);
-	rows->row_line = 0;
-}
-
-/* The end of the physical line at START: after its LF or CR. */
-static gsize
-line_end (const char *text, gsize length, gsize start)
-{
-	for (gsize i = start; i < length; i++)
-		if (text[i] == '\n' || text[i] == '\r')
-			return i + 1;
-	return length;
+	for (guint i = 0; i < n_fields; i++)
+		g_ptr_array_add (row, g_strdup (fields[i]));
+	g_ptr_array_add (rows->rows, row);
+	g_array_append_val (rows->lines, at);
+	return TRUE;
 }
 
 /*
  * The rows of TEXT, each with the physical line it starts on in
- * *LINES, so that a row after a quoted field holding a line break is
- * still told by its line.  The parser is fed one line at a time.
+ * *LINES (csv-reader.h), so that a row after a quoted field holding a
+ * line break is still told by its line.
  */
 static GPtrArray *
 read_rows (const char *text, gsize length, GArray **lines, GError **error)
 {
-	const char *newline = memchr (text, '\n', length);
-	gsize first = newline ? (gsize) (newline - text) : length;
-	char delimiter = memchr (text, ';', first) != NULL &&
-			 memchr (text, ',', first) == NULL ? ';' : ',';
-	struct csv_parser parser;
-	CsvRows rows = { NULL, NULL, NULL, 1, 0 };
-	gboolean ok = TRUE;
+	CsvRows rows = {
+		g_ptr_array_new_with_free_func (
+			(GDestroyNotify) g_ptr_array_unref),
+		g_array_new (FALSE, FALSE, sizeof (int)),
+	};
 
-	if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI |
-		      CSV_APPEND_NULL) != 0) {
-		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
-			     "CSV parser: out of memory");
+	if (!ds_csv_read (text, length,
+			  ds_csv_detect_delimiter (text, length), keep_row,
+			  &rows, error)) {
+		g_ptr_array_unref (rows.rows);
+		g_array_unref (rows.lines);
 		return NULL;
 	}
-	csv_set_delim (&parser, delimiter);
-	rows.rows = g_ptr_array_new_with_free_func (
-		(GDestroyNotify) g_ptr_array_unref);
-	rows.lines = g_array_new (FALSE, FALSE, sizeof (int));
-	rows.fields = g_ptr_array_new_with_free_func (g_free);
-	for (gsize start = 0; ok && start < length;) {
-		gsize end = line_end (text, length, start);
-		char last = text[end - 1];
-
-		if (rows.row_line == 0 && strchr ("\r\n", text[start]) == NULL)
-			rows.row_line = rows.line;
-		ok = csv_parse (&parser, text + start, end - start,
-				csv_field_cb, csv_row_cb, &rows) ==
-		     end - start;
-		if (ok && (last == '\n' ||
-			   (last == '\r' && (end == length ||
-					     text[end] != '\n'))))
-			rows.line++;
-		start = end;
-	}
-	if (ok && csv_fini (&parser, csv_field_cb, csv_row_cb, &rows) != 0) {
-		ok = FALSE;
-		rows.line = rows.row_line;
-	}
-	if (!ok) {
-		input_fail (error, rows.line, "malformed CSV: %s",
-			    csv_strerror (csv_error (&parser)));
-		g_clear_pointer (&rows.rows, g_ptr_array_unref);
-		g_clear_pointer (&rows.lines, g_array_unref);
-	}
-	csv_free (&parser);
-	g_ptr_array_unref (rows.fields);
 	*lines = rows.lines;
 	return rows.rows;
 }

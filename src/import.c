@@ -10,14 +10,8 @@
  * seen earlier in the file) before any of them is written, so a rejected
  * row leaves nothing behind and a written row is whole.
  *
- * libcsv does not count lines, so the reader feeds it one physical line
- * at a time (a line ends at LF, CR LF or a lone CR): a row starts on the
- * first non-blank line fed after the previous row ended, and a quoted
- * line break inside a row simply feeds more lines to the same row.
- *
- * Values are trimmed of surrounding spaces and their line breaks made LF.
- * Rows whose fields are all empty (the ";;;;" lines spreadsheets leave)
- * are blank lines, not rows.
+ * Rows are read by csv-reader.h, with the physical line each starts on;
+ * the line breaks inside values are made LF here, for what is stored.
  */
 #define G_LOG_DOMAIN "dunspool-import"
 
@@ -31,6 +25,7 @@
 #include <unistd.h>
 
 #include "channel-email.h"
+#include "csv-reader.h"
 #include "date.h"
 #include "iso-codes.h"
 #include "journal.h"
@@ -38,89 +33,7 @@
 #include "log.h"
 #include "money.h"
 #include "profile.h"
-
-/* Reading CSV rows with the line each starts on. */
-
-typedef gboolean (*CsvRowFunc) (guint line, char **fields, guint n_fields,
-				gpointer user_data, GError **error);
-
-typedef struct {
-	CsvRowFunc func;
-	gpointer user_data;
-	GPtrArray *fields;
-	guint row_line;		/* 0: between rows */
-	gboolean stopped;
-	GError *error;
-} CsvReader;
-
-static char *
-field_clean (const void *text, size_t length)
-{
-	char *field = length ? g_strndup (text, length) : g_strdup ("");
-	char *out = field;
-
-	if (memchr (field, '\r', length) != NULL) {
-		for (const char *in = field; *in != '\0'; in++) {
-			if (*in == '\r' && in[1] == '\n')
-				continue;
-			*out++ = *in == '\r' ? '\n' : *in;
-		}
-		*out = '\0';
-	}
-	return g_strstrip (field);
-}
-
-static void
-csv_field_cb (void *text, size_t length, void *data)
-{
-	CsvReader *reader = data;
-
-	if (!reader->stopped)
-		g_ptr_array_add (reader->fields, field_clean (text, length));
-}
-
-static gboolean
-fields_blank (GPtrArray *fields)
-{
-	for (guint i = 0; i < fields->len; i++)
-		if (*(const char *) fields->pdata[i] != '\0')
-			return FALSE;
-	return TRUE;
-}
-
-static void
-csv_row_cb (int terminator, void *data)
-{
-	CsvReader *reader = data;
-
-	if (!reader->stopped && !fields_blank (reader->fields) &&
-	    !reader->func (reader->row_line,
-			   (char **) reader->fields->pdata,
-			   reader->fields->len, reader->user_data,
-			   &reader->error))
-		reader->stopped = TRUE;
-	g_ptr_array_set_size (reader->fields, 0);
-	reader->row_line = 0;
-}
-
-/* The end of the physical line at START: after its LF or CR. */
-static gsize
-line_end (const char *data, gsize length, gsize start)
-{
-	for (gsize i = start; i < length; i++)
-		if (data[i] == '\n' || data[i] == '\r')
-			return i + 1;
-	return length;
-}
-
-static gboolean
-chunk_blank (const char *chunk, gsize size)
-{
-	for (gsize i = 0; i < size; i++)
-		if (!strchr (" \t\r\n", chunk[i]))
-			return FALSE;
-	return TRUE;
-}
+#include "spool.h"
 
 static gboolean
 input_fail (GError **error, int line, const char *why)
@@ -128,58 +41,6 @@ input_fail (GError **error, int line, const char *why)
 	g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "line %d: %s", line,
 		     why);
 	return FALSE;
-}
-
-/*
- * Call FUNC for every row until it returns FALSE: with its error set
- * that is a failure, without it a stop (reading only the header).
- */
-static gboolean
-csv_read (const char *data, gsize length, char delimiter, CsvRowFunc func,
-	  gpointer user_data, GError **error)
-{
-	struct csv_parser parser;
-	CsvReader reader = { func, user_data, NULL, 0, FALSE, NULL };
-	guint line = 1;
-	gsize start = 0;
-	gboolean ok = TRUE;
-
-	if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-		g_set_error (error, DS_ERROR, DS_ERROR_TEMPORARY,
-			     "CSV parser: out of memory");
-		return FALSE;
-	}
-	csv_set_delim (&parser, delimiter);
-	reader.fields = g_ptr_array_new_with_free_func (g_free);
-
-	while (ok && start < length && !reader.stopped) {
-		gsize end = line_end (data, length, start);
-		char last = data[end - 1];
-
-		if (reader.row_line == 0 &&
-		    !chunk_blank (data + start, end - start))
-			reader.row_line = line;
-		if (csv_parse (&parser, data + start, end - start,
-			       csv_field_cb, csv_row_cb, &reader) !=
-		    end - start)
-			ok = input_fail (&reader.error, line,
-					 "malformed quoting");
-		if (last == '\n' || (last == '\r' &&
-				     (end == length || data[end] != '\n')))
-			line++;
-		start = end;
-	}
-	if (ok && !reader.stopped &&
-	    csv_fini (&parser, csv_field_cb, csv_row_cb, &reader) != 0)
-		input_fail (&reader.error, reader.row_line,
-			    "a quoted field is not closed");
-	csv_free (&parser);
-	g_ptr_array_unref (reader.fields);
-	if (reader.error != NULL) {
-		g_propagate_error (error, reader.error);
-		return FALSE;
-	}
-	return TRUE;
 }
 
 /* Opening a file: everything that can refuse it before a write. */
@@ -280,32 +141,22 @@ source_check_text (ImportSource *source, GError **error)
 	return input_fail (error, line, "not UTF-8 text");
 }
 
-/* The delimiter of the first non-blank line: the commoner of , and ;
- * outside quotes, a comma when neither occurs. */
-static char
-detect_delimiter (const char *data, gsize length)
+/* The line breaks inside FIELDS made LF, in place (never longer). */
+static void
+fields_make_lf (char **fields, guint n_fields)
 {
-	gsize start = 0;
-	gsize commas = 0, semicolons = 0;
-	gboolean quoted = FALSE;
+	for (guint i = 0; i < n_fields; i++) {
+		char *out = fields[i];
 
-	while (start < length) {
-		gsize end = line_end (data, length, start);
-
-		if (!chunk_blank (data + start, end - start)) {
-			for (gsize i = start; i < end; i++) {
-				if (data[i] == '"')
-					quoted = !quoted;
-				else if (!quoted && data[i] == ',')
-					commas++;
-				else if (!quoted && data[i] == ';')
-					semicolons++;
-			}
-			break;
+		if (strchr (fields[i], '\r') == NULL)
+			continue;
+		for (const char *in = fields[i]; *in != '\0'; in++) {
+			if (*in == '\r' && in[1] == '\n')
+				continue;
+			*out++ = *in == '\r' ? '\n' : *in;
 		}
-		start = end;
+		*out = '\0';
 	}
-	return semicolons > commas ? ';' : ',';
 }
 
 static gboolean
@@ -314,6 +165,7 @@ header_row_cb (guint line, char **fields, guint n_fields, gpointer data,
 {
 	ImportSource *source = data;
 
+	fields_make_lf (fields, n_fields);
 	source->header_line = line;
 	source->n_columns = n_fields;
 	source->header = g_new0 (char *, n_fields + 1);
@@ -327,7 +179,7 @@ source_read_header (ImportSource *source, char delimiter, GError **error)
 {
 	g_clear_pointer (&source->header, g_strfreev);
 	source->delimiter = delimiter;
-	if (!csv_read (source->data, source->length, delimiter,
+	if (!ds_csv_read (source->data, source->length, delimiter,
 		       header_row_cb, source, error))
 		return FALSE;
 	if (source->header == NULL)
@@ -388,7 +240,7 @@ source_open (const char *path, const char *profile_dir,
 	source->name = g_path_get_basename (path);
 	if (!source_map (source, error) ||
 	    !source_check_text (source, error) ||
-	    !source_read_header (source, detect_delimiter (source->data,
+	    !source_read_header (source, ds_csv_detect_delimiter (source->data,
 							   source->length),
 				 error) ||
 	    !source_choose_profile (source, profile_dir, profile_name,
@@ -941,6 +793,14 @@ email_plausible (const char *address)
 }
 
 static gboolean
+reject_address (ImportRun *run, guint field, const char *address,
+		GError **error)
+{
+	return reject (run, field, error, "\"%s\" is not an e-mail address "
+		       "(local-part@domain, plain ASCII)", address);
+}
+
+static gboolean
 convert_entity (ImportRun *run, GError **error)
 {
 	static const char *const letter_profiles[] = {
@@ -966,10 +826,8 @@ convert_entity (ImportRun *run, GError **error)
 	entity->vat_id = optional_text (run, DS_ENTITY_FIELD_VAT_ID);
 	entity->email = optional_text (run, DS_ENTITY_FIELD_EMAIL);
 	if (entity->email != NULL && !email_plausible (entity->email))
-		return reject (run, DS_ENTITY_FIELD_EMAIL, error,
-			       "\"%s\" is not an e-mail address "
-			       "(local-part@domain, plain ASCII)",
-			       entity->email);
+		return reject_address (run, DS_ENTITY_FIELD_EMAIL,
+				       entity->email, error);
 	entity->phone = optional_text (run, DS_ENTITY_FIELD_PHONE);
 	entity->letter_profile = optional_text (
 		run, DS_ENTITY_FIELD_LETTER_PROFILE);
@@ -1004,10 +862,8 @@ read_email_list (ImportRun *run, guint field, char **list, GError **error)
 			       DS_EMAIL_LIST_MAX);
 	for (guint n = 0; n < count; n++) {
 		if (!email_plausible (addresses[n]))
-			return reject (run, field, error,
-				       "\"%s\" is not an e-mail address "
-				       "(local-part@domain, plain ASCII)",
-				       addresses[n]);
+			return reject_address (run, field, addresses[n],
+					       error);
 		for (guint before = 0; before < n; before++)
 			if (g_ascii_strcasecmp (addresses[before],
 						addresses[n]) == 0)
@@ -1582,6 +1438,7 @@ run_row (guint line, char **fields, guint n_fields, gpointer data,
 	ImportRun *run = data;
 	g_autoptr (GError) problem = NULL;
 
+	fields_make_lf (fields, n_fields);
 	if (!run->header_done) {
 		run->header_done = TRUE;
 		return TRUE;
@@ -1679,7 +1536,7 @@ run_rows (ImportRun *run, GError **error)
 	run->date_format_declared = profile && profile->date_format_declared;
 	run->number_format = profile ? profile->number_format :
 			     ds_number_format_plain;
-	return csv_read (source->data, source->length, source->delimiter,
+	return ds_csv_read (source->data, source->length, source->delimiter,
 			 run_row, run, error) &&
 	       run_record (run, error);
 }
@@ -1964,14 +1821,13 @@ ds_import_report_rejected_rows (const DsImportReport *report)
 	text = g_string_new ("line\tfield\treason\n");
 	for (guint i = 0; i < report->errors->len; i++) {
 		const DsImportError *row_error = report->errors->pdata[i];
-		g_autofree char *field = ds_error_escape_controls (
-			row_error->field);
-		g_autofree char *reason = ds_error_escape_controls (
-			row_error->reason);
 
+		/* escaped when the row was rejected (run_reject) */
 		g_string_append_printf (text, "%d\t%s\t%s\n",
 					row_error->line,
-					field ? field : "", reason);
+					row_error->field ? row_error->field
+							 : "",
+					row_error->reason);
 	}
 	return g_string_free (text, FALSE);
 }
@@ -1992,25 +1848,6 @@ looks_like_sha256 (const char *text)
 	return TRUE;
 }
 
-/* The SHA-256 of the file at PATH, as source_map computes it. */
-static char *
-file_sha256 (const char *path, GError **error)
-{
-	g_autoptr (GError) map_error = NULL;
-	g_autoptr (GMappedFile) mapped = g_mapped_file_new (path, FALSE,
-							    &map_error);
-
-	if (mapped == NULL) {
-		g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "%s: %s", path,
-			     map_error->message);
-		return NULL;
-	}
-	return g_compute_checksum_for_data (
-		G_CHECKSUM_SHA256,
-		(const guchar *) g_mapped_file_get_contents (mapped),
-		g_mapped_file_get_length (mapped));
-}
-
 /* The import FILE_OR_SHA256 names, as ds_import_report_load says. */
 static DsLedgerImport *
 find_import (DsStore *store, const char *file_or_sha256, GError **error)
@@ -2020,9 +1857,12 @@ find_import (DsStore *store, const char *file_or_sha256, GError **error)
 	DsLedgerImport *import;
 
 	if (g_file_test (file_or_sha256, G_FILE_TEST_EXISTS)) {
-		sha256 = file_sha256 (file_or_sha256, error);
-		if (sha256 == NULL)
+		sha256 = ds_spool_file_sha256 (file_or_sha256, &find_error);
+		if (sha256 == NULL) {
+			g_set_error (error, DS_ERROR, DS_ERROR_INPUT, "%s",
+				     find_error->message);
 			return NULL;
+		}
 		import = ds_ledger_get_import (store, sha256, &find_error);
 	} else if (looks_like_sha256 (file_or_sha256)) {
 		sha256 = g_ascii_strdown (file_or_sha256, -1);

@@ -239,6 +239,30 @@ write_and_place (const char *temporary, const char *target,
 	return sync_directory (target_dir, error);
 }
 
+char *
+ds_spool_file_sha256 (const char *path, GError **error)
+{
+	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+	FILE *file = fopen (path, "rb");
+	guchar block[65536];
+	size_t length;
+	int failure;
+
+	if (file == NULL)
+		goto fail;
+	while ((length = fread (block, 1, sizeof block, file)) > 0)
+		g_checksum_update (checksum, block, length);
+	failure = ferror (file) ? errno : 0;
+	fclose (file);
+	if (failure == 0)
+		return g_strdup (g_checksum_get_string (checksum));
+	errno = failure;
+fail:
+	g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+		     "%s: %s", path, g_strerror (errno));
+	return NULL;
+}
+
 gboolean
 ds_spool_write_file (const char *dir, const char *name, GBytes *contents,
 		     GError **error)

@@ -65,6 +65,13 @@ gboolean ds_spool_name_valid (const char *name);
 gboolean ds_spool_write_file (const char *dir, const char *name,
 			      GBytes *contents, GError **error);
 
+/*
+ * The SHA-256 of the file at PATH as it lies on disk, in hex, read in
+ * blocks (a print batch may be large); NULL with a G_FILE_ERROR naming
+ * the path when it cannot be read.
+ */
+char *ds_spool_file_sha256 (const char *path, GError **error);
+
 /* The names in DIR/new, sorted, dot-names left out (and told about). */
 GPtrArray *ds_spool_list_new (const char *dir, GError **error);
 

@@ -10,6 +10,7 @@
 #include "ds-error.h"
 #include "journal.h"
 #include "money.h"
+#include "spool.h"
 
 /* The trace ids of the letters in print batch ID, in order. */
 static GPtrArray *
@@ -151,8 +152,8 @@ ds_trace_story (DsStore *store, const char *id, GError **error)
 	if (story->trace_ids->len == 0 && story->records->len == 0) {
 		g_set_error (error, DS_ERROR, DS_ERROR_NOT_FOUND,
 			     "%s: no document, and no journal record about "
-			     "an invoice, customer, promise, dispute or "
-			     "payment, by that id", id);
+			     "an invoice, customer, promise, dispute, "
+			     "payment or print batch, by that id", id);
 		return NULL;
 	}
 	return g_steal_pointer (&story);
@@ -505,29 +506,6 @@ typedef struct {
 	gint64 unrecorded;	/* manifests whose hash was never recorded */
 } FileCheck;
 
-/*
- * The SHA-256 of the file at PATH in hex, read in blocks (a print batch
- * may be large); NULL when it cannot be read.
- */
-static char *
-file_sha256 (const char *path)
-{
-	g_autoptr (GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-	FILE *file = fopen (path, "rb");
-	guchar block[65536];
-	size_t length;
-	gboolean read_whole;
-
-	if (file == NULL)
-		return NULL;
-	while ((length = fread (block, 1, sizeof block, file)) > 0)
-		g_checksum_update (checksum, block, length);
-	read_whole = !ferror (file);
-	fclose (file);
-	return read_whole ? g_strdup (g_checksum_get_string (checksum))
-			  : NULL;
-}
-
 static void
 file_fault (FileCheck *check, const char *owner, const char *path,
 	    const char *what)
@@ -543,7 +521,7 @@ static void
 check_file (FileCheck *check, const char *owner, const char *path,
 	    const char *recorded, gint64 *intact)
 {
-	g_autofree char *sha256 = file_sha256 (path);
+	g_autofree char *sha256 = ds_spool_file_sha256 (path, NULL);
 
 	if (sha256 != NULL && g_strcmp0 (sha256, recorded) == 0)
 		(*intact)++;
@@ -636,13 +614,10 @@ verify_messages (DsStore *store, FileCheck *check, GError **error)
 		g_autofree char *name = g_strdup_printf ("%s.eml", trace_id);
 		g_autofree char *path = g_build_filename (directory, name,
 							  NULL);
-		const char *evidence = (const char *)
-			sqlite3_column_text (statement, 2);
-		char recorded[65] = "";
+		g_autofree char *recorded = evidence_value (
+			(const char *) sqlite3_column_text (statement, 2),
+			"sha256");
 
-		if (evidence != NULL)
-			sscanf (evidence, "message sha256=%64[0-9a-f]",
-				recorded);
 		check_file (check, trace_id, path, recorded,
 			    &check->messages);
 	}
@@ -662,7 +637,7 @@ check_batch_file (FileCheck *check, const char *batch_id,
 		  gboolean printed)
 {
 	g_autofree char *hidden = NULL;
-	g_autofree char *sha256 = file_sha256 (path);
+	g_autofree char *sha256 = ds_spool_file_sha256 (path, NULL);
 	const char *read = path;
 
 	if (kept != NULL && g_strcmp0 (kept, recorded) != 0)
@@ -671,7 +646,7 @@ check_batch_file (FileCheck *check, const char *batch_id,
 			    "record's");
 	if (sha256 == NULL) {
 		hidden = ds_batch_hidden_path (path);
-		sha256 = file_sha256 (hidden);
+		sha256 = ds_spool_file_sha256 (hidden, NULL);
 		read = hidden;
 	}
 	if (sha256 == NULL && printed) {
@@ -813,6 +788,7 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 	gboolean checked = verify_pdfs (store, &files, error) &&
 			   verify_messages (store, &files, error) &&
 			   verify_batches (store, &files, error);
+	gboolean intact;
 
 	if (!checked) {
 		g_free (files.first_bad);
@@ -832,13 +808,11 @@ ds_trace_verify (DsStore *store, const char *anchor_path, FILE *out,
 			 "the last at record %" G_GINT64_FORMAT "\n",
 			 anchors, anchor_path, anchored_seq);
 	print_files (&files);
-	if (chain_ok && anchors_ok && files.intact) {
-		g_free (files.first_bad);
-		return TRUE;
-	}
-	verify_failed (chain_ok ? NULL : chain->message,
-		       anchors_ok ? NULL : anchoring->message,
-		       files.first_bad, error);
+	intact = chain_ok && anchors_ok && files.intact;
+	if (!intact)
+		verify_failed (chain_ok ? NULL : chain->message,
+			       anchors_ok ? NULL : anchoring->message,
+			       files.first_bad, error);
 	g_free (files.first_bad);
-	return FALSE;
+	return intact;
 }
