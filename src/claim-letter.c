@@ -8,6 +8,7 @@
 
 #include "ds-error.h"
 #include "ledger-claim.h"
+#include "ledger.h"
 
 static const DsStep *
 document_step (const DsConfig *config, const DsDocument *document)
@@ -43,6 +44,25 @@ ds_claim_letter_step_policy (const DsConfig *config, const DsStep *step,
 	policy->settled_since = config->rules.paid_late ?
 				DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
 	policy->ahead_days = ds_claim_letter_step_ahead (step);
+}
+
+gboolean
+ds_claim_letter_rules_policy (DsStore *store, const DsConfig *config,
+			      const char *customer_id,
+			      const DsRateTables *rates,
+			      DsClaimPolicy *policy, GError **error)
+{
+	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
+		store, customer_id, error);
+
+	if (customer == NULL)
+		return FALSE;
+	ds_claim_policy_init (policy, rates);
+	policy->contract_rate_bp = config->rules.contract_rate_bp;
+	policy->settled_since = config->rules.paid_late ?
+				DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
+	policy->calendar = ds_config_calendar (config, customer->entity_id);
+	return TRUE;
 }
 
 int

@@ -62,6 +62,18 @@ void ds_claim_letter_step_policy (const DsConfig *config,
 				  DsClaimPolicy *policy);
 
 /*
+ * The law's policy under the instance's rules for a customer, before
+ * any step: the contract rate, [claims] paid_late, and the calendar of
+ * the customer's creditor entity (for due dates).
+ */
+gboolean ds_claim_letter_rules_policy (DsStore *store,
+				       const DsConfig *config,
+				       const char *customer_id,
+				       const DsRateTables *rates,
+				       DsClaimPolicy *policy,
+				       GError **error);
+
+/*
  * A step ahead of the due date (a negative offset from it) claims the
  * invoices falling due within its days: those days, else 0.
  */

@@ -72,23 +72,17 @@ customer_claim (Survey *survey, const char *customer_id, GError **error)
 {
 	Known *known = g_hash_table_lookup (survey->claims, customer_id);
 	const DsRateTables *rates;
-	g_autoptr (DsCustomer) customer = NULL;
 	DsClaimPolicy policy;
 	DsClaim *claim;
 
 	if (known != NULL)
 		return known;
 	rates = ds_rate_tables_default (error);
-	customer = rates ? ds_ledger_get_customer (survey->store,
-						   customer_id, error) : NULL;
-	if (customer == NULL)
+	if (rates == NULL ||
+	    !ds_claim_letter_rules_policy (survey->store, survey->config,
+					   customer_id, rates, &policy,
+					   error))
 		return NULL;
-	ds_claim_policy_init (&policy, rates);
-	policy.contract_rate_bp = survey->config->rules.contract_rate_bp;
-	policy.settled_since = survey->config->rules.paid_late ?
-			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
-	policy.calendar = ds_config_calendar (survey->config,
-					      customer->entity_id);
 	if (!ds_claim_letter_customer_policy (survey->store, survey->config,
 					      customer_id, survey->as_of,
 					      rates, &policy, error))

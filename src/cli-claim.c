@@ -29,21 +29,6 @@
 #include "money.h"
 #include "rates.h"
 
-/* The working days of the customer's creditor entity, for due dates. */
-static gboolean
-creditor_calendar (DsInstance *instance, const char *customer_id,
-		   DsClaimPolicy *policy, GError **error)
-{
-	g_autoptr (DsCustomer) customer = ds_ledger_get_customer (
-		instance->store, customer_id, error);
-
-	if (customer == NULL)
-		return FALSE;
-	policy->calendar = ds_config_calendar (instance->config,
-					       customer->entity_id);
-	return TRUE;
-}
-
 int
 ds_cli_verb_claim (int argc, char **argv)
 {
@@ -93,11 +78,8 @@ ds_cli_verb_claim (int argc, char **argv)
 	rates = instance ? ds_rate_tables_load (rates_dir, &error) : NULL;
 	if (rates == NULL)
 		return ds_cli_fail (error);
-	ds_claim_policy_init (&policy, rates);
-	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
-	policy.settled_since = instance->config->rules.paid_late ?
-			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
-	if (!creditor_calendar (instance, argv[1], &policy, &error))
+	if (!ds_claim_letter_rules_policy (instance->store, instance->config,
+					   argv[1], rates, &policy, &error))
 		return ds_cli_fail (error);
 	if (step_name == NULL && !law &&
 	    !ds_claim_letter_customer_policy (instance->store,
@@ -113,10 +95,11 @@ ds_cli_verb_claim (int argc, char **argv)
 				    "any strategy\n", step_name);
 			return DS_CLI_EXIT_USAGE;
 		}
+		const DsCalendar *calendar = policy.calendar;
+
 		ds_claim_letter_step_policy (instance->config, step, rates,
 					     &policy);
-		if (!creditor_calendar (instance, argv[1], &policy, &error))
-			return ds_cli_fail (error);
+		policy.calendar = calendar;
 	}
 	if (paid_late)
 		policy.settled_since = DS_CLAIM_SETTLED_ANY;
@@ -174,11 +157,8 @@ ds_cli_verb_waive (int argc, char **argv)
 	rates = instance ? ds_rate_tables_load (rates_dir, &error) : NULL;
 	if (rates == NULL)
 		return ds_cli_fail (error);
-	ds_claim_policy_init (&policy, rates);
-	policy.contract_rate_bp = instance->config->rules.contract_rate_bp;
-	policy.settled_since = instance->config->rules.paid_late ?
-			       DS_CLAIM_SETTLED_ANY : DS_DATE_NONE;
-	if (!creditor_calendar (instance, argv[1], &policy, &error))
+	if (!ds_claim_letter_rules_policy (instance->store, instance->config,
+					   argv[1], rates, &policy, &error))
 		return ds_cli_fail (error);
 	if (!ds_claim_waive (instance->store, argv[1], invoice_id, on,
 			     reason, &policy, &waived, &error))

@@ -21,6 +21,17 @@ ds_error_input_line (const GError *error)
 	return line;
 }
 
+const char *
+ds_error_after_name (const char *message, const char *name)
+{
+	gsize length = strlen (name);
+
+	if (strncmp (message, name, length) == 0 &&
+	    strncmp (message + length, ": ", 2) == 0)
+		return message + length + 2;
+	return message;
+}
+
 /* Append the escape of C to ESCAPED; FALSE when C stands as it is. */
 static gboolean
 append_escape (GString *escaped, gunichar c)

@@ -38,6 +38,12 @@ GQuark ds_error_quark (void);
 int ds_error_input_line (const GError *error);
 
 /*
+ * MESSAGE without a leading "NAME: " (most refusals of a file name it,
+ * and a report that names the file already need not say it twice).
+ */
+const char *ds_error_after_name (const char *message, const char *name);
+
+/*
  * TEXT fit for one line of a reason that quotes what it was given (a
  * CSV field may hold line breaks): a line feed, carriage return or tab
  * as \n, \r, \t, any other control character as \xNN (C1 controls

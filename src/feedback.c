@@ -70,15 +70,11 @@ char *
 ds_feedback_report_format (const DsFeedbackReport *report)
 {
 	g_autofree char *name = g_path_get_basename (report->path);
-	gsize named = strlen (name);
-	const char *why = report->refusal;
 
-	/* Most refusals name the file already; once is enough. */
-	if (report->refused && strncmp (why, name, named) == 0 &&
-	    strncmp (why + named, ": ", 2) == 0)
-		why += named + 2;
 	if (report->refused)
-		return g_strdup_printf ("%s: refused: %s", name, why);
+		return g_strdup_printf ("%s: refused: %s", name,
+					ds_error_after_name (report->refusal,
+							     name));
 	return g_strdup_printf ("%s: kind=%s applied=%u ignored=%u "
 				"escalated=%u tasks=%u", name,
 				report->kind ? report->kind : "-",

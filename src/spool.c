@@ -872,11 +872,8 @@ static const char *
 reason_cause (const char *reason, const char *name, int line)
 {
 	g_autofree char *line_prefix = g_strdup_printf ("line %d: ", line);
-	gsize name_length = strlen (name);
 
-	if (strncmp (reason, name, name_length) == 0 &&
-	    strncmp (reason + name_length, ": ", 2) == 0)
-		reason += name_length + 2;
+	reason = ds_error_after_name (reason, name);
 	if (line > 0 && g_str_has_prefix (reason, line_prefix))
 		reason += strlen (line_prefix);
 	return reason;
