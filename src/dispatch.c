@@ -140,6 +140,13 @@ defer (DsStore *store, const char *trace_id, gint64 attempt_id,
  * permanent reply (5xx), "deferred" for a temporary one (4xx: an
  * attempt of its own tries it again, see hand_off).
  */
+/* A temporary refusal of a recipient (4xx): tried again. */
+static gboolean
+recipient_deferred (const DsRecipientResult *recipient)
+{
+	return recipient->code / 100 == 4;
+}
+
 static char *
 smtp_evidence (const DsEmailResult *result)
 {
@@ -152,7 +159,7 @@ smtp_evidence (const DsEmailResult *result)
 		const DsRecipientResult *refused = result->refused->pdata[n];
 
 		g_string_append_printf (evidence, "; %s <%s>: %d %s",
-					refused->code / 100 == 4 ?
+					recipient_deferred (refused) ?
 					"deferred" : "refused",
 					refused->address, refused->code,
 					refused->reply ? refused->reply : "");
@@ -190,7 +197,7 @@ hand_off (DsStore *store, const DsAttempt *attempt,
 	for (guint i = 0; i < result->refused->len; i++) {
 		const DsRecipientResult *refused = result->refused->pdata[i];
 
-		if (refused->code / 100 != 4)
+		if (!recipient_deferred (refused))
 			continue;
 		if (deferred == NULL)
 			deferred = g_string_new (NULL);

@@ -904,8 +904,22 @@ check_currency_change (ImportRun *run, const DsCustomer *customer,
 {
 	g_autofree char *record_id = NULL;
 	g_autofree char *record_currency = NULL;
+	g_autofree char *stored = NULL;
+	g_autoptr (GError) lookup_error = NULL;
 	gint64 booked = 0;
 
+	/* only a change is worth the look: most rows change nothing */
+	if (!ds_ledger_writer_find_customer (run->writer,
+					     customer->customer_id, &stored,
+					     &lookup_error)) {
+		if (g_error_matches (lookup_error, DS_ERROR,
+				     DS_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error (error, g_steal_pointer (&lookup_error));
+		return FALSE;
+	}
+	if (g_strcmp0 (stored, customer->currency) == 0)
+		return TRUE;
 	if (!ds_ledger_writer_in_other_currency (
 		    run->writer, customer->customer_id, customer->currency,
 		    &record_id, &record_currency, &booked, error))
